@@ -1,0 +1,77 @@
+/**
+ * The port every backend implements. The planner and the deployer see only this, so a
+ * local process and a Mesos task look the same to them: both are built from the labels
+ * Borealis attaches at launch (job id, instance, config hash, commit).
+ */
+import type { InstanceConfig, JobId, JobKey } from '../spec/types.js';
+
+/** Mesos's task states, as Borealis reports them for every backend. */
+export type TaskState =
+  | 'PENDING'
+  | 'STARTING'
+  | 'RUNNING'
+  | 'KILLING'
+  | 'FINISHED'
+  | 'FAILED'
+  | 'KILLED'
+  | 'LOST';
+
+export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['FINISHED', 'FAILED', 'KILLED', 'LOST']);
+
+export function isTerminal(state: TaskState): boolean {
+  return TERMINAL_STATES.has(state);
+}
+
+/** What the cluster needs to start one instance of a job. */
+export interface TaskLaunch {
+  /** `<role>-<environment>-<name>-<instance>-<uuid>`; unique forever. */
+  taskId: string;
+  jobId: JobId;
+  key: JobKey;
+  instance: number;
+  configHash: string;
+  commit: string;
+  config: InstanceConfig;
+}
+
+/** One task as the cluster reports it, rebuilt from the labels given at launch. */
+export interface ObservedTask {
+  taskId: string;
+  jobId: JobId;
+  instance: number;
+  configHash: string;
+  commit: string;
+  state: TaskState;
+  /** Undefined when the job has no health check or the check has not decided yet. */
+  healthy?: boolean;
+  /** Machine-readable cause of the latest state, e.g. `REASON_COMMAND_EXECUTOR_FAILED`. */
+  reason?: string;
+  /** Human-readable detail of the latest state. */
+  message?: string;
+  /** Epoch milliseconds of the latest state change. */
+  updatedAt: number;
+  /** Epoch milliseconds the task was launched. */
+  launchedAt: number;
+  host: string;
+  ports: Record<string, number>;
+}
+
+export interface TaskStatusUpdate {
+  task: ObservedTask;
+  /** Previous state, when the cluster knew the task before this update. */
+  previous?: TaskState;
+}
+
+export interface Cluster {
+  /** Backend name for messages, e.g. `local` or `mesos`. */
+  readonly kind: string;
+  /** Every task the cluster knows, terminal ones included until they are forgotten. */
+  snapshot(): Promise<ObservedTask[]>;
+  launch(tasks: TaskLaunch[]): Promise<void>;
+  kill(taskIds: string[]): Promise<void>;
+  /** Drop terminal tasks from the cluster's memory (and their sandboxes' status, where kept). */
+  forget(taskIds: string[]): Promise<void>;
+  /** Subscribe to state changes; returns the unsubscribe function. */
+  subscribe(listener: (update: TaskStatusUpdate) => void): () => void;
+  close(): Promise<void>;
+}
