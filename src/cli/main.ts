@@ -1,3 +1,36 @@
-export function main(_argv: string[]): Promise<number> {
-  return Promise.resolve(0);
+/** The `borealis` command line: one file per command, registered here. */
+import { Command, CommanderError } from 'commander';
+import { BorealisError, ExitCode } from '../errors.js';
+import { registerValidate } from './validate.js';
+
+export function buildProgram(): Command {
+  const program = new Command('borealis')
+    .description('GitOps for Aurora-style jobs on Apache Mesos and ZooKeeper')
+    .showHelpAfterError()
+    .exitOverride();
+  registerValidate(program);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code instead of exiting, so tests can call it. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    return exitCodeFor(error);
+  }
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof ExitCode) return error.code;
+  if (error instanceof CommanderError) return error.exitCode;
+  if (error instanceof BorealisError) {
+    process.stderr.write(`borealis: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
+    return error.exitCode;
+  }
+  process.stderr.write(
+    `borealis: internal error (please report it): ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
+  return 70;
 }

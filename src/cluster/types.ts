@@ -7,14 +7,7 @@ import type { InstanceConfig, JobId, JobKey } from '../spec/types.js';
 
 /** Mesos's task states, as Borealis reports them for every backend. */
 export type TaskState =
-  | 'PENDING'
-  | 'STARTING'
-  | 'RUNNING'
-  | 'KILLING'
-  | 'FINISHED'
-  | 'FAILED'
-  | 'KILLED'
-  | 'LOST';
+  'PENDING' | 'STARTING' | 'RUNNING' | 'KILLING' | 'FINISHED' | 'FAILED' | 'KILLED' | 'LOST';
 
 export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['FINISHED', 'FAILED', 'KILLED', 'LOST']);
 

@@ -1,0 +1,58 @@
+/** `borealis validate [PATH] [--ref REF] [-o text|json]`: exit 0 when valid, 1 when not. */
+import type { Command } from 'commander';
+import { ExitCode } from '../errors.js';
+import { openTree } from '../source/open-tree.js';
+import { loadRepository } from '../spec/load.js';
+import type { LoadedRepository, Problem } from '../spec/types.js';
+import { formatMiB } from '../spec/sizes.js';
+import { outputOption, type Output } from './output.js';
+
+interface ValidateOptions {
+  ref?: string;
+  path?: string;
+  output: Output;
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('check every job file of a repository (or of one commit) against the schema and rules')
+    .argument('[PATH]', 'job root directory, or with --ref any directory of the Git repository', '.')
+    .option('--ref <REF>', 'validate this commit instead of the files on disk')
+    .option('--path <DIR>', 'with --ref: job root inside the repository (default: PATH’s place in it)')
+    .addOption(outputOption(['text', 'json']))
+    .action(async (dir: string, options: ValidateOptions) => {
+      const tree = await openTree({ dir, ref: options.ref, path: options.path });
+      try {
+        const repository = await loadRepository(tree);
+        process.stdout.write(
+          options.output === 'json' ? renderJson(repository) : renderText(repository, tree.description),
+        );
+        if (repository.problems.length > 0) throw new ExitCode(1);
+      } finally {
+        await tree.close();
+      }
+    });
+}
+
+export function formatProblem(problem: Problem): string {
+  const field = problem.path ? `${problem.path}: ` : '';
+  return `${problem.file}:${problem.line}:${problem.column}: ${field}${problem.message}`;
+}
+
+function renderJson({ problems }: LoadedRepository): string {
+  return `${JSON.stringify(problems, ['file', 'line', 'column', 'path', 'message'], 2)}\n`;
+}
+
+function renderText({ problems, jobs, clusters }: LoadedRepository, origin: string): string {
+  if (problems.length > 0) {
+    const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+    return `${problems.map(formatProblem).join('\n')}\n${origin}: ${count}; nothing may be applied from it\n`;
+  }
+  const rows = jobs.map((job) => {
+    const { cpu, ram, disk } = job.config.task.resources;
+    return `  ${job.id}  ×${job.config.instances}  cpu ${cpu} ram ${formatMiB(ram)} disk ${formatMiB(disk)}  config ${job.configHash}  (${job.file})`;
+  });
+  const summary = `${origin}: valid: ${jobs.length} job${jobs.length === 1 ? '' : 's'} on clusters ${clusters.map((c) => c.name).join(', ')}`;
+  return `${summary}\n${rows.join('\n')}${rows.length ? '\n' : ''}`;
+}

@@ -1,0 +1,122 @@
+/**
+ * One long-lived `git cat-file --batch` process that answers object requests in order.
+ * Reading a commit's 10,000 job files this way costs one process and about 0.2 s, where
+ * one `git show` per file would take minutes.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+export interface GitObject {
+  id: string;
+  type: 'blob' | 'tree' | 'commit' | 'tag';
+  content: Buffer;
+}
+
+interface PendingRequest {
+  spec: string;
+  resolve: (object: GitObject | null) => void;
+  reject: (error: Error) => void;
+}
+
+export class GitObjectReader {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly pending: PendingRequest[] = [];
+  private buffer: Buffer = Buffer.alloc(0);
+  private failure: Error | null = null;
+
+  constructor(readonly gitDir: string) {
+    this.child = spawn('git', ['cat-file', '--batch'], { cwd: gitDir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    this.child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.child.on('error', (error) => this.fail(error));
+    this.child.on('close', (code) => this.fail(new Error(`git cat-file exited (${code}): ${stderr.trim()}`)));
+    this.child.stdin.on('error', (error) => this.fail(error));
+  }
+
+  /** Reads one object by any revision expression git accepts (`<sha>`, `HEAD^{tree}`, `<ref>:<path>`). */
+  read(spec: string): Promise<GitObject | null> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (/[\n\r]/.test(spec)) return Promise.reject(new Error(`invalid object name ${JSON.stringify(spec)}`));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ spec, resolve, reject });
+      this.child.stdin.write(`${spec}\n`);
+    });
+  }
+
+  /** Requests are pipelined: every request is written before any answer is awaited. */
+  readMany(specs: readonly string[]): Promise<(GitObject | null)[]> {
+    return Promise.all(specs.map((spec) => this.read(spec)));
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.failure) return;
+    const closed = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
+    this.child.stdin.end();
+    await closed;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    while (this.pending.length > 0 && this.takeOne()) {
+      // each iteration answers one request
+    }
+  }
+
+  /** Answers the oldest request if its whole response has arrived; returns whether it did. */
+  private takeOne(): boolean {
+    const newline = this.buffer.indexOf(0x0a);
+    if (newline < 0) return false;
+    const header = this.buffer.subarray(0, newline).toString('utf8');
+    const request = this.pending[0]!;
+    if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+      this.buffer = this.buffer.subarray(newline + 1);
+      this.pending.shift();
+      request.resolve(null);
+      return true;
+    }
+    const [id, type, sizeText] = header.split(' ');
+    const size = Number(sizeText);
+    if (!id || !type || !Number.isInteger(size)) {
+      this.fail(new Error(`unexpected git cat-file header: ${header}`));
+      return false;
+    }
+    const end = newline + 1 + size;
+    if (this.buffer.length < end + 1) return false;
+    const content = Buffer.from(this.buffer.subarray(newline + 1, end));
+    this.buffer = this.buffer.subarray(end + 1);
+    this.pending.shift();
+    request.resolve({ id, type: type as GitObject['type'], content });
+    return true;
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const request of this.pending.splice(0)) request.reject(error);
+  }
+}
+
+export interface TreeItem {
+  mode: string;
+  name: string;
+  id: string;
+}
+
+/** Parses a binary tree object: repeated `<mode> <name>\0<raw object id>`. */
+export function parseTree(content: Buffer, idLength: number): TreeItem[] {
+  const items: TreeItem[] = [];
+  let offset = 0;
+  while (offset < content.length) {
+    const space = content.indexOf(0x20, offset);
+    const nul = content.indexOf(0x00, space);
+    const idEnd = nul + 1 + idLength;
+    if (space < 0 || nul < 0 || idEnd > content.length) throw new Error('malformed git tree object');
+    items.push({
+      mode: content.subarray(offset, space).toString('latin1'),
+      name: content.subarray(space + 1, nul).toString('utf8'),
+      id: content.subarray(nul + 1, idEnd).toString('hex'),
+    });
+    offset = idEnd;
+  }
+  return items;
+}

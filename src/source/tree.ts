@@ -1,0 +1,21 @@
+/**
+ * A read-only view of a job repository's files, either a directory or one Git commit.
+ * The spec loader reads through this so that validating a commit never looks at the
+ * working tree, and so that thousands of files are read in one batch.
+ */
+export interface TreeEntry {
+  /** Path relative to the job root, with forward slashes. */
+  path: string;
+  /** Content identity: the Git blob id, or for a directory a cheap stand-in (size + mtime). */
+  id: string;
+}
+
+export interface RepoTree {
+  /** Human-readable origin, e.g. `example-repo` or `HEAD (1a2b3c4) of /src/jobs`. */
+  readonly description: string;
+  /** Every regular file under the job root. */
+  list(): Promise<TreeEntry[]>;
+  /** Contents of the given files, in one batch; a missing path is absent from the result. */
+  read(paths: readonly string[]): Promise<Map<string, string>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,217 @@
+/**
+ * Checks the schema cannot express, run on one job after schema validation (so the shape
+ * is known and defaults are filled). An ordered table of named rules, each returning the
+ * problems it finds with the field path they are about.
+ */
+import type { SchemaProblem } from './schema.js';
+import { sizeToMiB } from './sizes.js';
+import { KNOWN_VARIABLES, templateReferences } from './templating.js';
+import type { WrittenJob } from './written.js';
+
+export interface Rule {
+  name: string;
+  check(job: WrittenJob): SchemaProblem[];
+}
+
+const problem = (path: (string | number)[], message: string): SchemaProblem => ({
+  path,
+  at: 'value',
+  message,
+});
+
+export const RULES: readonly Rule[] = [
+  {
+    name: 'process-names-unique',
+    check: ({ task }) =>
+      task.processes.flatMap((process, index) =>
+        task.processes.findIndex((other) => other.name === process.name) < index
+          ? [
+              problem(
+                ['task', 'processes', index, 'name'],
+                `process "${process.name}" is declared twice in the task`,
+              ),
+            ]
+          : [],
+      ),
+  },
+  {
+    name: 'order-names-exist',
+    check: ({ task }) => {
+      const names = new Set(task.processes.map((process) => process.name));
+      return task.constraints.flatMap((constraint, c) =>
+        constraint.order.flatMap((name, i) =>
+          names.has(name)
+            ? []
+            : [
+                problem(
+                  ['task', 'constraints', c, 'order', i],
+                  `no process named "${name}" in this task (processes: ${[...names].join(', ')})`,
+                ),
+              ],
+        ),
+      );
+    },
+  },
+  { name: 'order-acyclic', check: ({ task }) => orderCycle(task.constraints.map((c) => c.order)) },
+  {
+    name: 'sizes-positive',
+    check: ({ task }) =>
+      (['ram', 'disk'] as const).flatMap((field) =>
+        sizeToMiB(task.resources[field]) === 0
+          ? [problem(['task', 'resources', field], 'must be greater than 0')]
+          : [],
+      ),
+  },
+  { name: 'template-variables', check: checkTemplateVariables },
+  {
+    name: 'failures-below-instances',
+    check: ({ instances, update_config }) =>
+      update_config.max_total_failures < instances
+        ? []
+        : [
+            problem(
+              ['update_config', 'max_total_failures'],
+              `must be less than instances (${instances}): with ${update_config.max_total_failures} tolerated failures an update could fail every instance`,
+            ),
+          ],
+  },
+  {
+    name: 'one-health-checker',
+    check: ({ health_check_config: health }) =>
+      health?.http && health.shell
+        ? [problem(['health_check_config'], 'set either http or shell, not both')]
+        : [],
+  },
+  {
+    name: 'http-health-port',
+    check: ({ health_check_config: health, task }) => {
+      if (!health || health.shell) return [];
+      const ports = task.resources.ports;
+      return ports.includes('health') || ports.includes('http')
+        ? []
+        : [
+            problem(
+              ['health_check_config'],
+              "an HTTP health check needs a port named 'health' or 'http' in task.resources.ports",
+            ),
+          ];
+    },
+  },
+  {
+    name: 'announce-ports',
+    check: ({ announce, task }) => {
+      if (!announce) return [];
+      const ports = task.resources.ports;
+      const missing = (name: string) =>
+        `no port named "${name}" in task.resources.ports (requested: ${ports.join(', ') || 'none'})`;
+      const found: SchemaProblem[] = ports.includes(announce.primary_port)
+        ? []
+        : [problem(['announce', 'primary_port'], missing(announce.primary_port))];
+      for (const [alias, target] of Object.entries(announce.portmap)) {
+        if (typeof target === 'string' && !ports.includes(target))
+          found.push(problem(['announce', 'portmap', alias], missing(target)));
+      }
+      return found;
+    },
+  },
+  {
+    name: 'cron-not-service',
+    check: ({ cron_schedule, service }) =>
+      cron_schedule !== undefined && service
+        ? [problem(['cron_schedule'], 'a cron job cannot be a service (service: true)')]
+        : [],
+  },
+  {
+    name: 'final-order',
+    check: ({ task }) =>
+      task.constraints.flatMap((constraint, c) => {
+        const finals = constraint.order.map(
+          (name) => task.processes.find((p) => p.name === name)?.final ?? false,
+        );
+        return finals.some(Boolean) && !finals.every(Boolean)
+          ? [
+              problem(
+                ['task', 'constraints', c, 'order'],
+                'an order may not mix final and non-final processes',
+              ),
+            ]
+          : [];
+      }),
+  },
+];
+
+export function checkRules(job: WrittenJob): SchemaProblem[] {
+  return RULES.flatMap((rule) => rule.check(job));
+}
+
+function checkTemplateVariables({ task, health_check_config }: WrittenJob): SchemaProblem[] {
+  const ports = new Set(task.resources.ports);
+  const texts: { path: (string | number)[]; text: string }[] = task.processes.map((process, index) => ({
+    path: ['task', 'processes', index, 'cmdline'],
+    text: process.cmdline,
+  }));
+  if (health_check_config?.shell) {
+    texts.push({
+      path: ['health_check_config', 'shell', 'shell_command'],
+      text: health_check_config.shell.shell_command,
+    });
+  }
+  return texts.flatMap(({ path, text }) =>
+    templateReferences(text).flatMap((reference) => {
+      if (reference.kind === 'port' && !ports.has(reference.name)) {
+        return [
+          problem(
+            path,
+            `{{thermos.ports[${reference.name}]}} refers to a port not requested in task.resources.ports (requested: ${[...ports].join(', ') || 'none'})`,
+          ),
+        ];
+      }
+      if (reference.kind === 'unknown') {
+        return [
+          problem(
+            path,
+            `unknown variable {{${reference.name}}}; known: ${KNOWN_VARIABLES.map((v) => `{{${v}}}`).join(', ')}`,
+          ),
+        ];
+      }
+      return [];
+    }),
+  );
+}
+
+/** Reports the first cycle in the combined "must run before" graph of all order lists. */
+function orderCycle(orders: string[][]): SchemaProblem[] {
+  const next = new Map<string, Set<string>>();
+  for (const order of orders) {
+    order.slice(1).forEach((name, i) => {
+      const before = order[i]!;
+      if (!next.has(before)) next.set(before, new Set());
+      next.get(before)!.add(name);
+    });
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, trail: string[]): string[] | undefined => {
+    if (state.get(name) === 'visiting') return [...trail.slice(trail.indexOf(name)), name];
+    if (state.get(name) === 'done') return undefined;
+    state.set(name, 'visiting');
+    for (const successor of next.get(name) ?? []) {
+      const cycle = visit(successor, [...trail, name]);
+      if (cycle) return cycle;
+    }
+    state.set(name, 'done');
+    return undefined;
+  };
+  for (const name of next.keys()) {
+    const cycle = visit(name, []);
+    if (cycle) {
+      const index = orders.findIndex((order) => order.includes(cycle[0]!));
+      return [
+        problem(
+          ['task', 'constraints', Math.max(index, 0), 'order'],
+          `process order has a cycle: ${cycle.join(' → ')}`,
+        ),
+      ];
+    }
+  }
+  return [];
+}

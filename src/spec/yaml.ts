@@ -1,0 +1,140 @@
+/**
+ * YAML parsing that keeps source positions, so every problem can name FILE:LINE:COL.
+ * A file may hold several documents (one job each); empty documents are skipped.
+ */
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
+import type { Problem } from './types.js';
+
+export type FieldPath = readonly (string | number)[];
+
+export interface SourceDocument {
+  file: string;
+  /** Position of the document within its file, from 0. */
+  index: number;
+  value: unknown;
+  /** Where `path` is written in this document, or undefined when it is not. */
+  locate(path: FieldPath, at?: 'key' | 'value'): Position | undefined;
+}
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface ParsedFile {
+  documents: SourceDocument[];
+  problems: Problem[];
+}
+
+export function parseYamlFile(file: string, text: string): ParsedFile {
+  const lineCounter = new LineCounter();
+  const documents: SourceDocument[] = [];
+  const problems: Problem[] = [];
+  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (!Array.isArray(parsed)) return { documents, problems }; // an empty stream
+  parsed.forEach((doc, index) => {
+    const docProblems = doc.errors.map((error) => {
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      const path = error.code === 'DUPLICATE_KEY' ? pathOfKeyAt(doc, error.pos[0]) : [];
+      return {
+        file,
+        line,
+        column: col,
+        path: formatPath(path),
+        message: describeYamlError(error.code, error.message),
+      };
+    });
+    problems.push(...docProblems);
+    if (docProblems.length > 0 || doc.contents === null) return;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      const { line, col } = lineCounter.linePos(doc.range[0]);
+      problems.push({ file, line, column: col, path: '', message: (error as Error).message });
+      return;
+    }
+    const locate = (path: FieldPath, at: 'key' | 'value' = 'value') => locateIn(doc, lineCounter, path, at);
+    documents.push({ file, index, value, locate });
+  });
+  return { documents, problems };
+}
+
+function locateIn(
+  doc: Document,
+  lines: LineCounter,
+  path: FieldPath,
+  at: 'key' | 'value',
+): Position | undefined {
+  const node =
+    at === 'key' && path.length > 0 ? keyNode(doc, path) : (doc.getIn(path, true) as Node | undefined);
+  const offset = node && typeof node === 'object' && 'range' in node ? node.range?.[0] : undefined;
+  if (offset === undefined) return undefined;
+  const { line, col } = lines.linePos(offset);
+  return { line, column: col };
+}
+
+function keyNode(doc: Document, path: FieldPath): Node | undefined {
+  const parent: unknown = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+  const last = path[path.length - 1];
+  if (isMap(parent)) {
+    const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(last));
+    return (pair?.key as Node | undefined) ?? undefined;
+  }
+  if (isSeq(parent) && typeof last === 'number') return parent.items[last] as Node | undefined;
+  return undefined;
+}
+
+/** Finds the field path of the map key that starts at `offset` (for duplicate-key errors). */
+function pathOfKeyAt(doc: Document, offset: number): (string | number)[] {
+  let found: (string | number)[] = [];
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = [...pathOf(ancestors), String(pair.key.value)];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function pathOf(ancestors: readonly unknown[]): (string | number)[] {
+  const path: (string | number)[] = [];
+  ancestors.forEach((node, index) => {
+    const child = ancestors[index + 1];
+    if (isPair(node) && isScalar(node.key)) path.push(String(node.key.value));
+    else if (isSeq(node) && child !== undefined) path.push(node.items.indexOf(child));
+  });
+  return path;
+}
+
+function describeYamlError(code: string, message: string): string {
+  if (code === 'DUPLICATE_KEY') return 'duplicate key: this field is already set earlier in the same map';
+  const firstLine = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return `YAML syntax error: ${lowerFirst(firstLine)}`;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** `['task', 'processes', 0, 'cmdline']` → `task.processes[0].cmdline` */
+export function formatPath(path: FieldPath): string {
+  return path.reduce<string>((text, part) => {
+    if (typeof part === 'number') return `${text}[${part}]`;
+    const safe = /^[\w-]+$/.test(part) ? part : JSON.stringify(part);
+    return text ? `${text}.${safe}` : safe;
+  }, '');
+}
