@@ -1,0 +1,31 @@
+/** A repository held in memory: for previews of generated content and for tests. */
+import { createHash } from 'node:crypto';
+import type { RepoTree, TreeEntry } from './tree.js';
+
+export class MemoryTree implements RepoTree {
+  readonly description: string;
+
+  constructor(
+    private readonly files: Readonly<Record<string, string>>,
+    description = 'memory',
+  ) {
+    this.description = description;
+  }
+
+  list(): Promise<TreeEntry[]> {
+    return Promise.resolve(
+      Object.keys(this.files)
+        .sort()
+        .map((path) => ({ path, id: createHash('sha1').update(this.files[path]!).digest('hex') })),
+    );
+  }
+
+  read(paths: readonly string[]): Promise<Map<string, string>> {
+    const found = paths.filter((path) => path in this.files).map((path) => [path, this.files[path]!] as const);
+    return Promise.resolve(new Map(found));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,27 @@
+/** Builders for job files and repositories used across tests. */
+import { stringify } from 'yaml';
+
+export const LOCAL_CLUSTERS = 'clusters:\n  - name: local\n    type: local\n';
+
+export interface JobFields {
+  name: string;
+  [field: string]: unknown;
+}
+
+/** A minimal valid job as a plain object; override any field. */
+export function jobObject(fields: JobFields): Record<string, unknown> {
+  return {
+    cluster: 'local',
+    role: 'www-data',
+    environment: 'prod',
+    task: {
+      processes: [{ name: 'main', cmdline: 'sleep 1000' }],
+      resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
+    },
+    ...fields,
+  };
+}
+
+export function jobYaml(fields: JobFields): string {
+  return stringify(jobObject(fields));
+}
