@@ -21,7 +21,9 @@ export class MemoryTree implements RepoTree {
   }
 
   read(paths: readonly string[]): Promise<Map<string, string>> {
-    const found = paths.filter((path) => path in this.files).map((path) => [path, this.files[path]!] as const);
+    const found = paths
+      .filter((path) => path in this.files)
+      .map((path) => [path, this.files[path]!] as const);
     return Promise.resolve(new Map(found));
   }
 

@@ -28,7 +28,12 @@ describe('GitTree', () => {
     const tree = new GitTree({ repo: repo.dir, ref: 'main', path: 'deploy' });
     try {
       const entries = await tree.list();
-      assert.deepEqual(entries.map((e) => e.path).sort(), ['README.md', 'clusters.yaml', 'jobs/a.yaml', 'jobs/nested/deeper/b.yml']);
+      assert.deepEqual(entries.map((e) => e.path).sort(), [
+        'README.md',
+        'clusters.yaml',
+        'jobs/a.yaml',
+        'jobs/nested/deeper/b.yml',
+      ]);
       const blob = repo.git('rev-parse', `${first}:deploy/jobs/a.yaml`);
       assert.equal(entries.find((e) => e.path === 'jobs/a.yaml')?.id, blob);
       assert.equal(await tree.commit(), first);
@@ -38,7 +43,10 @@ describe('GitTree', () => {
   });
 
   it('reads the commit, not the working tree: a dirty checkout changes nothing', async () => {
-    repo.write({ 'deploy/jobs/a.yaml': 'this: [is broken', 'deploy/jobs/new.yaml': jobYaml({ name: 'new' }) });
+    repo.write({
+      'deploy/jobs/a.yaml': 'this: [is broken',
+      'deploy/jobs/new.yaml': jobYaml({ name: 'new' }),
+    });
     const tree = new GitTree({ repo: repo.dir, ref: 'HEAD', path: 'deploy' });
     try {
       const loaded = await loadRepository(tree);

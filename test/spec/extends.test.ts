@@ -6,9 +6,19 @@ import { loadRepository } from '../../src/spec/load.js';
 import { LOCAL_CLUSTERS } from '../support/jobs.js';
 
 describe('deepMerge', () => {
-  const cases: { name: string; base: Record<string, unknown>; override: Record<string, unknown>; expected: unknown }[] = [
+  const cases: {
+    name: string;
+    base: Record<string, unknown>;
+    override: Record<string, unknown>;
+    expected: unknown;
+  }[] = [
     { name: 'override-wins-for-scalars', base: { a: 1, b: 2 }, override: { a: 3 }, expected: { a: 3, b: 2 } },
-    { name: 'maps-merge-recursively', base: { m: { x: 1, y: { z: 1 } } }, override: { m: { y: { w: 2 } } }, expected: { m: { x: 1, y: { z: 1, w: 2 } } } },
+    {
+      name: 'maps-merge-recursively',
+      base: { m: { x: 1, y: { z: 1 } } },
+      override: { m: { y: { w: 2 } } },
+      expected: { m: { x: 1, y: { z: 1, w: 2 } } },
+    },
     { name: 'arrays-are-replaced', base: { l: [1, 2, 3] }, override: { l: [4] }, expected: { l: [4] } },
     { name: 'map-replaces-scalar', base: { a: 'x' }, override: { a: { b: 1 } }, expected: { a: { b: 1 } } },
     { name: 'null-replaces-map', base: { a: { b: 1 } }, override: { a: null }, expected: { a: null } },

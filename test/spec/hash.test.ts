@@ -37,7 +37,11 @@ async function loadOne(files: Record<string, string>): Promise<JobSpec> {
   return loaded.jobs[0]!;
 }
 
-async function hashOf(job: unknown, file = 'jobs/web.yaml', yamlOptions: ToStringOptions = {}): Promise<string> {
+async function hashOf(
+  job: unknown,
+  file = 'jobs/web.yaml',
+  yamlOptions: ToStringOptions = {},
+): Promise<string> {
   return (await loadOne({ [file]: stringify(job, yamlOptions) })).configHash;
 }
 
@@ -70,7 +74,7 @@ describe('config hash', () => {
         fc.constantFrom('block' as const, 'flow' as const, 'any' as const),
         async (randomness, indent, collectionStyle) => {
           const shuffled = reorderKeys(RICH_JOB, (keys) => {
-            const ranked = keys.map((key) => ({ key, rank: randomness.next().value }));
+            const ranked = keys.map((key) => ({ key, rank: randomness.next().value as number }));
             return ranked.sort((a, b) => a.rank - b.rank).map(({ key }) => key);
           });
           const hash = await hashOf(shuffled, 'jobs/web.yaml', { indent, collectionStyle });
@@ -121,7 +125,14 @@ describe('config hash', () => {
   });
 
   const SHAPING_CHANGES: [string, string[], unknown][] = [
-    ['a process command line', ['task', 'processes'], [{ name: 'setup', cmdline: 'echo other' }, { name: 'serve', cmdline: 'serve --port {{thermos.ports[http]}}', max_failures: 3 }]],
+    [
+      'a process command line',
+      ['task', 'processes'],
+      [
+        { name: 'setup', cmdline: 'echo other' },
+        { name: 'serve', cmdline: 'serve --port {{thermos.ports[http]}}', max_failures: 3 },
+      ],
+    ],
     ['cpu', ['task', 'resources', 'cpu'], 0.75],
     ['ram', ['task', 'resources', 'ram'], '256MiB'],
     ['disk', ['task', 'resources', 'disk'], '2GiB'],

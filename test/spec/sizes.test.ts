@@ -31,5 +31,6 @@ describe('formatMiB', () => {
     [1536, '1536MiB'],
     [488.28125, '488.281MiB'],
   ];
-  for (const [mib, expected] of cases) it(`${mib} → ${expected}`, () => assert.equal(formatMiB(mib), expected));
+  for (const [mib, expected] of cases)
+    it(`${mib} → ${expected}`, () => assert.equal(formatMiB(mib), expected));
 });
