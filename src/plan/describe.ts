@@ -1,0 +1,88 @@
+/** Words and markers shared by the plan renderers. */
+import type { Action, FieldChange, JobChange, Plan } from './types.js';
+
+/** `[0, 1, 2, 5, 7, 8]` → `0-2, 5, 7-8` */
+export function formatRanges(numbers: readonly number[]): string {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+/** Terraform's markers: + create, - destroy, ~ change in place, -/+ replace. */
+export function marker(change: JobChange): string {
+  const markers: Record<Action, string> = {
+    create: '+',
+    kill: '-',
+    orphan: '-',
+    scale: '~',
+    heal: '~',
+    noop: ' ',
+    update: '~',
+  };
+  return change.action === 'update' && change.instances.update.length > 0 ? '-/+' : markers[change.action];
+}
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** One line saying what happens to a job's instances. */
+export function describeChange(change: JobChange): string {
+  const { add, update, remove, heal } = change.instances;
+  const parts: string[] = [];
+  switch (change.action) {
+    case 'create':
+      return `create ${plural(add.length, 'instance')} [${formatRanges(add)}]`;
+    case 'kill':
+      return `kill ${plural(remove.length, 'instance')}${remove.length ? ` [${formatRanges(remove)}]` : ''}`;
+    case 'orphan':
+      return `kill ${plural(change.killTasks.length, 'orphaned task')} no commit declares`;
+  }
+  if (update.length)
+    parts.push(
+      `restart ${plural(update.length, 'instance')} [${formatRanges(update)}] with the new configuration`,
+    );
+  if (change.action === 'update' && update.length === 0)
+    parts.push('update the configuration (restarts nothing)');
+  if (change.from && change.to && change.from.instances !== change.to.instances) {
+    parts.push(`scale ${change.from.instances} → ${change.to.instances}`);
+  }
+  if (add.length) parts.push(`add [${formatRanges(add)}]`);
+  if (remove.length) parts.push(`remove [${formatRanges(remove)}]`);
+  if (heal.length) parts.push(`relaunch lost [${formatRanges(heal)}]`);
+  if (change.deferred.length)
+    parts.push(`relaunch [${formatRanges(change.deferred.map((d) => d.instance))}] after back-off`);
+  const duplicates = change.killTasks.length - remove.length;
+  if (duplicates > 0) parts.push(`kill ${plural(duplicates, 'duplicate task')}`);
+  return parts.join('; ') || 'no change';
+}
+
+export function formatValue(value: unknown): string {
+  return value === undefined ? '(unset)' : JSON.stringify(value);
+}
+
+export function describeField(field: FieldChange): string {
+  return `${field.path}: ${formatValue(field.from)} → ${formatValue(field.to)}`;
+}
+
+export function summaryLine({ summary }: Plan): string {
+  const extra = [
+    summary.scale ? `${summary.scale} to scale` : '',
+    summary.heal ? `${summary.heal} to heal` : '',
+    summary.orphan ? `${plural(summary.orphan, 'orphaned job')} to kill` : '',
+  ].filter(Boolean);
+  const base = `Plan: ${summary.create} to create, ${summary.update} to update, ${summary.kill} to kill`;
+  return `${[base, ...extra].join(', ')}.`;
+}
+
+export function visibleChanges(plan: Plan): JobChange[] {
+  return plan.changes.filter((change) => change.action !== 'noop' || change.deferred.length > 0);
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.changes.some((change) => change.action !== 'noop');
+}

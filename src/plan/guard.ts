@@ -1,0 +1,24 @@
+/**
+ * Refuses plans that would stop most of what runs at once. An emptied or wrongly rebased
+ * branch, or a --path pointing at the wrong directory, looks exactly like "delete every
+ * job"; that must never happen without an operator saying so.
+ */
+import { isTerminal, type ObservedTask } from '../cluster/types.js';
+import type { JobChange, Plan } from './types.js';
+
+export function massKillCheck(
+  changes: readonly JobChange[],
+  observed: readonly ObservedTask[],
+): Plan['massKill'] {
+  const running = new Set(observed.filter((task) => !isTerminal(task.state)).map((task) => task.jobId));
+  const killed = changes.filter(
+    (change) => (change.action === 'kill' || change.action === 'orphan') && running.has(change.job),
+  ).length;
+  if (running.size === 0 || killed * 2 <= running.size) return undefined;
+  const scope = killed === running.size ? 'every running job' : `${killed} of ${running.size} running jobs`;
+  return {
+    killed,
+    running: running.size,
+    message: `this plan would kill ${scope}; pass --allow-mass-kill if that is intended`,
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The planner: a pure function from (desired, observed, recorded, now) to a `Plan`.
+ * Desired jobs are paired with what runs and what was last applied, by job id; a job
+ * missing from the commit is killed only if a record says Borealis applied it, and tasks
+ * nothing declares are reported as orphans ("when unsure, don't delete" what you don't own
+ * by accident: the record is the inventory).
+ */
+import { isTerminal, type ObservedTask } from '../cluster/types.js';
+import type { JobId, JobSpec } from '../spec/types.js';
+import { DEFAULT_BACKOFF, relaunchAt, type BackoffPolicy } from './backoff.js';
+import { classifyTasks } from './classify.js';
+import { diffConfigs } from './diff.js';
+import { massKillCheck } from './guard.js';
+import {
+  ACTIONS,
+  PLAN_FORMAT_VERSION,
+  type Action,
+  type Deferred,
+  type InstanceSets,
+  type JobChange,
+  type Plan,
+  type RecordedJob,
+} from './types.js';
+
+export interface PlanInput {
+  commit: string;
+  cluster: string;
+  /** The commit's jobs for this cluster. */
+  desired: readonly JobSpec[];
+  observed: readonly ObservedTask[];
+  recorded: readonly RecordedJob[];
+  now: number;
+  backoff?: BackoffPolicy;
+}
+
+export function plan(input: PlanInput): Plan {
+  const desired = new Map(input.desired.map((job) => [job.id, job]));
+  const recorded = new Map(input.recorded.map((job) => [job.id, job]));
+  const observed = groupBy(input.observed, (task) => task.jobId);
+  const ids = [...new Set([...desired.keys(), ...recorded.keys(), ...observed.keys()])].sort();
+  const warnings: string[] = [];
+  const changes = ids.flatMap((id) => {
+    const tasks = observed.get(id) ?? [];
+    const job = desired.get(id);
+    if (job) return [planDeclared(job, recorded.get(id), tasks, input, warnings)];
+    const undeclared = planUndeclared(id, recorded.get(id), tasks);
+    return undeclared ? [undeclared] : [];
+  });
+  const summary = Object.fromEntries(ACTIONS.map((action) => [action, 0])) as Plan['summary'];
+  for (const change of changes) summary[change.action]++;
+  const result: Plan = {
+    format_version: PLAN_FORMAT_VERSION,
+    commit: input.commit,
+    cluster: input.cluster,
+    changes,
+    summary,
+    warnings,
+  };
+  const massKill = massKillCheck(changes, input.observed);
+  if (massKill) result.massKill = massKill;
+  const retries = changes.flatMap((change) => change.deferred.map((deferred) => deferred.retryAt));
+  if (retries.length > 0) result.nextWakeAt = Math.min(...retries);
+  return result;
+}
+
+/** A job the commit does not declare: killed if Borealis applied it, an orphan otherwise. */
+function planUndeclared(
+  id: JobId,
+  record: RecordedJob | undefined,
+  tasks: readonly ObservedTask[],
+): JobChange | undefined {
+  const active = tasks.filter((task) => !isTerminal(task.state));
+  if (!record && active.length === 0) return undefined;
+  const change = emptyChange(id, record ? 'kill' : 'orphan');
+  change.instances.remove = record ? uniqueSorted(active.map((task) => task.instance)) : [];
+  change.killTasks = active.map((task) => task.taskId).sort();
+  if (record) change.from = { configHash: record.configHash, instances: record.config.instances };
+  return change;
+}
+
+function planDeclared(
+  job: JobSpec,
+  record: RecordedJob | undefined,
+  tasks: readonly ObservedTask[],
+  input: PlanInput,
+  warnings: string[],
+): JobChange {
+  const count = job.config.instances;
+  const sets = classifyTasks(tasks, count, job.configHash);
+  const change = emptyChange(job.id, 'noop');
+  change.to = { configHash: job.configHash, instances: count };
+  if (record) {
+    change.from = { configHash: record.configHash, instances: record.config.instances };
+    change.diff = diffConfigs(record.config, job.config);
+  }
+  change.instances.remove = uniqueSorted(sets.excess.map((task) => task.instance));
+  change.killTasks = [...sets.excess, ...sets.duplicate].map((task) => task.taskId).sort();
+  const history = groupBy(sets.terminal, (task) => task.instance);
+  for (let instance = 0; instance < count; instance++) {
+    const running = sets.byInstance.get(instance);
+    if (running) {
+      (running.configHash === job.configHash ? change.instances.unchanged : change.instances.update).push(
+        instance,
+      );
+      continue;
+    }
+    const ended = history.get(instance) ?? [];
+    const isNew = record ? instance >= record.config.instances : ended.length === 0;
+    if (isNew) change.instances.add.push(instance);
+    else if (record && record.configHash !== job.configHash) change.instances.update.push(instance);
+    else planRelaunch(job, instance, ended, input, change, warnings);
+  }
+  change.action = declaredAction(change, record, tasks);
+  return change;
+}
+
+/** An instance that ran this configuration and is gone: relaunch it, wait, or leave it. */
+function planRelaunch(
+  job: JobSpec,
+  instance: number,
+  ended: readonly ObservedTask[],
+  input: PlanInput,
+  change: JobChange,
+  warnings: string[],
+): void {
+  const sameConfig = ended.filter((task) => task.configHash === job.configHash);
+  if (!job.config.service) {
+    if (sameConfig.some((task) => task.state === 'FINISHED')) return; // a batch instance that succeeded stays finished
+    const failures = sameConfig.filter((task) => task.state === 'FAILED' || task.state === 'LOST').length;
+    const limit = job.config.max_task_failures;
+    if (limit !== -1 && failures >= limit) {
+      warnings.push(
+        `${job.id}/${instance} failed ${failures} time(s), reaching max_task_failures (${limit}); not relaunched`,
+      );
+      return;
+    }
+  }
+  const retryAt = relaunchAt(ended, input.now, input.backoff ?? DEFAULT_BACKOFF);
+  if (retryAt <= input.now) change.instances.heal.push(instance);
+  else change.deferred.push({ instance, retryAt } satisfies Deferred);
+}
+
+function declaredAction(
+  change: JobChange,
+  record: RecordedJob | undefined,
+  tasks: readonly ObservedTask[],
+): Action {
+  const { add, update, remove, heal } = change.instances;
+  if (!record && tasks.length === 0) return 'create';
+  if (update.length > 0 || change.diff.some((field) => field.path !== 'instances')) return 'update';
+  if (add.length > 0 || remove.length > 0) return 'scale';
+  if (heal.length > 0) return 'heal';
+  if (change.killTasks.length > 0) return 'orphan';
+  return 'noop';
+}
+
+function emptyChange(job: JobId, action: Action): JobChange {
+  const instances: InstanceSets = { add: [], update: [], remove: [], heal: [], unchanged: [] };
+  return { job, action, instances, killTasks: [], deferred: [], diff: [] };
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+function uniqueSorted(numbers: number[]): number[] {
+  return [...new Set(numbers)].sort((a, b) => a - b);
+}

@@ -1,0 +1,86 @@
+/**
+ * A plan is a value: what one reconciliation pass will do, job by job. It is computed by
+ * a pure function, rendered for people (text, Markdown) and machines (JSON, versioned),
+ * and carried out by the deployer.
+ */
+import type { JobConfig, JobId } from '../spec/types.js';
+
+export const PLAN_FORMAT_VERSION = '1';
+
+/**
+ * - create: a job no record or task knows yet.
+ * - update: the job's configuration changed; `instances.update` are restarted with the new
+ *   instance configuration (empty when only fields like update_config changed).
+ * - scale: only the instance count changed.
+ * - kill: the job is no longer declared; all its tasks are killed.
+ * - heal: instances lost or failed with an unchanged configuration are relaunched.
+ * - orphan: tasks carrying Borealis labels that no commit or record declares.
+ * - noop: nothing to do.
+ */
+export type Action = 'create' | 'update' | 'scale' | 'kill' | 'heal' | 'orphan' | 'noop';
+
+export const ACTIONS: readonly Action[] = ['create', 'update', 'scale', 'kill', 'heal', 'orphan', 'noop'];
+
+export interface InstanceSets {
+  /** Instances to launch that did not exist (create, scale up). */
+  add: number[];
+  /** Instances whose running configuration is replaced. */
+  update: number[];
+  /** Instances to stop for good (scale down, kill). */
+  remove: number[];
+  /** Instances to relaunch with their unchanged configuration. */
+  heal: number[];
+  /** Instances running the desired configuration. */
+  unchanged: number[];
+}
+
+/** One changed field: `from` is absent for an added field, `to` for a removed one. */
+export interface FieldChange {
+  path: string;
+  from?: unknown;
+  to?: unknown;
+}
+
+/** An instance whose relaunch waits for its back-off to expire. */
+export interface Deferred {
+  instance: number;
+  /** Epoch milliseconds. */
+  retryAt: number;
+}
+
+export interface JobChange {
+  job: JobId;
+  action: Action;
+  instances: InstanceSets;
+  /** Task ids to kill that belong to no declared instance: duplicates and orphans. */
+  killTasks: string[];
+  deferred: Deferred[];
+  /** Field-level changes from the recorded configuration to the desired one. */
+  diff: FieldChange[];
+  from?: { configHash: string; instances: number };
+  to?: { configHash: string; instances: number };
+}
+
+export type PlanSummary = Record<Action, number>;
+
+export interface Plan {
+  format_version: typeof PLAN_FORMAT_VERSION;
+  commit: string;
+  cluster: string;
+  changes: JobChange[];
+  summary: PlanSummary;
+  /** Set when the plan would kill too much at once; applying it then needs an explicit override. */
+  massKill?: { killed: number; running: number; message: string };
+  warnings: string[];
+  /** Epoch milliseconds of the earliest deferred relaunch, when one is waiting. */
+  nextWakeAt?: number;
+}
+
+/** What Borealis last applied for a job: the base of field-level diffs and of rollbacks. */
+export interface RecordedJob {
+  id: JobId;
+  commit: string;
+  config: JobConfig;
+  configHash: string;
+  appliedAt: number;
+}

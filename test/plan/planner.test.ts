@@ -1,0 +1,332 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ObservedTask } from '../../src/cluster/types.js';
+import { plan, type PlanInput } from '../../src/plan/planner.js';
+import type { Action, InstanceSets, RecordedJob } from '../../src/plan/types.js';
+import type { JobSpec } from '../../src/spec/types.js';
+import { recorded, running, spec, task } from '../support/specs.js';
+
+const NOW = 1_000_000_000;
+const web = spec({ name: 'web', instances: 3, service: true });
+const webNewCmd = spec({
+  name: 'web',
+  instances: 3,
+  service: true,
+  task: {
+    processes: [{ name: 'main', cmdline: 'sleep 2000' }],
+    resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
+  },
+});
+const webBatch2 = spec({ name: 'web', instances: 3, service: true, update_config: { batch_size: 2 } });
+const web5 = spec({ name: 'web', instances: 5, service: true });
+const web2 = spec({ name: 'web', instances: 2, service: true });
+const web5NewCmd = { ...webNewCmd, config: { ...webNewCmd.config, instances: 5 } };
+const api = spec({ name: 'api', instances: 2, service: true });
+const batch = spec({ name: 'batch', max_task_failures: 2 });
+const old = spec({ name: 'old', instances: 2, service: true });
+
+interface Expect {
+  action: Action;
+  instances?: Partial<InstanceSets>;
+  killTasks?: number;
+  deferred?: number[];
+  diffPaths?: string[];
+}
+
+interface Case {
+  name: string;
+  desired: JobSpec[];
+  observed: ObservedTask[];
+  recorded: RecordedJob[];
+  expect: Record<string, Expect>;
+  massKill?: boolean;
+  warnings?: RegExp[];
+}
+
+const ended = (job: JobSpec, instance: number, state: ObservedTask['state'], endedMsAgo: number) =>
+  task(job, instance, { state, updatedAt: NOW - endedMsAgo });
+
+const CASES: Case[] = [
+  {
+    name: 'create-new-job',
+    desired: [web],
+    observed: [],
+    recorded: [],
+    expect: { [web.id]: { action: 'create', instances: { add: [0, 1, 2] } } },
+  },
+  {
+    name: 'noop-on-converged-cluster',
+    desired: [web],
+    observed: running(web),
+    recorded: [recorded(web)],
+    expect: { [web.id]: { action: 'noop', instances: { unchanged: [0, 1, 2] } } },
+  },
+  {
+    name: 'update-changed-command-line',
+    desired: [webNewCmd],
+    observed: running(web),
+    recorded: [recorded(web)],
+    expect: {
+      [web.id]: {
+        action: 'update',
+        instances: { update: [0, 1, 2], unchanged: [] },
+        diffPaths: ['task.processes[0].cmdline'],
+      },
+    },
+  },
+  {
+    name: 'update-config-only-restarts-nothing',
+    desired: [webBatch2],
+    observed: running(web),
+    recorded: [recorded(web)],
+    expect: {
+      [web.id]: {
+        action: 'update',
+        instances: { update: [], unchanged: [0, 1, 2] },
+        diffPaths: ['update_config.batch_size'],
+      },
+    },
+  },
+  {
+    name: 'scale-up',
+    desired: [web5],
+    observed: running(web),
+    recorded: [recorded(web)],
+    expect: {
+      [web.id]: {
+        action: 'scale',
+        instances: { add: [3, 4], unchanged: [0, 1, 2] },
+        diffPaths: ['instances'],
+      },
+    },
+  },
+  {
+    name: 'scale-down',
+    desired: [web2],
+    observed: running(web),
+    recorded: [recorded(web)],
+    expect: { [web.id]: { action: 'scale', instances: { remove: [2], unchanged: [0, 1] }, killTasks: 1 } },
+  },
+  {
+    name: 'scale-and-update-same-job',
+    desired: [web5NewCmd],
+    observed: running(web),
+    recorded: [recorded(web)],
+    expect: {
+      [web.id]: {
+        action: 'update',
+        instances: { add: [3, 4], update: [0, 1, 2] },
+        diffPaths: ['instances', 'task.processes[0].cmdline'],
+      },
+    },
+  },
+  {
+    name: 'kill-job-removed-from-commit',
+    desired: [],
+    observed: running(old),
+    recorded: [recorded(old)],
+    expect: { [old.id]: { action: 'kill', instances: { remove: [0, 1] }, killTasks: 2 } },
+    massKill: true,
+  },
+  {
+    name: 'kill-recorded-job-with-no-tasks-drops-it',
+    desired: [web],
+    observed: running(web),
+    recorded: [recorded(web), recorded(old)],
+    expect: {
+      [old.id]: { action: 'kill', instances: { remove: [] }, killTasks: 0 },
+      [web.id]: { action: 'noop' },
+    },
+  },
+  {
+    name: 'create-and-kill-in-one-commit',
+    desired: [web, api],
+    observed: [...running(web), ...running(old)],
+    recorded: [recorded(web), recorded(old)],
+    expect: {
+      [api.id]: { action: 'create', instances: { add: [0, 1] } },
+      [old.id]: { action: 'kill', killTasks: 2 },
+      [web.id]: { action: 'noop' },
+    },
+  },
+  {
+    name: 'orphan-task-nothing-declares',
+    desired: [web],
+    observed: [...running(web), task('local/x/prod/stray', 0)],
+    recorded: [recorded(web)],
+    expect: { 'local/x/prod/stray': { action: 'orphan', killTasks: 1 }, [web.id]: { action: 'noop' } },
+  },
+  {
+    name: 'heal-instance-lost-long-ago',
+    desired: [web],
+    observed: [...running(web, 1), ended(web, 1, 'LOST', 3_600_000), task(web, 2)],
+    recorded: [recorded(web)],
+    expect: { [web.id]: { action: 'heal', instances: { heal: [1], unchanged: [0, 2] } } },
+  },
+  {
+    name: 'heal-waits-for-back-off',
+    desired: [web],
+    observed: [task(web, 0), task(web, 1), ended(web, 2, 'FAILED', 100)],
+    recorded: [recorded(web)],
+    expect: { [web.id]: { action: 'noop', deferred: [2] } },
+  },
+  {
+    name: 'heal-missing-instance-without-history',
+    desired: [web],
+    observed: running(web, 2),
+    recorded: [recorded(web)],
+    expect: { [web.id]: { action: 'heal', instances: { heal: [2] } } },
+  },
+  {
+    name: 'batch-finished-stays-finished',
+    desired: [batch],
+    observed: [ended(batch, 0, 'FINISHED', 5_000)],
+    recorded: [recorded(batch)],
+    expect: { [batch.id]: { action: 'noop', instances: { heal: [], unchanged: [] } } },
+  },
+  {
+    name: 'batch-failed-below-max-task-failures-relaunches',
+    desired: [batch],
+    observed: [ended(batch, 0, 'FAILED', 3_600_000)],
+    recorded: [recorded(batch)],
+    expect: { [batch.id]: { action: 'heal', instances: { heal: [0] } } },
+  },
+  {
+    name: 'batch-failed-max-task-failures-gives-up',
+    desired: [batch],
+    observed: [ended(batch, 0, 'FAILED', 3_600_000), ended(batch, 0, 'FAILED', 3_500_000)],
+    recorded: [recorded(batch)],
+    expect: { [batch.id]: { action: 'noop', instances: { heal: [] } } },
+    warnings: [/batch\/0 failed 2 time\(s\), reaching max_task_failures \(2\)/],
+  },
+  {
+    name: 'duplicate-task-for-one-instance-is-killed',
+    desired: [web],
+    observed: [...running(web), task(web, 1, { configHash: 'stale' })],
+    recorded: [recorded(web)],
+    expect: { [web.id]: { action: 'orphan', instances: { unchanged: [0, 1, 2] }, killTasks: 1 } },
+  },
+  {
+    name: 'adopts-running-tasks-without-a-record',
+    desired: [web],
+    observed: running(web),
+    recorded: [],
+    expect: { [web.id]: { action: 'noop', instances: { unchanged: [0, 1, 2] } } },
+  },
+  {
+    name: 'mass-kill-every-running-job',
+    desired: [],
+    observed: [...running(web), ...running(api)],
+    recorded: [recorded(web), recorded(api)],
+    expect: { [web.id]: { action: 'kill' }, [api.id]: { action: 'kill' } },
+    massKill: true,
+  },
+  {
+    name: 'mass-kill-half-is-allowed',
+    desired: [web],
+    observed: [...running(web), ...running(api)],
+    recorded: [recorded(web), recorded(api)],
+    expect: { [api.id]: { action: 'kill' }, [web.id]: { action: 'noop' } },
+    massKill: false,
+  },
+  {
+    name: 'mass-kill-two-of-three',
+    desired: [web],
+    observed: [...running(web), ...running(api), ...running(old)],
+    recorded: [recorded(web), recorded(api), recorded(old)],
+    expect: { [api.id]: { action: 'kill' }, [old.id]: { action: 'kill' }, [web.id]: { action: 'noop' } },
+    massKill: true,
+  },
+];
+
+function run(testCase: Case) {
+  const input: PlanInput = {
+    commit: 'abc',
+    cluster: 'local',
+    desired: testCase.desired,
+    observed: testCase.observed,
+    recorded: testCase.recorded,
+    now: NOW,
+  };
+  return plan(input);
+}
+
+describe('plan', () => {
+  for (const testCase of CASES) {
+    it(testCase.name, () => {
+      const result = run(testCase);
+      assert.deepEqual(
+        result.changes.map((c) => c.job).sort(),
+        Object.keys(testCase.expect).sort(),
+        'jobs in the plan',
+      );
+      for (const [job, expected] of Object.entries(testCase.expect)) {
+        const change = result.changes.find((c) => c.job === job)!;
+        assert.equal(change.action, expected.action, `${job} action`);
+        for (const [set, instances] of Object.entries(expected.instances ?? {})) {
+          assert.deepEqual(change.instances[set as keyof InstanceSets], instances, `${job} instances.${set}`);
+        }
+        if (expected.killTasks !== undefined)
+          assert.equal(change.killTasks.length, expected.killTasks, `${job} killTasks`);
+        if (expected.deferred)
+          assert.deepEqual(
+            change.deferred.map((d) => d.instance),
+            expected.deferred,
+            `${job} deferred`,
+          );
+        if (expected.diffPaths)
+          assert.deepEqual(
+            change.diff.map((d) => d.path),
+            expected.diffPaths,
+            `${job} diff`,
+          );
+      }
+      if (testCase.massKill !== undefined)
+        assert.equal(Boolean(result.massKill), testCase.massKill, 'mass-kill guard');
+      for (const pattern of testCase.warnings ?? [])
+        assert.ok(
+          result.warnings.some((w) => pattern.test(w)),
+          `warning ${pattern}`,
+        );
+    });
+  }
+
+  it('is idempotent: planning the applied state again is all noop', () => {
+    const result = run({
+      name: '',
+      desired: [web, api],
+      observed: [...running(web), ...running(api)],
+      recorded: [recorded(web), recorded(api)],
+      expect: {},
+    });
+    assert.ok(result.changes.every((c) => c.action === 'noop'));
+    assert.equal(result.summary.noop, 2);
+  });
+
+  it('reports the earliest deferred relaunch as the next wake-up time', () => {
+    const result = run({
+      name: '',
+      desired: [web],
+      observed: [task(web, 0), ended(web, 1, 'FAILED', 100), ended(web, 2, 'FAILED', 500)],
+      recorded: [recorded(web)],
+      expect: {},
+    });
+    assert.equal(result.nextWakeAt, NOW - 500 + 1_000);
+  });
+
+  it('doubles the back-off with each recent failure', () => {
+    const failures = [
+      ended(web, 2, 'FAILED', 2_500),
+      ended(web, 2, 'FAILED', 2_000),
+      ended(web, 2, 'FAILED', 1_500),
+    ];
+    const result = run({
+      name: '',
+      desired: [web],
+      observed: [task(web, 0), task(web, 1), ...failures],
+      recorded: [recorded(web)],
+      expect: {},
+    });
+    assert.deepEqual(result.changes[0]!.deferred, [{ instance: 2, retryAt: NOW - 1_500 + 4_000 }]);
+  });
+});
