@@ -1,0 +1,264 @@
+/**
+ * Aurora's rolling update as a pure, resumable state machine. `stepRollout` looks at the
+ * saved state and the job's observed tasks and returns the next state plus the cluster
+ * actions to take. The caller saves the new state *before* acting, so a reconciler killed
+ * at any instant resumes exactly here: task ids are chosen (and saved) before launch, and
+ * launching or killing the same task id twice is harmless.
+ */
+import { isTerminal, type ObservedTask } from '../cluster/types.js';
+import type { InstanceConfig, JobId, UpdateConfig } from '../spec/types.js';
+
+export type RolloutStatus = 'ROLLING_FORWARD' | 'ROLLING_BACK' | 'ROLLED_FORWARD' | 'ROLLED_BACK' | 'FAILED';
+
+export type InstanceStatus = 'pending' | 'stopping' | 'starting' | 'done' | 'failed';
+
+export interface InstanceProgress {
+  instance: number;
+  status: InstanceStatus;
+  /** The task being replaced, killed before the new one starts. */
+  oldTaskId?: string;
+  /** The task running (or about to run) the target configuration. */
+  taskId?: string;
+  /** Terminations of tasks with the target configuration. */
+  failures: number;
+}
+
+export interface ConfigVersion {
+  configHash: string;
+  config: InstanceConfig;
+}
+
+export interface RolloutState {
+  version: 1;
+  jobId: JobId;
+  commit: string;
+  status: RolloutStatus;
+  /** The configuration being rolled out now (the previous one while rolling back). */
+  target: ConfigVersion;
+  /** What the instances ran before; absent for new jobs, which cannot roll back. */
+  previous?: ConfigVersion;
+  /** Instance count before the rollout: instances at or above it were added by it. */
+  previousInstances: number;
+  settings: UpdateConfig;
+  /** Whether a task that ends successfully (FINISHED) counts as a success: batch jobs. */
+  finishIsSuccess: boolean;
+  /** In the order they are processed: ascending forward, descending when rolling back. */
+  instances: InstanceProgress[];
+  /** Instance numbers to kill once every instance is done (scale-down, or added then rolled back). */
+  removals: number[];
+  startedAt: number;
+  updatedAt: number;
+}
+
+export type RolloutAction =
+  | { kind: 'launch'; instance: number; taskId: string; version: ConfigVersion }
+  | { kind: 'kill'; taskId: string };
+
+export type RolloutEvent =
+  | 'INSTANCE_UPDATING'
+  | 'INSTANCE_UPDATED'
+  | 'INSTANCE_UPDATE_FAILED'
+  | 'INSTANCE_ROLLING_BACK'
+  | 'INSTANCE_ROLLED_BACK'
+  | 'INSTANCE_ROLLBACK_FAILED';
+
+export interface RolloutStep {
+  state: RolloutState;
+  actions: RolloutAction[];
+  events: { instance: number; event: RolloutEvent; detail?: string }[];
+  /** Epoch ms when the rollout needs another look even if no task changes (a watch period ends). */
+  wakeAt?: number;
+}
+
+export interface StepContext {
+  now: number;
+  newTaskId: (instance: number) => string;
+}
+
+export function isFinished(state: RolloutState): boolean {
+  return state.status !== 'ROLLING_FORWARD' && state.status !== 'ROLLING_BACK';
+}
+
+export function stepRollout(
+  previous: RolloutState,
+  tasks: readonly ObservedTask[],
+  context: StepContext,
+): RolloutStep {
+  const state: RolloutState = structuredClone(previous);
+  const step: RolloutStep = { state, actions: [], events: [] };
+  if (isFinished(state)) return step;
+  const byId = new Map(tasks.map((task) => [task.taskId, task]));
+  for (const progress of state.instances) advanceInstance(progress, byId, state, step, context);
+  if (failedCount(state) > state.settings.max_total_failures) {
+    failRollout(state, step);
+    if (isFinished(state)) return finish(step, context.now);
+  }
+  startNextInstances(state, tasks, step, context);
+  if (state.instances.every((progress) => progress.status === 'done' || progress.status === 'failed')) {
+    completeRollout(state, tasks, step);
+  }
+  return finish(step, context.now);
+}
+
+function finish(step: RolloutStep, now: number): RolloutStep {
+  step.state.updatedAt = now;
+  return step;
+}
+
+function advanceInstance(
+  progress: InstanceProgress,
+  byId: Map<string, ObservedTask>,
+  state: RolloutState,
+  step: RolloutStep,
+  context: StepContext,
+): void {
+  if (progress.status === 'stopping') {
+    const old = progress.oldTaskId ? byId.get(progress.oldTaskId) : undefined;
+    if (old && !isTerminal(old.state)) return;
+    launchTarget(progress, state, step, context);
+    return;
+  }
+  if (progress.status !== 'starting') return;
+  const task = progress.taskId ? byId.get(progress.taskId) : undefined;
+  if (!task) {
+    // Saved but never launched (the reconciler stopped in between): launch the same id again.
+    step.actions.push({
+      kind: 'launch',
+      instance: progress.instance,
+      taskId: progress.taskId!,
+      version: state.target,
+    });
+    return;
+  }
+  if (isTerminal(task.state)) {
+    if (task.state === 'FINISHED' && state.finishIsSuccess) return markDone(progress, state, step);
+    progress.failures++;
+    if (progress.failures > state.settings.max_per_shard_failures) {
+      progress.status = 'failed';
+      const event = state.status === 'ROLLING_BACK' ? 'INSTANCE_ROLLBACK_FAILED' : 'INSTANCE_UPDATE_FAILED';
+      step.events.push({
+        instance: progress.instance,
+        event,
+        detail: `${task.state}${task.message ? `: ${task.message}` : ''}`,
+      });
+      return;
+    }
+    launchTarget(progress, state, step, context);
+    return;
+  }
+  if (task.state !== 'RUNNING' || task.healthy === false) return;
+  const watchedUntil = task.updatedAt + state.settings.watch_secs * 1000;
+  if (context.now >= watchedUntil) markDone(progress, state, step);
+  else step.wakeAt = Math.min(step.wakeAt ?? Infinity, watchedUntil);
+}
+
+function markDone(progress: InstanceProgress, state: RolloutState, step: RolloutStep): void {
+  progress.status = 'done';
+  const event = state.status === 'ROLLING_BACK' ? 'INSTANCE_ROLLED_BACK' : 'INSTANCE_UPDATED';
+  step.events.push({ instance: progress.instance, event });
+}
+
+function launchTarget(
+  progress: InstanceProgress,
+  state: RolloutState,
+  step: RolloutStep,
+  context: StepContext,
+): void {
+  progress.status = 'starting';
+  progress.taskId = context.newTaskId(progress.instance);
+  step.actions.push({
+    kind: 'launch',
+    instance: progress.instance,
+    taskId: progress.taskId,
+    version: state.target,
+  });
+}
+
+/** Queue strategy keeps batch_size instances in flight; batch strategy waits for the whole batch. */
+function startNextInstances(
+  state: RolloutState,
+  tasks: readonly ObservedTask[],
+  step: RolloutStep,
+  context: StepContext,
+): void {
+  const inFlight = () =>
+    state.instances.filter((p) => p.status === 'stopping' || p.status === 'starting').length;
+  if (state.settings.wait_for_batch_completion && inFlight() > 0) return;
+  for (const progress of state.instances) {
+    if (inFlight() >= state.settings.batch_size) return;
+    if (progress.status !== 'pending') continue;
+    startInstance(progress, state, tasks, step, context);
+  }
+}
+
+function startInstance(
+  progress: InstanceProgress,
+  state: RolloutState,
+  tasks: readonly ObservedTask[],
+  step: RolloutStep,
+  context: StepContext,
+): void {
+  const event = state.status === 'ROLLING_BACK' ? 'INSTANCE_ROLLING_BACK' : 'INSTANCE_UPDATING';
+  step.events.push({ instance: progress.instance, event });
+  const current = activeTask(tasks, progress.instance);
+  if (current && current.configHash === state.target.configHash) {
+    // Already runs the target (a rollback of an instance the update never reached, or a
+    // resumed update): adopt it and let the watch period confirm it.
+    progress.status = 'starting';
+    progress.taskId = current.taskId;
+    return;
+  }
+  if (current) {
+    progress.status = 'stopping';
+    progress.oldTaskId = current.taskId;
+    step.actions.push({ kind: 'kill', taskId: current.taskId });
+    return;
+  }
+  launchTarget(progress, state, step, context);
+}
+
+function failedCount(state: RolloutState): number {
+  return state.instances.filter((progress) => progress.status === 'failed').length;
+}
+
+/**
+ * Too many failed instances. Rolling forward with a previous configuration to return to:
+ * every instance the update touched goes back, in reverse order, and instances the
+ * update added are removed. Otherwise (or when the rollback itself fails) the update
+ * ends FAILED, leaving what runs in place.
+ */
+function failRollout(state: RolloutState, step: RolloutStep): void {
+  if (state.status === 'ROLLING_BACK' || !state.settings.rollback_on_failure || !state.previous) {
+    state.status = 'FAILED';
+    return;
+  }
+  const touched = state.instances.filter((progress) => progress.status !== 'pending');
+  for (const progress of touched) {
+    if (progress.status === 'starting' && progress.taskId)
+      step.actions.push({ kind: 'kill', taskId: progress.taskId });
+  }
+  state.status = 'ROLLING_BACK';
+  [state.target, state.previous] = [state.previous, state.target];
+  const added = touched.filter((progress) => progress.instance >= state.previousInstances);
+  state.removals = [...new Set([...state.removals, ...added.map((progress) => progress.instance)])];
+  state.instances = touched
+    .filter((progress) => progress.instance < state.previousInstances)
+    .reverse()
+    .map((progress) => ({ instance: progress.instance, status: 'pending', failures: 0 }));
+}
+
+function completeRollout(state: RolloutState, tasks: readonly ObservedTask[], step: RolloutStep): void {
+  for (const instance of state.removals) {
+    const task = activeTask(tasks, instance);
+    if (task) step.actions.push({ kind: 'kill', taskId: task.taskId });
+  }
+  if (failedCount(state) > 0 && failedCount(state) > state.settings.max_total_failures)
+    state.status = 'FAILED';
+  else state.status = state.status === 'ROLLING_BACK' ? 'ROLLED_BACK' : 'ROLLED_FORWARD';
+}
+
+function activeTask(tasks: readonly ObservedTask[], instance: number): ObservedTask | undefined {
+  return tasks
+    .filter((task) => task.instance === instance && !isTerminal(task.state))
+    .sort((a, b) => b.launchedAt - a.launchedAt)[0];
+}

@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isTerminal, type ObservedTask, type TaskState } from '../../src/cluster/types.js';
+import { newRollout } from '../../src/deploy/new-rollout.js';
+import { stepRollout, type RolloutAction, type RolloutState } from '../../src/deploy/rollout.js';
+import { plan } from '../../src/plan/planner.js';
+import type { JobSpec } from '../../src/spec/types.js';
+import { recorded, running, spec } from '../support/specs.js';
+
+/**
+ * A tiny in-memory stand-in for a cluster, only for driving the pure state machine
+ * through scenarios; the deployer's own tests use the real local cluster.
+ */
+class Simulation {
+  now = 1_000_000;
+  tasks: ObservedTask[];
+  maxActive = 0;
+  log: string[] = [];
+  private ids = 0;
+
+  constructor(
+    readonly job: JobSpec,
+    public state: RolloutState,
+    initial: ObservedTask[],
+  ) {
+    this.tasks = initial.map((task) => ({ ...task, updatedAt: this.now }));
+  }
+
+  step(): void {
+    const result = stepRollout(this.state, this.tasks, {
+      now: this.now,
+      newTaskId: (i) => `new-${i}-${++this.ids}`,
+    });
+    this.state = result.state;
+    for (const event of result.events) this.log.push(`${event.event}:${event.instance}`);
+    for (const action of result.actions) this.apply(action);
+    this.maxActive = Math.max(this.maxActive, this.tasks.filter((t) => !isTerminal(t.state)).length);
+  }
+
+  /** Every launched task becomes RUNNING (or `state`), every killing task ends. */
+  settle(state: TaskState = 'RUNNING', instances?: number[]): void {
+    for (const task of this.tasks) {
+      if (task.state === 'KILLING') this.set(task, 'KILLED');
+      else if (task.state === 'STARTING' && (!instances || instances.includes(task.instance)))
+        this.set(task, state);
+    }
+  }
+
+  advance(ms: number): void {
+    this.now += ms;
+  }
+
+  active(): ObservedTask[] {
+    return this.tasks.filter((task) => !isTerminal(task.state)).sort((a, b) => a.instance - b.instance);
+  }
+
+  private set(task: ObservedTask, state: TaskState): void {
+    task.state = state;
+    task.updatedAt = this.now;
+  }
+
+  private apply(action: RolloutAction): void {
+    if (action.kind === 'kill') {
+      const task = this.tasks.find((t) => t.taskId === action.taskId);
+      if (task && !isTerminal(task.state)) this.set(task, 'KILLING');
+      this.log.push(`kill:${task?.instance}`);
+      return;
+    }
+    if (this.tasks.some((t) => t.taskId === action.taskId)) return;
+    this.log.push(`launch:${action.instance}`);
+    this.tasks.push({
+      taskId: action.taskId,
+      jobId: this.job.id,
+      instance: action.instance,
+      configHash: action.version.configHash,
+      commit: 'c1',
+      state: 'STARTING',
+      updatedAt: this.now,
+      launchedAt: this.now,
+      host: 'h',
+      ports: {},
+    });
+  }
+}
+
+const v1 = spec({
+  name: 'web',
+  instances: 4,
+  service: true,
+  update_config: { batch_size: 2, watch_secs: 10 },
+});
+const v2 = spec({
+  name: 'web',
+  instances: 4,
+  service: true,
+  update_config: { batch_size: 2, watch_secs: 10 },
+  task: {
+    processes: [{ name: 'main', cmdline: 'sleep 2000' }],
+    resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
+  },
+});
+
+function simulate(from: JobSpec, to: JobSpec): Simulation {
+  const observed = running(from);
+  const planned = plan({
+    commit: 'c1',
+    cluster: 'local',
+    desired: [to],
+    observed,
+    recorded: [recorded(from)],
+    now: 0,
+  });
+  const change = planned.changes[0]!;
+  return new Simulation(to, newRollout(change, to, recorded(from), 'c1', 0), observed);
+}
+
+describe('stepRollout', () => {
+  it('replaces 0-1 then 2-3, moving on only after watch_secs, never above 4 + 2 tasks', () => {
+    const sim = simulate(v1, v2);
+    sim.step();
+    assert.deepEqual(sim.log, ['INSTANCE_UPDATING:0', 'INSTANCE_UPDATING:1', 'kill:0', 'kill:1']);
+    sim.settle();
+    sim.step();
+    assert.deepEqual(sim.log.slice(4), ['launch:0', 'launch:1']);
+    sim.settle('RUNNING');
+    sim.advance(9_999);
+    sim.step();
+    assert.equal(sim.log.length, 6, 'nothing moves before watch_secs');
+    sim.advance(1);
+    sim.step();
+    assert.deepEqual(sim.log.slice(6), [
+      'INSTANCE_UPDATED:0',
+      'INSTANCE_UPDATED:1',
+      'INSTANCE_UPDATING:2',
+      'INSTANCE_UPDATING:3',
+      'kill:2',
+      'kill:3',
+    ]);
+    sim.settle();
+    sim.step();
+    sim.settle();
+    sim.advance(10_000);
+    sim.step();
+    assert.equal(sim.state.status, 'ROLLED_FORWARD');
+    assert.deepEqual(
+      sim.active().map((t) => [t.instance, t.configHash]),
+      [0, 1, 2, 3].map((i) => [i, v2.configHash]),
+    );
+    assert.ok(sim.maxActive <= 6, `at most 4 + 2 tasks, saw ${sim.maxActive}`);
+  });
+
+  it('rolls back in reverse order when a new task fails', () => {
+    const sim = simulate(v1, v2);
+    sim.step();
+    sim.settle();
+    sim.step();
+    sim.settle('RUNNING', [0]);
+    sim.settle('FAILED', [1]);
+    sim.step();
+    assert.equal(sim.state.status, 'ROLLING_BACK');
+    assert.ok(sim.log.includes('INSTANCE_UPDATE_FAILED:1'));
+    assert.deepEqual(
+      sim.state.instances.map((p) => p.instance),
+      [1, 0],
+      'reverse order',
+    );
+    for (let i = 0; i < 6 && sim.state.status === 'ROLLING_BACK'; i++) {
+      sim.settle();
+      sim.advance(10_000);
+      sim.step();
+    }
+    assert.equal(sim.state.status, 'ROLLED_BACK');
+    assert.deepEqual(
+      sim.active().map((t) => [t.instance, t.configHash]),
+      [0, 1, 2, 3].map((i) => [i, v1.configHash]),
+    );
+    assert.ok(sim.log.includes('INSTANCE_ROLLED_BACK:0') && sim.log.includes('INSTANCE_ROLLED_BACK:1'));
+  });
+
+  it('fails without rolling back when rollback_on_failure is false', () => {
+    const noRollback = {
+      ...v2,
+      config: { ...v2.config, update_config: { ...v2.config.update_config, rollback_on_failure: false } },
+    };
+    const sim = simulate(v1, noRollback);
+    sim.state.settings.rollback_on_failure = false;
+    sim.step();
+    sim.settle();
+    sim.step();
+    sim.settle('FAILED');
+    sim.step();
+    assert.equal(sim.state.status, 'FAILED');
+  });
+
+  it('tolerates max_per_shard_failures by relaunching the instance', () => {
+    const sim = simulate(v1, v2);
+    sim.state.settings.max_per_shard_failures = 1;
+    sim.step();
+    sim.settle();
+    sim.step();
+    sim.settle('FAILED', [0]);
+    sim.step();
+    assert.equal(sim.state.status, 'ROLLING_FORWARD');
+    assert.equal(sim.state.instances.find((p) => p.instance === 0)?.failures, 1);
+    assert.equal(sim.log.filter((entry) => entry === 'launch:0').length, 2);
+  });
+
+  it('with wait_for_batch_completion starts the next batch only when the whole batch is done', () => {
+    const sim = simulate(v1, v2);
+    sim.state.settings.batch_size = 3;
+    sim.state.settings.wait_for_batch_completion = true;
+    sim.step();
+    sim.settle();
+    sim.step();
+    sim.settle('RUNNING', [0, 1]);
+    sim.advance(10_000);
+    sim.step();
+    assert.ok(!sim.log.some((entry) => entry === 'INSTANCE_UPDATING:3'), 'instance 3 waits for 2');
+    sim.settle('RUNNING');
+    sim.advance(10_000);
+    sim.step();
+    assert.ok(sim.log.includes('INSTANCE_UPDATING:3'));
+  });
+
+  it('relaunches a saved task id that never reached the cluster (resume after a crash)', () => {
+    const sim = simulate(v1, v2);
+    sim.step();
+    sim.settle();
+    const saved = stepRollout(sim.state, sim.tasks, { now: sim.now, newTaskId: (i) => `saved-${i}` }).state;
+    // The reconciler saved `saved` and died before launching: the cluster never saw the tasks.
+    const resumed = stepRollout(saved, sim.tasks, { now: sim.now, newTaskId: () => 'must-not-be-used' });
+    const launches = resumed.actions.filter((a) => a.kind === 'launch').map((a) => a.taskId);
+    assert.deepEqual(launches, ['saved-0', 'saved-1']);
+  });
+
+  it('counts a finished task as success for batch jobs', () => {
+    const b1 = spec({ name: 'b', instances: 1, update_config: { watch_secs: 5 } });
+    const b2 = spec({ name: 'b', instances: 1, env: { X: 'y' }, update_config: { watch_secs: 5 } });
+    const sim = simulate(b1, b2);
+    sim.step();
+    sim.settle();
+    sim.step();
+    sim.settle('FINISHED');
+    sim.step();
+    assert.equal(sim.state.status, 'ROLLED_FORWARD');
+  });
+});
