@@ -23,7 +23,7 @@ export function loadClusters(file: string | undefined, text: string | undefined)
           column: 1,
           path: '',
           message:
-            'missing: every job repository needs a clusters.yaml at its root naming the clusters jobs may use',
+            'no clusters.yaml: every job repository needs one at its root, naming the clusters its jobs may use',
         },
       ],
     };

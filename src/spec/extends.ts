@@ -79,22 +79,45 @@ export function deepMerge(
 /**
  * Where a field of a merged job was written: the most specific path any document of the
  * chain writes, preferring the job over its templates. A field no document writes (a
- * missing required field, say) is reported at its nearest written parent.
+ * missing required field, say) is reported at its nearest written parent. Below a list or
+ * scalar that a nearer document writes, the templates' values were replaced and are never
+ * blamed.
  */
 export function locateInChain(
   chain: readonly SourceDocument[],
   path: FieldPath,
   at: 'key' | 'value',
 ): Location {
+  const owners = ownersOf(chain, path);
   for (let depth = path.length; depth >= 0; depth--) {
     const prefix = path.slice(0, depth);
     const kind = depth === path.length ? at : 'key';
-    for (const document of chain) {
+    for (const document of owners) {
       const position = document.locate(prefix, depth === 0 ? 'value' : kind);
       if (position) return { file: document.file, ...position };
     }
   }
   return { file: chain[0]!.file, line: 1, column: 1 };
+}
+
+/** The documents whose values can reach `path` after merging, nearest first. */
+function ownersOf(chain: readonly SourceDocument[], path: FieldPath): readonly SourceDocument[] {
+  let owners = chain;
+  for (let depth = 1; depth < path.length; depth++) {
+    const prefix = path.slice(0, depth);
+    const writer = owners.find((document) => valueAt(document.value, prefix) !== undefined);
+    if (writer && !isPlainObject(valueAt(writer.value, prefix))) owners = [writer];
+  }
+  return owners;
+}
+
+function valueAt(value: unknown, path: FieldPath): unknown {
+  let node = value;
+  for (const part of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[part];
+  }
+  return node;
 }
 
 function problemAt(document: SourceDocument, path: FieldPath, message: string): Problem {

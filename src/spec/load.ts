@@ -69,7 +69,7 @@ export async function loadRepository(tree: RepoTree): Promise<LoadedRepository> 
   problems.push(
     ...repositoryProblems(jobs, keyLocations, new Set(clusters.clusters.map((c) => c.name)), clusters.valid),
   );
-  return { clusters: clusters.clusters, jobs, problems: sortProblems(problems) };
+  return { clusters: clusters.clusters, jobs, problems: sortProblems(dedupeProblems(problems)) };
 }
 
 /** Schema, then rules, then normalisation: later stages run only on input the earlier ones accepted. */
@@ -125,6 +125,17 @@ function repositoryProblems(
     }
   }
   return problems;
+}
+
+/** A template shared by several jobs would otherwise report its own mistake once per job. */
+function dedupeProblems(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = JSON.stringify([problem.file, problem.line, problem.column, problem.path, problem.message]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export function sortProblems(problems: Problem[]): Problem[] {

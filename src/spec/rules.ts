@@ -3,6 +3,7 @@
  * is known and defaults are filled). An ordered table of named rules, each returning the
  * problems it finds with the field path they are about.
  */
+import { cronProblem } from './cron.js';
 import type { SchemaProblem } from './schema.js';
 import { sizeToMiB } from './sizes.js';
 import { KNOWN_VARIABLES, templateReferences } from './templating.js';
@@ -112,6 +113,13 @@ export const RULES: readonly Rule[] = [
           found.push(problem(['announce', 'portmap', alias], missing(target)));
       }
       return found;
+    },
+  },
+  {
+    name: 'cron-fields-in-range',
+    check: ({ cron_schedule }) => {
+      const found = cron_schedule === undefined ? undefined : cronProblem(cron_schedule);
+      return found ? [problem(['cron_schedule'], found)] : [];
     },
   },
   {

@@ -48,23 +48,67 @@ export function validateClustersValue(value: unknown): SchemaProblem[] {
 
 function run(validate: ValidateFunction, value: unknown): SchemaProblem[] {
   if (validate(value)) return [];
-  const errors = (validate.errors ?? []).filter((error) => !IGNORED_KEYWORDS.has(error.keyword));
-  const covered = alternativesPaths(errors);
-  const problems = errors
-    .filter((error) => !covered.some((path) => error.instancePath.startsWith(path) && !isAlternative(error)))
-    .map((error) => describe(error, value));
-  return dedupe(problems);
+  const errors = resolveAlternatives(
+    (validate.errors ?? []).filter(
+      (error) => !IGNORED_KEYWORDS.has(error.keyword) && !isInsidePropertyName(error),
+    ),
+  );
+  return dedupe(dropRestatements(errors).map((error) => describe(error, value)));
 }
 
-/** `if`/`then` wrappers and the branches of `anyOf`/`oneOf` restate a more useful error. */
+/** `if`/`then` wrappers only restate the `required` errors beneath them. */
 const IGNORED_KEYWORDS = new Set(['if']);
+
+/** Errors about a map key are reported once, by the `propertyNames` error that wraps them. */
+function isInsidePropertyName(error: ErrorObject): boolean {
+  return (error as ErrorObject & { propertyName?: string }).propertyName !== undefined;
+}
 
 function isAlternative(error: ErrorObject): boolean {
   return error.keyword === 'anyOf' || error.keyword === 'oneOf';
 }
 
-function alternativesPaths(errors: ErrorObject[]): string[] {
-  return errors.filter(isAlternative).map((error) => error.instancePath);
+/**
+ * For `anyOf`/`oneOf`, the branches' own errors are noise unless the value's type picks
+ * exactly one branch: then that branch's errors say precisely what is wrong (a string
+ * that is not a URL), and the generic "must be a string or a list" is dropped.
+ */
+function resolveAlternatives(errors: ErrorObject[]): ErrorObject[] {
+  let result = errors;
+  for (const alternative of errors.filter(isAlternative)) {
+    const prefix = `${alternative.schemaPath}/`;
+    const branches = alternative.schema as { type?: string; $ref?: string }[];
+    const matching = branches.flatMap((branch, index) =>
+      typeMatches(branch, alternative.data) ? [index] : [],
+    );
+    const inside = (error: ErrorObject) => error.schemaPath.startsWith(prefix);
+    const chosen = matching.length === 1 ? `${prefix}${matching[0]}/` : undefined;
+    result = result.filter((error) =>
+      chosen
+        ? error !== alternative && (!inside(error) || error.schemaPath.startsWith(chosen))
+        : !inside(error),
+    );
+  }
+  return result;
+}
+
+function typeMatches(branch: { type?: string; $ref?: string }, data: unknown): boolean {
+  const type = branch.type ?? (branch.$ref ? 'string' : undefined);
+  if (type === 'integer') return Number.isInteger(data);
+  if (type === 'array') return Array.isArray(data);
+  if (type === 'object') return typeof data === 'object' && data !== null && !Array.isArray(data);
+  return type === typeof data;
+}
+
+/** An empty string fails `minLength` and `pattern`; "must not be empty" says it all. */
+function dropRestatements(errors: ErrorObject[]): ErrorObject[] {
+  const empty = new Set(
+    errors.filter((error) => error.keyword === 'minLength').map((error) => error.instancePath),
+  );
+  return errors.filter(
+    (error) =>
+      error.keyword === 'minLength' || !empty.has(error.instancePath) || error.keyword === 'required',
+  );
 }
 
 function describe(error: ErrorObject, root: unknown): SchemaProblem {
@@ -80,18 +124,30 @@ function describe(error: ErrorObject, root: unknown): SchemaProblem {
       const hint = suggestion ? `; did you mean "${suggestion}"?` : `; known fields: ${known.join(', ')}`;
       return { path: [...path, field], at: 'key', message: `unknown field "${field}"${hint}` };
     }
-    case 'propertyNames':
+    case 'propertyNames': {
+      const name = String(params.propertyName);
+      const rule = PATTERN_MESSAGES.find(([schemaPath]) => schemaPath.test(`${error.schemaPath}/`))?.[1];
       return {
-        path: [...path, String(params.propertyName)],
+        path: [...path, name],
         at: 'key',
-        message: `"${String(params.propertyName)}" is not a valid name here`,
+        message: `${rule ?? 'is not a valid name here'} (got ${JSON.stringify(name)})`,
       };
+    }
     default:
       return { path, at: 'value', message: describeValueError(error) };
   }
 }
 
 const PATTERN_MESSAGES: [RegExp, string][] = [
+  [
+    /properties\/env\/propertyNames\//,
+    "must be an environment variable name: letters, digits and '_', not starting with a digit",
+  ],
+  [/properties\/constraints\/propertyNames\//, "must contain only letters, digits, '_', '-' and '.'"],
+  [
+    /properties\/portmap\/propertyNames\//,
+    "must be an endpoint name: a letter or '_' followed by letters, digits, '_' or '-'",
+  ],
   [/\$defs\/size\//, 'must be a size like 128MiB, 1GiB or 512MB'],
   [/\$defs\/name\//, "must contain only letters, digits, '_', '-' and '.'"],
   [/\$defs\/port_name\//, "must be a port name: a letter or '_' followed by letters, digits, '_' or '-'"],
@@ -111,16 +167,16 @@ function describeValueError(error: ErrorObject): string {
   switch (error.keyword) {
     case 'type': {
       const expected = String(params.type);
-      const quoteHint =
-        expected === 'string' && ['number', 'boolean'].includes(typeof error.data)
-          ? '; quote it to make it a string'
-          : '';
-      return `must be ${article(expected)}${got}${quoteHint}`;
+      const pattern = (error.parentSchema as { pattern?: string }).pattern;
+      const quotedIsValid = pattern === undefined || new RegExp(pattern, 'u').test(String(error.data));
+      const known = knownPatternMessage(error.schemaPath);
+      if (known && !quotedIsValid) return `${known}${got}`;
+      const quotable =
+        expected === 'string' && ['number', 'boolean'].includes(typeof error.data) && quotedIsValid;
+      return `must be ${article(expected)}${got}${quotable ? '; quote it to make it a string' : ''}`;
     }
-    case 'pattern': {
-      const known = PATTERN_MESSAGES.find(([schemaPath]) => schemaPath.test(error.schemaPath));
-      return `${known ? known[1] : `must match ${String(params.pattern)}`}${got}`;
-    }
+    case 'pattern':
+      return `${knownPatternMessage(error.schemaPath) ?? `must match ${String(params.pattern)}`}${got}`;
     case 'enum':
       return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}${got}`;
     case 'const':
@@ -145,6 +201,12 @@ function describeValueError(error: ErrorObject): string {
     default:
       return error.message ?? `failed ${error.keyword}`;
   }
+}
+
+/** The readable rule behind a schema location's pattern (for a `type` error too: `…/type`). */
+function knownPatternMessage(schemaPath: string): string | undefined {
+  const patternPath = schemaPath.replace(/\/type$/, '/pattern');
+  return PATTERN_MESSAGES.find(([location]) => location.test(patternPath))?.[1];
 }
 
 function describeAlternatives(error: ErrorObject): string {

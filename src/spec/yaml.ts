@@ -44,7 +44,7 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
   if (!Array.isArray(parsed)) return { documents, problems }; // an empty stream
   parsed.forEach((doc, index) => {
     const docProblems = doc.errors.map((error) => {
-      const { line, col } = lineCounter.linePos(error.pos[0]);
+      const { line, col } = lineCounter.linePos(openerOffset(text, error.pos[0], error.message));
       const path = error.code === 'DUPLICATE_KEY' ? pathOfKeyAt(doc, error.pos[0]) : [];
       return {
         file,
@@ -120,10 +120,31 @@ function pathOf(ancestors: readonly unknown[]): (string | number)[] {
   return path;
 }
 
+/**
+ * The parser reports an unclosed quote or bracket where it gave up — often past the end of
+ * the file. The place to fix is where it was opened, so point there instead.
+ */
+function openerOffset(text: string, offset: number, message: string): number {
+  const quote = /missing closing (["'])quote/i.exec(message)?.[1];
+  if (quote) {
+    const opener = text.lastIndexOf(quote, Math.min(offset, text.length) - 1);
+    return opener >= 0 ? opener : offset;
+  }
+  const bracket = /end with an? ([\]}])/.exec(message)?.[1];
+  if (!bracket) return Math.min(offset, Math.max(text.length - 1, 0));
+  const open = bracket === ']' ? '[' : '{';
+  let depth = 0;
+  for (let i = Math.min(offset, text.length) - 1; i >= 0; i--) {
+    if (text[i] === bracket) depth++;
+    else if (text[i] === open && depth-- === 0) return i;
+  }
+  return offset;
+}
+
 function describeYamlError(code: string, message: string): string {
   if (code === 'DUPLICATE_KEY') return 'duplicate key: this field is already set earlier in the same map';
   const firstLine = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  return `YAML syntax error: ${lowerFirst(firstLine)}`;
+  return `invalid YAML, ${lowerFirst(firstLine)}`;
 }
 
 function lowerFirst(text: string): string {
