@@ -1,6 +1,12 @@
 /** The `borealis` command line: one file per command, registered here. */
 import { Command, CommanderError } from 'commander';
 import { BorealisError, ExitCode } from '../errors.js';
+import { addGlobalOptions } from './global-options.js';
+import { registerPlan } from './plan.js';
+import { registerReconcile } from './reconcile.js';
+import { registerStatus } from './status.js';
+import { registerLogs } from './logs.js';
+import { registerLocal } from './local.js';
 import { registerValidate } from './validate.js';
 
 export function buildProgram(): Command {
@@ -8,7 +14,13 @@ export function buildProgram(): Command {
     .description('GitOps for Aurora-style jobs on Apache Mesos and ZooKeeper')
     .showHelpAfterError()
     .exitOverride();
+  addGlobalOptions(program);
   registerValidate(program);
+  registerPlan(program);
+  registerReconcile(program);
+  registerStatus(program);
+  registerLogs(program);
+  registerLocal(program);
   return program;
 }
 

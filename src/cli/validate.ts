@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import { openTree } from '../source/open-tree.js';
 import { loadRepository } from '../spec/load.js';
-import type { LoadedRepository, Problem } from '../spec/types.js';
+import type { LoadedRepository } from '../spec/types.js';
+import { formatProblem, pickProblemFields, renderProblems } from './problems.js';
 import { formatMiB } from '../spec/sizes.js';
 import { outputOption, type Output } from './output.js';
 
@@ -35,20 +36,14 @@ export function registerValidate(program: Command): void {
     });
 }
 
-export function formatProblem(problem: Problem): string {
-  const field = problem.path ? `${problem.path}: ` : '';
-  return `${problem.file}:${problem.line}:${problem.column}: ${field}${problem.message}`;
-}
+export { formatProblem };
 
 function renderJson({ problems }: LoadedRepository): string {
-  return `${JSON.stringify(problems, ['file', 'line', 'column', 'path', 'message'], 2)}\n`;
+  return `${JSON.stringify(problems.map(pickProblemFields), null, 2)}\n`;
 }
 
 function renderText({ problems, jobs, clusters }: LoadedRepository, origin: string): string {
-  if (problems.length > 0) {
-    const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
-    return `${problems.map(formatProblem).join('\n')}\n${origin}: ${count}; nothing may be applied from it\n`;
-  }
+  if (problems.length > 0) return renderProblems(problems, origin, 'text');
   const rows = jobs.map((job) => {
     const { cpu, ram, disk } = job.config.task.resources;
     return `  ${job.id}  ×${job.config.instances}  cpu ${cpu} ram ${formatMiB(ram)} disk ${formatMiB(disk)}  config ${job.configHash}  (${job.file})`;

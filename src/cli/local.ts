@@ -1,0 +1,28 @@
+/** `borealis local down`: stop every task of the local cluster (the records are kept). */
+import type { Command } from 'commander';
+import { isTerminal } from '../cluster/types.js';
+import { nextUpdateOrTimeout } from '../deploy/wait.js';
+import { openCluster } from './context.js';
+import { globalOptions } from './global-options.js';
+
+export function registerLocal(program: Command): void {
+  const local = program.command('local').description('the embedded local cluster');
+  local
+    .command('down')
+    .description('kill every task of the local cluster and wait until they have ended')
+    .action(async (_options: unknown, command: Command) => {
+      const cluster = openCluster(globalOptions(command));
+      try {
+        const live = (await cluster.snapshot()).filter((task) => !isTerminal(task.state));
+        await cluster.kill(live.map((task) => task.taskId));
+        for (;;) {
+          const remaining = (await cluster.snapshot()).filter((task) => !isTerminal(task.state));
+          if (remaining.length === 0) break;
+          await nextUpdateOrTimeout(cluster, 1_000);
+        }
+        process.stdout.write(`Stopped ${live.length} task${live.length === 1 ? '' : 's'}.\n`);
+      } finally {
+        await cluster.close();
+      }
+    });
+}

@@ -1,0 +1,99 @@
+/** `borealis logs JOB/INSTANCE [PROCESS] [-f]`: a local task's process logs, from its sandbox. */
+import type { Command } from 'commander';
+import { createReadStream, watch } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LocalCluster } from '../cluster/local/cluster.js';
+import { LOG_DIR } from '../cluster/local/sandbox-layout.js';
+import { isTerminal, type ObservedTask } from '../cluster/types.js';
+import { BorealisError } from '../errors.js';
+import { openCluster } from './context.js';
+import { globalOptions } from './global-options.js';
+
+export function registerLogs(program: Command): void {
+  program
+    .command('logs')
+    .description("print a local task's process logs (the live task of the instance, else its latest)")
+    .argument('<JOB/INSTANCE>', 'e.g. local/www-data/prod/hello_http/0 or www-data/prod/hello_http/0')
+    .argument('[PROCESS]', 'only this process (default: every process)')
+    .option('-f, --follow', 'keep printing as the logs grow, until interrupted')
+    .action(
+      async (
+        target: string,
+        processName: string | undefined,
+        options: { follow?: boolean },
+        command: Command,
+      ) => {
+        const cluster = openCluster(globalOptions(command));
+        if (!(cluster instanceof LocalCluster))
+          throw new BorealisError('LOGS_UNAVAILABLE', 'logs are only kept for the local cluster');
+        try {
+          const task = pickTask(await cluster.snapshot(), target);
+          const dir = join(cluster.sandboxPath(task.taskId), LOG_DIR);
+          const names = processName
+            ? [processName]
+            : (await readdir(dir).catch(() => [])).map((file) => file.replace(/\.log$/, '')).sort();
+          if (names.length === 0)
+            throw new BorealisError('NO_LOGS', `task ${task.taskId} has no process logs yet`);
+          for (const name of names)
+            await printLog(join(dir, `${name}.log`), names.length > 1 ? name : undefined);
+          if (options.follow) await follow(names.map((name) => join(dir, `${name}.log`)));
+        } finally {
+          await cluster.close();
+        }
+      },
+    );
+}
+
+function pickTask(tasks: ObservedTask[], target: string): ObservedTask {
+  const match = /^(.*)\/(\d+)$/.exec(target);
+  if (!match)
+    throw new BorealisError(
+      'BAD_TARGET',
+      `${target}: expected JOB/INSTANCE, e.g. www-data/prod/hello_http/0`,
+    );
+  const [, job = '', instance = ''] = match;
+  const candidates = tasks
+    .filter(
+      (task) => (task.jobId === job || task.jobId.endsWith(`/${job}`)) && task.instance === Number(instance),
+    )
+    .sort((a, b) => Number(isTerminal(a.state)) - Number(isTerminal(b.state)) || b.launchedAt - a.launchedAt);
+  if (!candidates[0]) throw new BorealisError('UNKNOWN_TASK', `no task for ${target} in the local cluster`);
+  return candidates[0];
+}
+
+async function printLog(path: string, header: string | undefined): Promise<void> {
+  if (header) process.stdout.write(`==> ${header} <==\n`);
+  await new Promise<void>((resolve, reject) => {
+    const stream = createReadStream(path);
+    stream.on('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ENOENT' ? resolve() : reject(error),
+    );
+    stream.on('end', resolve);
+    stream.pipe(process.stdout, { end: false });
+  });
+}
+
+/** Prints what is appended to each file, as `tail -f` does, until SIGINT or SIGTERM. */
+async function follow(paths: string[]): Promise<void> {
+  const offsets = new Map(
+    await Promise.all(
+      paths.map(async (path) => [path, (await stat(path).catch(() => ({ size: 0 }))).size] as const),
+    ),
+  );
+  const watchers = paths.map((path) =>
+    watch(path, () => {
+      void stat(path).then(({ size }) => {
+        const from = offsets.get(path) ?? 0;
+        if (size <= from) return;
+        offsets.set(path, size);
+        createReadStream(path, { start: from, end: size - 1 }).pipe(process.stdout, { end: false });
+      });
+    }),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  for (const watcher of watchers) watcher.close();
+}

@@ -1,0 +1,32 @@
+/** Rendering validation problems in every output format. */
+import type { Problem } from '../spec/types.js';
+import type { Output } from './output.js';
+
+export function formatProblem(problem: Problem): string {
+  const field = problem.path ? `${problem.path}: ` : '';
+  return `${problem.file}:${problem.line}:${problem.column}: ${field}${problem.message}`;
+}
+
+export function renderProblems(problems: readonly Problem[], origin: string, output: Output): string {
+  if (output === 'json') return `${JSON.stringify({ errors: problems.map(pickProblemFields) }, null, 2)}\n`;
+  if (output === 'markdown') {
+    const rows = problems.map(
+      (p) =>
+        `| \`${p.file}:${p.line}:${p.column}\` | \`${p.path || '-'}\` | ${p.message.replace(/\|/g, '\\|')} |`,
+    );
+    return [
+      `### :x: ${origin} is invalid: nothing would be applied`,
+      '',
+      '| Where | Field | Problem |',
+      '|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n');
+  }
+  const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+  return `${problems.map(formatProblem).join('\n')}\n${origin}: ${count}; nothing may be applied from it\n`;
+}
+
+export function pickProblemFields({ file, line, column, path, message }: Problem): Problem {
+  return { file, line, column, path, message };
+}

@@ -1,0 +1,72 @@
+/**
+ * `borealis reconcile`: apply the branch head and wait until the cluster has converged.
+ * Exit 0 converged, 1 error or invalid commit (nothing applied), 3 an update failed.
+ */
+import type { Command } from 'commander';
+import type { DeployProgress } from '../deploy/executor.js';
+import { ExitCode } from '../errors.js';
+import { hasChanges } from '../plan/describe.js';
+import { applyPass, planPass } from '../reconciler/reconcile.js';
+import { globalOptions } from './global-options.js';
+import { outputOption, type Output } from './output.js';
+import { openPass } from './pass.js';
+import { renderPlan, runPlan } from './plan.js';
+
+interface ReconcileOptions {
+  dryRun?: boolean;
+  ref?: string;
+  allowMassKill?: boolean;
+  output: Output;
+  detailedExitcode?: boolean;
+}
+
+export function registerReconcile(program: Command): void {
+  program
+    .command('reconcile')
+    .description('apply the branch head (or --ref) to the cluster and wait until it has converged')
+    .option('--dry-run', 'only show the plan (same as `borealis plan`)')
+    .option('--ref <REF>', 'apply this branch or commit instead of the tracked branch head')
+    .option('--allow-mass-kill', 'apply even a plan that kills more than half of the running jobs')
+    .addOption(outputOption(['text', 'json', 'markdown']))
+    .option('--detailed-exitcode', 'with --dry-run: exit 2 when something would change')
+    .action(async (options: ReconcileOptions, command: Command) => {
+      const global = globalOptions(command);
+      if (options.dryRun) return runPlan(global, options);
+      await runReconcile(global, options);
+    });
+}
+
+async function runReconcile(
+  global: Parameters<typeof openPass>[0],
+  options: ReconcileOptions,
+): Promise<void> {
+  const pass = await openPass(global, options.ref, options.output);
+  try {
+    const planned = await planPass(pass.input);
+    process.stdout.write(renderPlan(planned, options.output));
+    if (!hasChanges(planned)) {
+      await pass.input.records.setApplied(planned.commit, Date.now());
+      return;
+    }
+    const result = await applyPass(pass.input, planned, {
+      allowMassKill: options.allowMassKill,
+      onProgress: printProgress,
+    });
+    for (const outcome of result.outcomes.filter((o) => o.result !== 'succeeded')) {
+      process.stdout.write(
+        `${outcome.job}: ${outcome.result === 'rolled_back' ? 'update failed and was rolled back' : 'update failed'}${outcome.message ? ` (${outcome.message})` : ''}\n`,
+      );
+    }
+    if (!result.ok) throw new ExitCode(3);
+    process.stdout.write(
+      `Converged: commit ${planned.commit.slice(0, 12)} is applied to cluster ${planned.cluster}.\n`,
+    );
+  } finally {
+    await pass.close();
+  }
+}
+
+function printProgress(progress: DeployProgress): void {
+  const where = progress.instance === undefined ? progress.job : `${progress.job}/${progress.instance}`;
+  process.stdout.write(`  ${where}: ${progress.event}${progress.detail ? ` ${progress.detail}` : ''}\n`);
+}

@@ -1,0 +1,89 @@
+/** `borealis status [JOB] [-o json]`: every job, its instances, and whether it is in sync. */
+import type { Command } from 'commander';
+import { BorealisError } from '../errors.js';
+import { jobStatuses, type InstanceStatus, type JobStatus } from '../status/job-status.js';
+import { openCluster, openRecords } from './context.js';
+import { globalOptions } from './global-options.js';
+import { outputOption, type Output } from './output.js';
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('what runs: every job with its instances, health, configuration and sync state')
+    .argument(
+      '[JOB]',
+      'only this job (cluster/role/environment/name, or a unique suffix such as role/env/name)',
+    )
+    .addOption(outputOption(['text', 'json']))
+    .action(async (job: string | undefined, options: { output: Output }, command: Command) => {
+      const global = globalOptions(command);
+      const records = await openRecords(global);
+      const cluster = openCluster(global);
+      try {
+        const [recorded, tasks, rollouts, applied] = await Promise.all([
+          records.jobs(),
+          cluster.snapshot(),
+          records.rollouts(),
+          records.applied(),
+        ]);
+        const statuses = filterJob(jobStatuses(recorded, tasks, rollouts, Date.now()), job);
+        const out =
+          options.output === 'json'
+            ? `${JSON.stringify({ applied_commit: applied?.commit ?? null, cluster: global.cluster, jobs: statuses }, null, 2)}\n`
+            : renderText(statuses, applied?.commit);
+        process.stdout.write(out);
+      } finally {
+        await cluster.close();
+        await records.store.close();
+      }
+    });
+}
+
+function filterJob(statuses: JobStatus[], job: string | undefined): JobStatus[] {
+  if (!job) return statuses;
+  const found = statuses.filter((status) => status.job === job || status.job.endsWith(`/${job}`));
+  if (found.length === 0) throw new BorealisError('UNKNOWN_JOB', `no job ${job} is recorded or running`);
+  return found;
+}
+
+function renderText(statuses: JobStatus[], appliedCommit: string | undefined): string {
+  const lines = [appliedCommit ? `Applied commit ${appliedCommit.slice(0, 12)}` : 'Nothing applied yet', ''];
+  for (const status of statuses) {
+    const running = status.instances.filter((i) => i.state === 'RUNNING').length;
+    const sync = status.in_sync ? 'in sync' : status.recorded ? 'OUT OF SYNC' : 'UNRECORDED (orphan)';
+    const update = status.update ? `  update ${status.update.status}` : '';
+    lines.push(
+      `${status.job}  ${sync}  ${running}/${status.instances_desired} running  config ${status.config ?? '-'}${update}`,
+    );
+    for (const instance of status.instances) lines.push(`  ${formatInstance(instance)}`);
+  }
+  if (statuses.length === 0) lines.push('No jobs.');
+  return `${lines.join('\n')}\n`;
+}
+
+function formatInstance(instance: InstanceStatus): string {
+  const health = instance.healthy === undefined ? '' : instance.healthy ? 'healthy' : 'UNHEALTHY';
+  const ports = Object.entries(instance.ports ?? {})
+    .map(([name, port]) => `${name}=${port}`)
+    .join(' ');
+  const uptime = instance.uptime_ms === undefined ? '' : `for ${formatDuration(instance.uptime_ms)}`;
+  const why = instance.message ?? instance.reason ?? '';
+  return [
+    String(instance.instance).padStart(3),
+    instance.state.padEnd(8),
+    health.padEnd(9),
+    instance.config ?? '',
+    uptime,
+    ports,
+    why,
+  ]
+    .filter((part) => part !== '')
+    .join('  ');
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+  return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
+}

@@ -1,0 +1,253 @@
+/**
+ * Carries out a plan through the `Cluster` port. Creates and updates roll first (all jobs'
+ * rollouts advance together, each at its own batch pace), lost instances are relaunched
+ * alongside, and kills come last, so a commit that replaces one job with another never
+ * leaves a gap. Each rollout's state is saved before the actions it decides are taken.
+ */
+import { isTerminal, type Cluster, type ObservedTask, type TaskLaunch } from '../cluster/types.js';
+import type { JobChange, Plan, RecordedJob } from '../plan/types.js';
+import type { Records } from '../state/records.js';
+import type { JobId, JobSpec } from '../spec/types.js';
+import { needsRollout, newRollout } from './new-rollout.js';
+import {
+  isFinished,
+  stepRollout,
+  type RolloutAction,
+  type RolloutEvent,
+  type RolloutState,
+} from './rollout.js';
+import { newTaskId } from './task-ids.js';
+import { nextUpdateOrTimeout } from './wait.js';
+
+export type JobResult = 'succeeded' | 'failed' | 'rolled_back';
+
+export interface JobOutcome {
+  job: JobId;
+  action: JobChange['action'];
+  result: JobResult;
+  message?: string;
+}
+
+export interface DeployProgress {
+  job: JobId;
+  instance?: number;
+  event: RolloutEvent | 'LAUNCHED' | 'KILLED' | 'ROLLOUT_FINISHED';
+  detail?: string;
+}
+
+export interface DeployOptions {
+  cluster: Cluster;
+  records: Records;
+  now?: () => number;
+  /** Longest wait between two looks at the cluster when no update arrives. */
+  pollMs?: number;
+  onProgress?: (progress: DeployProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface DeployResult {
+  outcomes: JobOutcome[];
+  /** Whether every job reached its desired state. */
+  ok: boolean;
+}
+
+export async function executePlan(
+  plan: Plan,
+  desired: readonly JobSpec[],
+  options: DeployOptions,
+): Promise<DeployResult> {
+  const now = options.now ?? Date.now;
+  const jobs = new Map(desired.map((job) => [job.id, job]));
+  const recorded = new Map((await options.records.jobs()).map((job) => [job.id, job]));
+  const rollouts = await prepareRollouts(plan, jobs, recorded, options, now());
+  const outcomes: JobOutcome[] = [];
+  await healInstances(plan, jobs, options);
+  outcomes.push(...(await recordConfigOnlyChanges(plan, jobs, rollouts, options, now())));
+  outcomes.push(...(await driveRollouts(rollouts, plan, jobs, options, now)));
+  outcomes.push(...(await killUndeclared(plan, options)));
+  await options.records.setApplied(plan.commit, now());
+  return { outcomes, ok: outcomes.every((outcome) => outcome.result === 'succeeded') };
+}
+
+/** Starts a rollout for each changed job, or resumes the one saved for the same commit and target. */
+async function prepareRollouts(
+  plan: Plan,
+  jobs: Map<JobId, JobSpec>,
+  recorded: Map<JobId, RecordedJob>,
+  options: DeployOptions,
+  at: number,
+): Promise<Map<JobId, RolloutState>> {
+  const saved = new Map((await options.records.rollouts()).map((state) => [state.jobId, state]));
+  const rollouts = new Map<JobId, RolloutState>();
+  for (const [id, state] of saved) {
+    const job = jobs.get(id);
+    const resumable = job && state.commit === plan.commit && !isFinished(state);
+    if (resumable) rollouts.set(id, state);
+    else await options.records.deleteRollout(id); // superseded by this commit
+  }
+  for (const change of plan.changes) {
+    const job = jobs.get(change.job);
+    if (!job || rollouts.has(change.job) || !needsRollout(change)) continue;
+    const state = newRollout(change, job, recorded.get(change.job), plan.commit, at);
+    await options.records.putRollout(state);
+    rollouts.set(change.job, state);
+  }
+  return rollouts;
+}
+
+async function healInstances(plan: Plan, jobs: Map<JobId, JobSpec>, options: DeployOptions): Promise<void> {
+  const launches: TaskLaunch[] = plan.changes.flatMap((change) => {
+    const job = jobs.get(change.job);
+    if (!job) return [];
+    return change.instances.heal.map((instance) =>
+      launchOf(job, instance, newTaskId(job.key, instance), job.configHash, job.instance, plan.commit),
+    );
+  });
+  if (launches.length > 0) await options.cluster.launch(launches);
+  for (const launch of launches)
+    options.onProgress?.({
+      job: launch.jobId,
+      instance: launch.instance,
+      event: 'LAUNCHED',
+      detail: 'relaunched lost instance',
+    });
+}
+
+/** A changed job with nothing to restart (e.g. only update_config changed): record the new config. */
+async function recordConfigOnlyChanges(
+  plan: Plan,
+  jobs: Map<JobId, JobSpec>,
+  rollouts: Map<JobId, RolloutState>,
+  options: DeployOptions,
+  at: number,
+): Promise<JobOutcome[]> {
+  const outcomes: JobOutcome[] = [];
+  for (const change of plan.changes) {
+    const job = jobs.get(change.job);
+    if (!job || rollouts.has(change.job)) continue;
+    const recordNeeded = change.action !== 'noop' || !(await options.records.job(job.id));
+    if (recordNeeded) await options.records.putJob(recordOf(job, plan.commit, at));
+    if (change.action !== 'noop') outcomes.push({ job: job.id, action: change.action, result: 'succeeded' });
+  }
+  return outcomes;
+}
+
+async function driveRollouts(
+  rollouts: Map<JobId, RolloutState>,
+  plan: Plan,
+  jobs: Map<JobId, JobSpec>,
+  options: DeployOptions,
+  now: () => number,
+): Promise<JobOutcome[]> {
+  const outcomes: JobOutcome[] = [];
+  const actionOf = new Map(plan.changes.map((change) => [change.job, change.action]));
+  while (rollouts.size > 0 && !options.signal?.aborted) {
+    const observed = groupByJob(await options.cluster.snapshot());
+    let wakeAt = now() + (options.pollMs ?? 1_000);
+    for (const [id, state] of rollouts) {
+      const job = jobs.get(id)!;
+      const step = stepRollout(state, observed.get(id) ?? [], {
+        now: now(),
+        newTaskId: (instance) => newTaskId(job.key, instance),
+      });
+      await options.records.putRollout(step.state);
+      rollouts.set(id, step.state);
+      await perform(step.actions, job, plan.commit, options);
+      for (const event of step.events) options.onProgress?.({ job: id, ...event });
+      if (step.wakeAt !== undefined) wakeAt = Math.min(wakeAt, step.wakeAt);
+      if (isFinished(step.state)) {
+        outcomes.push(await finishRollout(step.state, job, actionOf.get(id) ?? 'update', options, now()));
+        rollouts.delete(id);
+      }
+    }
+    if (rollouts.size > 0) await nextUpdateOrTimeout(options.cluster, wakeAt - now(), options.signal);
+  }
+  return outcomes;
+}
+
+async function finishRollout(
+  state: RolloutState,
+  job: JobSpec,
+  action: JobChange['action'],
+  options: DeployOptions,
+  at: number,
+): Promise<JobOutcome> {
+  options.onProgress?.({ job: job.id, event: 'ROLLOUT_FINISHED', detail: state.status });
+  if (state.status === 'ROLLED_FORWARD') await options.records.putJob(recordOf(job, state.commit, at));
+  await options.records.deleteRollout(job.id);
+  if (state.status === 'ROLLED_FORWARD') return { job: job.id, action, result: 'succeeded' };
+  const failed = state.instances.filter((p) => p.status === 'failed').map((p) => p.instance);
+  if (state.status === 'ROLLED_BACK') {
+    return { job: job.id, action, result: 'rolled_back', message: `update failed and was rolled back` };
+  }
+  return {
+    job: job.id,
+    action,
+    result: 'failed',
+    message: `instances failed: ${failed.join(', ') || 'none'}`,
+  };
+}
+
+async function perform(
+  actions: RolloutAction[],
+  job: JobSpec,
+  commit: string,
+  options: DeployOptions,
+): Promise<void> {
+  const kills = actions.filter((a) => a.kind === 'kill').map((a) => a.taskId);
+  const launches = actions.flatMap((a) =>
+    a.kind === 'launch'
+      ? [launchOf(job, a.instance, a.taskId, a.version.configHash, a.version.config, commit)]
+      : [],
+  );
+  if (kills.length > 0) await options.cluster.kill(kills);
+  if (launches.length > 0) await options.cluster.launch(launches);
+}
+
+/**
+ * Kills last: jobs the commit dropped, orphans, duplicates (and excess instances, which
+ * their rollout has already killed; killing twice is harmless). Waits until they ended.
+ */
+async function killUndeclared(plan: Plan, options: DeployOptions): Promise<JobOutcome[]> {
+  const taskIds = plan.changes.flatMap((change) => change.killTasks);
+  if (taskIds.length > 0) await options.cluster.kill(taskIds);
+  await waitUntilEnded(new Set(taskIds), options);
+  const outcomes: JobOutcome[] = [];
+  for (const change of plan.changes.filter((c) => c.action === 'kill' || c.action === 'orphan')) {
+    if (change.action === 'kill') await options.records.deleteJob(change.job);
+    options.onProgress?.({ job: change.job, event: 'KILLED', detail: `${change.killTasks.length} task(s)` });
+    outcomes.push({ job: change.job, action: change.action, result: 'succeeded' });
+  }
+  return outcomes;
+}
+
+async function waitUntilEnded(taskIds: Set<string>, options: DeployOptions): Promise<void> {
+  while (taskIds.size > 0 && !options.signal?.aborted) {
+    const alive = (await options.cluster.snapshot()).filter(
+      (task) => taskIds.has(task.taskId) && !isTerminal(task.state),
+    );
+    if (alive.length === 0) return;
+    await nextUpdateOrTimeout(options.cluster, options.pollMs ?? 1_000, options.signal);
+  }
+}
+
+function launchOf(
+  job: JobSpec,
+  instance: number,
+  taskId: string,
+  configHash: string,
+  config: JobSpec['instance'],
+  commit: string,
+): TaskLaunch {
+  return { taskId, jobId: job.id, key: job.key, instance, configHash, commit, config };
+}
+
+function recordOf(job: JobSpec, commit: string, at: number): RecordedJob {
+  return { id: job.id, commit, config: job.config, configHash: job.configHash, appliedAt: at };
+}
+
+function groupByJob(tasks: ObservedTask[]): Map<JobId, ObservedTask[]> {
+  const groups = new Map<JobId, ObservedTask[]>();
+  for (const task of tasks) groups.set(task.jobId, [...(groups.get(task.jobId) ?? []), task]);
+  return groups;
+}

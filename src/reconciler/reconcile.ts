@@ -1,0 +1,63 @@
+/**
+ * One reconciliation pass, the pipeline end to end: the commit's jobs (spec) are planned
+ * against the cluster (observe) and the records (recorded), then the plan is carried out
+ * (deploy), which records as it goes. Level-triggered: whatever woke it, the pass is the
+ * same, and running it again on the same commit changes nothing.
+ */
+import type { Cluster } from '../cluster/types.js';
+import { executePlan, type DeployProgress, type DeployResult } from '../deploy/executor.js';
+import { BorealisError } from '../errors.js';
+import { plan as computePlan } from '../plan/planner.js';
+import type { Plan } from '../plan/types.js';
+import type { Records } from '../state/records.js';
+import type { JobSpec } from '../spec/types.js';
+
+export interface PassInput {
+  commit: string;
+  clusterName: string;
+  /** The commit's jobs; those for other clusters are ignored. */
+  jobs: readonly JobSpec[];
+  cluster: Cluster;
+  records: Records;
+  now?: () => number;
+}
+
+export async function planPass(input: PassInput): Promise<Plan> {
+  const now = input.now ?? Date.now;
+  const [observed, recorded] = await Promise.all([input.cluster.snapshot(), input.records.jobs()]);
+  return computePlan({
+    commit: input.commit,
+    cluster: input.clusterName,
+    desired: jobsFor(input.jobs, input.clusterName),
+    observed,
+    recorded,
+    now: now(),
+  });
+}
+
+export interface ApplyOptions {
+  allowMassKill?: boolean;
+  onProgress?: (progress: DeployProgress) => void;
+  signal?: AbortSignal;
+}
+
+export async function applyPass(
+  input: PassInput,
+  planned: Plan,
+  options: ApplyOptions = {},
+): Promise<DeployResult> {
+  if (planned.massKill && !options.allowMassKill) {
+    throw new BorealisError('MASS_KILL_REFUSED', `refused: ${planned.massKill.message}`, { exitCode: 1 });
+  }
+  return executePlan(planned, jobsFor(input.jobs, input.clusterName), {
+    cluster: input.cluster,
+    records: input.records,
+    now: input.now,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  });
+}
+
+export function jobsFor(jobs: readonly JobSpec[], clusterName: string): JobSpec[] {
+  return jobs.filter((job) => job.key.cluster === clusterName);
+}
