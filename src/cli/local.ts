@@ -1,11 +1,12 @@
 /** `borealis local down`: stop every task of the local cluster (the records are kept). */
 import type { Command } from 'commander';
+import type { Io } from './io.js';
 import { isTerminal } from '../cluster/types.js';
 import { nextUpdateOrTimeout } from '../deploy/wait.js';
 import { openCluster } from './context.js';
 import { globalOptions } from './global-options.js';
 
-export function registerLocal(program: Command): void {
+export function registerLocal(program: Command, io: Io): void {
   const local = program.command('local').description('the embedded local cluster');
   local
     .command('down')
@@ -20,7 +21,7 @@ export function registerLocal(program: Command): void {
           if (remaining.length === 0) break;
           await nextUpdateOrTimeout(cluster, 1_000);
         }
-        process.stdout.write(`Stopped ${live.length} task${live.length === 1 ? '' : 's'}.\n`);
+        io.stdout.write(`Stopped ${live.length} task${live.length === 1 ? '' : 's'}.\n`);
       } finally {
         await cluster.close();
       }

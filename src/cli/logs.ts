@@ -1,5 +1,6 @@
 /** `borealis logs JOB/INSTANCE [PROCESS] [-f]`: a local task's process logs, from its sandbox. */
 import type { Command } from 'commander';
+import type { Io } from './io.js';
 import { createReadStream, watch } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { BorealisError } from '../errors.js';
 import { openCluster } from './context.js';
 import { globalOptions } from './global-options.js';
 
-export function registerLogs(program: Command): void {
+export function registerLogs(program: Command, io: Io): void {
   program
     .command('logs')
     .description("print a local task's process logs (the live task of the instance, else its latest)")
@@ -36,8 +37,12 @@ export function registerLogs(program: Command): void {
           if (names.length === 0)
             throw new BorealisError('NO_LOGS', `task ${task.taskId} has no process logs yet`);
           for (const name of names)
-            await printLog(join(dir, `${name}.log`), names.length > 1 ? name : undefined);
-          if (options.follow) await follow(names.map((name) => join(dir, `${name}.log`)));
+            await printLog(join(dir, `${name}.log`), names.length > 1 ? name : undefined, io);
+          if (options.follow)
+            await follow(
+              names.map((name) => join(dir, `${name}.log`)),
+              io,
+            );
         } finally {
           await cluster.close();
         }
@@ -62,20 +67,20 @@ function pickTask(tasks: ObservedTask[], target: string): ObservedTask {
   return candidates[0];
 }
 
-async function printLog(path: string, header: string | undefined): Promise<void> {
-  if (header) process.stdout.write(`==> ${header} <==\n`);
+async function printLog(path: string, header: string | undefined, io: Io): Promise<void> {
+  if (header) io.stdout.write(`==> ${header} <==\n`);
   await new Promise<void>((resolve, reject) => {
     const stream = createReadStream(path);
     stream.on('error', (error: NodeJS.ErrnoException) =>
       error.code === 'ENOENT' ? resolve() : reject(error),
     );
     stream.on('end', resolve);
-    stream.pipe(process.stdout, { end: false });
+    stream.pipe(io.stdout, { end: false });
   });
 }
 
 /** Prints what is appended to each file, as `tail -f` does, until SIGINT or SIGTERM. */
-async function follow(paths: string[]): Promise<void> {
+async function follow(paths: string[], io: Io): Promise<void> {
   const offsets = new Map(
     await Promise.all(
       paths.map(async (path) => [path, (await stat(path).catch(() => ({ size: 0 }))).size] as const),
@@ -87,7 +92,7 @@ async function follow(paths: string[]): Promise<void> {
         const from = offsets.get(path) ?? 0;
         if (size <= from) return;
         offsets.set(path, size);
-        createReadStream(path, { start: from, end: size - 1 }).pipe(process.stdout, { end: false });
+        createReadStream(path, { start: from, end: size - 1 }).pipe(io.stdout, { end: false });
       });
     }),
   );

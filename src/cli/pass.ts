@@ -2,6 +2,7 @@
 import { ExitCode } from '../errors.js';
 import type { PassInput } from '../reconciler/reconcile.js';
 import { clusterConfig, loadCommit, openCluster, openRecords, type GlobalOptions } from './context.js';
+import type { Io } from './io.js';
 import type { Output } from './output.js';
 import { renderProblems } from './problems.js';
 
@@ -15,11 +16,12 @@ export async function openPass(
   options: GlobalOptions,
   ref: string | undefined,
   output: Output,
+  io: Io,
 ): Promise<OpenPass> {
   const loaded = await loadCommit(options, ref);
   const { problems, jobs, clusters } = loaded.repository;
   if (problems.length > 0) {
-    process.stdout.write(renderProblems(problems, `${loaded.ref} (${loaded.commit.slice(0, 12)})`, output));
+    io.stdout.write(renderProblems(problems, `${loaded.ref} (${loaded.commit.slice(0, 12)})`, output));
     throw new ExitCode(1);
   }
   const cluster = openCluster(options, clusterConfig(options, clusters));

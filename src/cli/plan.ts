@@ -3,6 +3,7 @@
  * --ref) would change, against the live cluster and the records. Changes nothing.
  */
 import type { Command } from 'commander';
+import type { Io } from './io.js';
 import { ExitCode } from '../errors.js';
 import { hasChanges } from '../plan/describe.js';
 import { renderJson } from '../plan/render-json.js';
@@ -20,29 +21,33 @@ export interface PlanOptions {
   detailedExitcode?: boolean;
 }
 
-export function registerPlan(program: Command): void {
+export function registerPlan(program: Command, io: Io): void {
   program
     .command('plan')
     .description('preview what reconciling the branch head (or --ref) would change; changes nothing')
     .option('--ref <REF>', 'plan this branch or commit instead of the tracked branch head')
     .addOption(outputOption(['text', 'json', 'markdown']))
     .option('--detailed-exitcode', 'exit 0 when nothing would change, 2 when something would, 1 on error')
-    .action(async (options: PlanOptions, command: Command) => runPlan(globalOptions(command), options));
+    .action(async (options: PlanOptions, command: Command) => runPlan(globalOptions(command), options, io));
 }
 
-export async function runPlan(global: Parameters<typeof openPass>[0], options: PlanOptions): Promise<void> {
-  const pass = await openPass(global, options.ref, options.output);
+export async function runPlan(
+  global: Parameters<typeof openPass>[0],
+  options: PlanOptions,
+  io: Io,
+): Promise<void> {
+  const pass = await openPass(global, options.ref, options.output, io);
   try {
     const planned = await planPass(pass.input);
-    process.stdout.write(renderPlan(planned, options.output));
+    io.stdout.write(renderPlan(planned, options.output, io.stdout.isTTY === true));
     if (options.detailedExitcode && hasChanges(planned)) throw new ExitCode(2);
   } finally {
     await pass.close();
   }
 }
 
-export function renderPlan(planned: Plan, output: Output): string {
+export function renderPlan(planned: Plan, output: Output, colour = false): string {
   if (output === 'json') return renderJson(planned);
   if (output === 'markdown') return renderMarkdown(planned);
-  return renderText(planned, { colour: process.stdout.isTTY === true });
+  return renderText(planned, { colour });
 }

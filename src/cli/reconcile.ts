@@ -3,6 +3,7 @@
  * Exit 0 converged, 1 error or invalid commit (nothing applied), 3 an update failed.
  */
 import type { Command } from 'commander';
+import type { Io } from './io.js';
 import type { DeployProgress } from '../deploy/executor.js';
 import { ExitCode } from '../errors.js';
 import { hasChanges } from '../plan/describe.js';
@@ -20,7 +21,7 @@ interface ReconcileOptions {
   detailedExitcode?: boolean;
 }
 
-export function registerReconcile(program: Command): void {
+export function registerReconcile(program: Command, io: Io): void {
   program
     .command('reconcile')
     .description('apply the branch head (or --ref) to the cluster and wait until it has converged')
@@ -31,34 +32,35 @@ export function registerReconcile(program: Command): void {
     .option('--detailed-exitcode', 'with --dry-run: exit 2 when something would change')
     .action(async (options: ReconcileOptions, command: Command) => {
       const global = globalOptions(command);
-      if (options.dryRun) return runPlan(global, options);
-      await runReconcile(global, options);
+      if (options.dryRun) return runPlan(global, options, io);
+      await runReconcile(global, options, io);
     });
 }
 
 async function runReconcile(
   global: Parameters<typeof openPass>[0],
   options: ReconcileOptions,
+  io: Io,
 ): Promise<void> {
-  const pass = await openPass(global, options.ref, options.output);
+  const pass = await openPass(global, options.ref, options.output, io);
   try {
     const planned = await planPass(pass.input);
-    process.stdout.write(renderPlan(planned, options.output));
+    io.stdout.write(renderPlan(planned, options.output, io.stdout.isTTY === true));
     if (!hasChanges(planned)) {
       await pass.input.records.setApplied(planned.commit, Date.now());
       return;
     }
     const result = await applyPass(pass.input, planned, {
       allowMassKill: options.allowMassKill,
-      onProgress: printProgress,
+      onProgress: (progress) => printProgress(progress, io),
     });
     for (const outcome of result.outcomes.filter((o) => o.result !== 'succeeded')) {
-      process.stdout.write(
+      io.stdout.write(
         `${outcome.job}: ${outcome.result === 'rolled_back' ? 'update failed and was rolled back' : 'update failed'}${outcome.message ? ` (${outcome.message})` : ''}\n`,
       );
     }
     if (!result.ok) throw new ExitCode(3);
-    process.stdout.write(
+    io.stdout.write(
       `Converged: commit ${planned.commit.slice(0, 12)} is applied to cluster ${planned.cluster}.\n`,
     );
   } finally {
@@ -66,7 +68,7 @@ async function runReconcile(
   }
 }
 
-function printProgress(progress: DeployProgress): void {
+function printProgress(progress: DeployProgress, io: Io): void {
   const where = progress.instance === undefined ? progress.job : `${progress.job}/${progress.instance}`;
-  process.stdout.write(`  ${where}: ${progress.event}${progress.detail ? ` ${progress.detail}` : ''}\n`);
+  io.stdout.write(`  ${where}: ${progress.event}${progress.detail ? ` ${progress.detail}` : ''}\n`);
 }

@@ -1,12 +1,13 @@
 /** `borealis status [JOB] [-o json]`: every job, its instances, and whether it is in sync. */
 import type { Command } from 'commander';
+import type { Io } from './io.js';
 import { BorealisError } from '../errors.js';
 import { jobStatuses, type InstanceStatus, type JobStatus } from '../status/job-status.js';
 import { openCluster, openRecords } from './context.js';
 import { globalOptions } from './global-options.js';
 import { outputOption, type Output } from './output.js';
 
-export function registerStatus(program: Command): void {
+export function registerStatus(program: Command, io: Io): void {
   program
     .command('status')
     .description('what runs: every job with its instances, health, configuration and sync state')
@@ -31,7 +32,7 @@ export function registerStatus(program: Command): void {
           options.output === 'json'
             ? `${JSON.stringify({ applied_commit: applied?.commit ?? null, cluster: global.cluster, jobs: statuses }, null, 2)}\n`
             : renderText(statuses, applied?.commit);
-        process.stdout.write(out);
+        io.stdout.write(out);
       } finally {
         await cluster.close();
         await records.store.close();

@@ -1,5 +1,6 @@
 /** `borealis validate [PATH] [--ref REF] [-o text|json]`: exit 0 when valid, 1 when not. */
 import type { Command } from 'commander';
+import type { Io } from './io.js';
 import { ExitCode } from '../errors.js';
 import { openTree } from '../source/open-tree.js';
 import { loadRepository } from '../spec/load.js';
@@ -14,7 +15,7 @@ interface ValidateOptions {
   output: Output;
 }
 
-export function registerValidate(program: Command): void {
+export function registerValidate(program: Command, io: Io): void {
   program
     .command('validate')
     .description('check every job file of a repository (or of one commit) against the schema and rules')
@@ -26,7 +27,7 @@ export function registerValidate(program: Command): void {
       const tree = await openTree({ dir, ref: options.ref, path: options.path });
       try {
         const repository = await loadRepository(tree);
-        process.stdout.write(
+        io.stdout.write(
           options.output === 'json' ? renderJson(repository) : renderText(repository, tree.description),
         );
         if (repository.problems.length > 0) throw new ExitCode(1);

@@ -1,4 +1,5 @@
-/** Runs the `borealis` command line in-process, capturing what it prints. */
+/** Runs the `borealis` command line in-process with its own output streams. */
+import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 
 export interface CliRun {
@@ -9,32 +10,15 @@ export interface CliRun {
 
 /** `runCli(['validate', dir])` runs `borealis validate DIR` and returns its exit code and output. */
 export async function runCli(args: readonly string[]): Promise<CliRun> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const restoreStdout = capture(process.stdout, stdout);
-  const restoreStderr = capture(process.stderr, stderr);
-  try {
-    const code = await main(['node', 'borealis', ...args]);
-    return { code, stdout: stdout.join(''), stderr: stderr.join('') };
-  } finally {
-    restoreStdout();
-    restoreStderr();
-  }
+  const stdout = collect();
+  const stderr = collect();
+  const code = await main(['node', 'borealis', ...args], { stdout: stdout.stream, stderr: stderr.stream });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
-/** Replaces `stream.write` with one that appends to `into`; returns the function restoring it. */
-function capture(stream: NodeJS.WriteStream, into: string[]): () => void {
-  // Restored onto the same stream, so `this` stays right.
-  // eslint-disable-next-line @typescript-eslint/unbound-method
-  const original = stream.write;
-  const write = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    const callback = rest.find((arg): arg is () => void => typeof arg === 'function');
-    callback?.();
-    return true;
-  };
-  stream.write = write;
-  return () => {
-    stream.write = original;
-  };
+function collect(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }

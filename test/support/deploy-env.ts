@@ -1,0 +1,67 @@
+/**
+ * A job repository in a real Git repository plus a state directory, for end-to-end tests
+ * of reconcile on the real local cluster. Cleanup stops every task it started.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { LocalCluster } from '../../src/cluster/local/cluster.js';
+import { isTerminal, type ObservedTask } from '../../src/cluster/types.js';
+import { TempGitRepo } from './git-repo.js';
+import { LOCAL_CLUSTERS } from './jobs.js';
+import { runCli, type CliRun } from './run-cli.js';
+
+export class DeployEnv {
+  readonly repo = new TempGitRepo('borealis-deploy-');
+  readonly state = mkdtempSync(join(tmpdir(), 'borealis-state-'));
+
+  /** Commits the given jobs (replacing all earlier job files) and returns the commit id. */
+  commitJobs(message: string, jobs: Record<string, unknown>[]): string {
+    this.repo.git('rm', '-rq', '--ignore-unmatch', 'jobs');
+    const files: Record<string, string> = { 'clusters.yaml': LOCAL_CLUSTERS };
+    for (const job of jobs) files[`jobs/${String(job.name)}.yaml`] = stringify(job);
+    return this.repo.commit(message, files);
+  }
+
+  cli(...args: string[]): Promise<CliRun> {
+    return runCli(['--repo', this.repo.dir, '--state', this.state, ...args]);
+  }
+
+  /** A read-only view of the same local cluster, as a second process would have. */
+  observer(): LocalCluster {
+    return new LocalCluster({ root: join(this.state, 'sandboxes') });
+  }
+
+  async tasks(): Promise<ObservedTask[]> {
+    const cluster = this.observer();
+    try {
+      return await cluster.snapshot();
+    } finally {
+      await cluster.close();
+    }
+  }
+
+  async liveTasks(jobName?: string): Promise<ObservedTask[]> {
+    return (await this.tasks())
+      .filter((task) => !isTerminal(task.state) && (!jobName || task.jobId.endsWith(`/${jobName}`)))
+      .sort((a, b) => a.instance - b.instance);
+  }
+
+  async cleanup(): Promise<void> {
+    await this.cli('local', 'down');
+    this.repo.remove();
+    rmSync(this.state, { recursive: true, force: true });
+  }
+}
+
+/** The most tasks of one job alive at the same moment, from their launch and end times. */
+export function peakConcurrency(tasks: readonly ObservedTask[]): number {
+  const end = (task: ObservedTask) => (isTerminal(task.state) ? task.updatedAt : Infinity);
+  return Math.max(
+    0,
+    ...tasks.map(
+      (at) => tasks.filter((task) => task.launchedAt <= at.launchedAt && end(task) > at.launchedAt).length,
+    ),
+  );
+}
