@@ -1,40 +1,12 @@
 /**
- * The `{{…}}` variables a command line may use, as in Aurora. Anything else is an error
- * ("unbound variable"), because Aurora's Pystachio would have silently printed nothing.
+ * Aurora's template variables, one module for both ends: the validator finds every
+ * reference (an unknown one is an error, as "unbound variable" was in Aurora), and the
+ * executor binds them at launch. Only references that look like Aurora variables are
+ * touched, so `{{.State}}` in a docker format string is left alone.
  */
-const VARIABLE = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const REFERENCE = /\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\]{}\s]+\])*)\s*\}\}/g;
 const PORT = /^thermos\.ports\[([^\]]+)\]$/;
 const STATIC_VARIABLES = new Set(['mesos.instance', 'mesos.hostname', 'thermos.task_id']);
-
-export type TemplateReference =
-  { kind: 'port'; name: string } | { kind: 'static'; name: string } | { kind: 'unknown'; name: string };
-
-export function templateReferences(text: string): TemplateReference[] {
-  return [...text.matchAll(VARIABLE)].map(([, inner = '']) => {
-    const port = PORT.exec(inner);
-    if (port) return { kind: 'port', name: port[1]! };
-    return STATIC_VARIABLES.has(inner) ? { kind: 'static', name: inner } : { kind: 'unknown', name: inner };
-  });
-}
-
-export interface TemplateBindings {
-  instance: number;
-  hostname: string;
-  taskId: string;
-  ports: Record<string, number>;
-}
-
-/** Substitutes every known variable; callers have validated that no unknown one remains. */
-export function renderTemplate(text: string, bindings: TemplateBindings): string {
-  return text.replace(VARIABLE, (whole, inner: string) => {
-    const port = PORT.exec(inner);
-    if (port) return String(bindings.ports[port[1]!] ?? whole);
-    if (inner === 'mesos.instance') return String(bindings.instance);
-    if (inner === 'mesos.hostname') return bindings.hostname;
-    if (inner === 'thermos.task_id') return bindings.taskId;
-    return whole;
-  });
-}
 
 export const KNOWN_VARIABLES = [
   'mesos.instance',
@@ -42,3 +14,48 @@ export const KNOWN_VARIABLES = [
   'thermos.task_id',
   'thermos.ports[<name>]',
 ];
+
+export type TemplateReference =
+  { kind: 'port'; name: string } | { kind: 'static'; name: string } | { kind: 'unknown'; name: string };
+
+export function templateReferences(text: string): TemplateReference[] {
+  return [...text.matchAll(REFERENCE)].map(([, inner = '']) => {
+    const port = PORT.exec(inner);
+    if (port) return { kind: 'port', name: port[1]! };
+    return STATIC_VARIABLES.has(inner) ? { kind: 'static', name: inner } : { kind: 'unknown', name: inner };
+  });
+}
+
+export interface TemplateContext {
+  instance: number;
+  hostname: string;
+  taskId: string;
+  ports: Record<string, number>;
+}
+
+export class TemplateError extends Error {
+  constructor(readonly unbound: string[]) {
+    super(`unbound template variables: ${unbound.map((ref) => `{{${ref}}}`).join(', ')}`);
+    this.name = 'TemplateError';
+  }
+}
+
+function resolve(reference: string, context: TemplateContext): string | undefined {
+  if (reference === 'mesos.instance') return String(context.instance);
+  if (reference === 'mesos.hostname') return context.hostname;
+  if (reference === 'thermos.task_id') return context.taskId;
+  const port = PORT.exec(reference)?.[1];
+  return port !== undefined && Object.hasOwn(context.ports, port) ? String(context.ports[port]) : undefined;
+}
+
+/** Binds every reference; throws `TemplateError` naming those that cannot be bound. */
+export function renderTemplate(text: string, context: TemplateContext): string {
+  const unbound: string[] = [];
+  const rendered = text.replace(REFERENCE, (whole, reference: string) => {
+    const value = resolve(reference, context);
+    if (value === undefined) unbound.push(reference);
+    return value ?? whole;
+  });
+  if (unbound.length > 0) throw new TemplateError(unbound);
+  return rendered;
+}

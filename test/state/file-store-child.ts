@@ -12,7 +12,7 @@
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { temporaryPath } from '../../src/state/file/durable.js';
+import { temporaryPath } from '../../src/util/durable-file.js';
 import { FileStateStore, readRecordFile } from '../../src/state/file/file-store.js';
 import { applyWrite, journalText, writeJournal } from '../../src/state/file/journal.js';
 import { locksPath } from '../../src/state/file/layout.js';

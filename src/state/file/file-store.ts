@@ -34,7 +34,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { assertValidKey, type StateOperation, type StateStore, type Versioned } from '../types.js';
-import { isMissing, readTextIfExists } from './durable.js';
+import { isMissing, readTextIfExists } from '../../util/durable-file.js';
 import { commitWrites, recoverJournal } from './journal.js';
 import { directoryPath, journalPath, keySegments, locksPath, recordPath } from './layout.js';
 import { listChildren } from './list.js';

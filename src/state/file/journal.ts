@@ -16,7 +16,7 @@ import {
   readTextIfExists,
   removeFileDurably,
   writeFileDurably,
-} from './durable.js';
+} from '../../util/durable-file.js';
 import { journalPath, recordPath } from './layout.js';
 import type { Write } from './plan.js';
 import { encodeRecord, isVersioned } from './record.js';

@@ -2,7 +2,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMissing } from './durable.js';
+import { isMissing } from '../../util/durable-file.js';
 import { segmentOfEntry } from './layout.js';
 
 async function entries(directory: string): Promise<Dirent[]> {

@@ -5,6 +5,7 @@
  * /proc. Where /proc is missing only the pid can be checked, with signal 0.
  */
 import { readFileSync } from 'node:fs';
+import { isSameProcessAlive, readProcStat } from '../../util/proc.js';
 
 export interface ProcessIdentity {
   pid: number;
@@ -24,22 +25,12 @@ function readText(path: string): string | undefined {
   }
 }
 
-function readStat(pid: number): { state: string; start: string } | undefined {
-  const text = readText(`/proc/${pid}/stat`);
-  // The command name is parenthesised and may contain spaces or ')': split after the last one.
-  const close = text?.lastIndexOf(')') ?? -1;
-  if (text === undefined || close < 0) return undefined;
-  const fields = text.slice(close + 2).split(' ');
-  const [state, start] = [fields[0], fields[19]];
-  return state === undefined || start === undefined ? undefined : { state, start };
-}
-
 let own: ProcessIdentity | undefined;
 
 export function ownIdentity(): ProcessIdentity {
   own ??= {
     pid: process.pid,
-    start: readStat(process.pid)?.start ?? UNKNOWN,
+    start: readProcStat(process.pid)?.startTime ?? UNKNOWN,
     boot: readText('/proc/sys/kernel/random/boot_id')?.replace(/-/g, '').slice(0, 8) || UNKNOWN,
   };
   return own;
@@ -60,6 +51,5 @@ export function isAlive(owner: ProcessIdentity): boolean {
   const self = ownIdentity();
   if (self.start === UNKNOWN) return answersSignals(owner.pid);
   if (owner.boot !== self.boot) return false;
-  const stat = readStat(owner.pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && stat.start === owner.start;
+  return isSameProcessAlive(owner.pid, owner.start);
 }
