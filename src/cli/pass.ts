@@ -1,6 +1,8 @@
 /** Opens everything one reconciliation pass needs, or prints why the commit is invalid and exits 1. */
 import { ExitCode } from '../errors.js';
-import type { PassInput } from '../reconciler/reconcile.js';
+import { planPass, type PassInput } from '../reconciler/reconcile.js';
+import type { Plan } from '../plan/types.js';
+import { renderPlan } from './render-plan.js';
 import { clusterConfig, loadCommit, openCluster, openRecords, type GlobalOptions } from './context.js';
 import type { Io } from './io.js';
 import type { Output } from './output.js';
@@ -35,4 +37,21 @@ export async function openPass(
       await records.store.close();
     },
   };
+}
+
+/** Opens the pass, plans it, prints the plan, then hands both to `then`; always closes. */
+export async function withPrintedPlan(
+  options: GlobalOptions,
+  flags: { ref?: string; output: Output },
+  io: Io,
+  then: (pass: OpenPass, planned: Plan) => Promise<void>,
+): Promise<void> {
+  const pass = await openPass(options, flags.ref, flags.output, io);
+  try {
+    const planned = await planPass(pass.input);
+    io.stdout.write(renderPlan(planned, flags.output, io.stdout.isTTY === true));
+    await then(pass, planned);
+  } finally {
+    await pass.close();
+  }
 }

@@ -6,14 +6,10 @@ import type { Command } from 'commander';
 import type { Io } from './io.js';
 import { ExitCode } from '../errors.js';
 import { hasChanges } from '../plan/describe.js';
-import { renderJson } from '../plan/render-json.js';
-import { renderMarkdown } from '../plan/render-markdown.js';
-import { renderText } from '../plan/render-text.js';
-import type { Plan } from '../plan/types.js';
-import { planPass } from '../reconciler/reconcile.js';
 import { globalOptions } from './global-options.js';
 import { outputOption, type Output } from './output.js';
-import { openPass } from './pass.js';
+import { withPrintedPlan } from './pass.js';
+import type { GlobalOptions } from './context.js';
 
 export interface PlanOptions {
   ref?: string;
@@ -31,23 +27,9 @@ export function registerPlan(program: Command, io: Io): void {
     .action(async (options: PlanOptions, command: Command) => runPlan(globalOptions(command), options, io));
 }
 
-export async function runPlan(
-  global: Parameters<typeof openPass>[0],
-  options: PlanOptions,
-  io: Io,
-): Promise<void> {
-  const pass = await openPass(global, options.ref, options.output, io);
-  try {
-    const planned = await planPass(pass.input);
-    io.stdout.write(renderPlan(planned, options.output, io.stdout.isTTY === true));
+export function runPlan(global: GlobalOptions, options: PlanOptions, io: Io): Promise<void> {
+  return withPrintedPlan(global, options, io, (_pass, planned) => {
     if (options.detailedExitcode && hasChanges(planned)) throw new ExitCode(2);
-  } finally {
-    await pass.close();
-  }
-}
-
-export function renderPlan(planned: Plan, output: Output, colour = false): string {
-  if (output === 'json') return renderJson(planned);
-  if (output === 'markdown') return renderMarkdown(planned);
-  return renderText(planned, { colour });
+    return Promise.resolve();
+  });
 }

@@ -7,11 +7,12 @@ import type { Io } from './io.js';
 import type { DeployProgress } from '../deploy/executor.js';
 import { ExitCode } from '../errors.js';
 import { hasChanges } from '../plan/describe.js';
-import { applyPass, planPass } from '../reconciler/reconcile.js';
+import { applyPass } from '../reconciler/reconcile.js';
 import { globalOptions } from './global-options.js';
 import { outputOption, type Output } from './output.js';
-import { openPass } from './pass.js';
-import { renderPlan, runPlan } from './plan.js';
+import { withPrintedPlan } from './pass.js';
+import type { GlobalOptions } from './context.js';
+import { runPlan } from './plan.js';
 
 interface ReconcileOptions {
   dryRun?: boolean;
@@ -37,15 +38,8 @@ export function registerReconcile(program: Command, io: Io): void {
     });
 }
 
-async function runReconcile(
-  global: Parameters<typeof openPass>[0],
-  options: ReconcileOptions,
-  io: Io,
-): Promise<void> {
-  const pass = await openPass(global, options.ref, options.output, io);
-  try {
-    const planned = await planPass(pass.input);
-    io.stdout.write(renderPlan(planned, options.output, io.stdout.isTTY === true));
+function runReconcile(global: GlobalOptions, options: ReconcileOptions, io: Io): Promise<void> {
+  return withPrintedPlan(global, options, io, async (pass, planned) => {
     if (!hasChanges(planned)) {
       await pass.input.records.setApplied(planned.commit, Date.now());
       return;
@@ -55,17 +49,14 @@ async function runReconcile(
       onProgress: (progress) => printProgress(progress, io),
     });
     for (const outcome of result.outcomes.filter((o) => o.result !== 'succeeded')) {
-      io.stdout.write(
-        `${outcome.job}: ${outcome.result === 'rolled_back' ? 'update failed and was rolled back' : 'update failed'}${outcome.message ? ` (${outcome.message})` : ''}\n`,
-      );
+      const what = outcome.result === 'rolled_back' ? 'update failed and was rolled back' : 'update failed';
+      io.stdout.write(`${outcome.job}: ${what}${outcome.message ? ` (${outcome.message})` : ''}\n`);
     }
     if (!result.ok) throw new ExitCode(3);
     io.stdout.write(
       `Converged: commit ${planned.commit.slice(0, 12)} is applied to cluster ${planned.cluster}.\n`,
     );
-  } finally {
-    await pass.close();
-  }
+  });
 }
 
 function printProgress(progress: DeployProgress, io: Io): void {
