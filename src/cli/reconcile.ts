@@ -4,10 +4,10 @@
  */
 import type { Command } from 'commander';
 import type { Io } from './io.js';
-import type { DeployProgress } from '../deploy/executor.js';
+import { ProgressPrinter } from './progress.js';
 import { ExitCode } from '../errors.js';
 import { hasChanges } from '../plan/describe.js';
-import { applyPass } from '../reconciler/reconcile.js';
+import { applyPass, forgetHistory } from '../reconciler/reconcile.js';
 import { globalOptions } from './global-options.js';
 import { outputOption, type Output } from './output.js';
 import { withPrintedPlan } from './pass.js';
@@ -42,24 +42,22 @@ function runReconcile(global: GlobalOptions, options: ReconcileOptions, io: Io):
   return withPrintedPlan(global, options, io, async (pass, planned) => {
     if (!hasChanges(planned)) {
       await pass.input.records.setApplied(planned.commit, Date.now());
+      await forgetHistory(pass.input);
       return;
     }
+    const printer = new ProgressPrinter(planned, io);
     const result = await applyPass(pass.input, planned, {
       allowMassKill: options.allowMassKill,
-      onProgress: (progress) => printProgress(progress, io),
+      onProgress: (progress) => printer.print(progress),
     });
     for (const outcome of result.outcomes.filter((o) => o.result !== 'succeeded')) {
       const what = outcome.result === 'rolled_back' ? 'update failed and was rolled back' : 'update failed';
       io.stdout.write(`${outcome.job}: ${what}${outcome.message ? ` (${outcome.message})` : ''}\n`);
     }
+    await forgetHistory(pass.input);
     if (!result.ok) throw new ExitCode(3);
     io.stdout.write(
       `Converged: commit ${planned.commit.slice(0, 12)} is applied to cluster ${planned.cluster}.\n`,
     );
   });
-}
-
-function printProgress(progress: DeployProgress, io: Io): void {
-  const where = progress.instance === undefined ? progress.job : `${progress.job}/${progress.instance}`;
-  io.stdout.write(`  ${where}: ${progress.event}${progress.detail ? ` ${progress.detail}` : ''}\n`);
 }

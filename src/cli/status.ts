@@ -51,10 +51,11 @@ function renderText(statuses: JobStatus[], appliedCommit: string | undefined): s
   const lines = [appliedCommit ? `Applied commit ${appliedCommit.slice(0, 12)}` : 'Nothing applied yet', ''];
   for (const status of statuses) {
     const running = status.instances.filter((i) => i.state === 'RUNNING').length;
+    const finished = status.instances.filter((i) => i.state === 'FINISHED').length;
     const sync = status.in_sync ? 'in sync' : status.recorded ? 'OUT OF SYNC' : 'UNRECORDED (orphan)';
     const update = status.update ? `  update ${status.update.status}` : '';
     lines.push(
-      `${status.job}  ${sync}  ${running}/${status.instances_desired} running  config ${status.config ?? '-'}${update}`,
+      `${status.job}  ${sync}  ${running}/${status.instances_desired} running${finished ? `, ${finished} finished` : ''}  config ${status.config ?? '-'}${update}`,
     );
     for (const instance of status.instances) lines.push(`  ${formatInstance(instance)}`);
   }

@@ -7,6 +7,8 @@
 import type { Cluster } from '../cluster/types.js';
 import { executePlan, type DeployProgress, type DeployResult } from '../deploy/executor.js';
 import { BorealisError } from '../errors.js';
+import { DEFAULT_BACKOFF } from '../plan/backoff.js';
+import { forgettableTasks } from '../plan/history.js';
 import { plan as computePlan } from '../plan/planner.js';
 import type { Plan } from '../plan/types.js';
 import type { Records } from '../state/records.js';
@@ -56,6 +58,18 @@ export async function applyPass(
     onProgress: options.onProgress,
     signal: options.signal,
   });
+}
+
+/** Lets the cluster forget ended tasks the planner no longer needs (see `forgettableTasks`). */
+export async function forgetHistory(input: PassInput): Promise<number> {
+  const now = (input.now ?? Date.now)();
+  const declared = new Set([
+    ...jobsFor(input.jobs, input.clusterName).map((job) => job.id),
+    ...(await input.records.jobs()).map((job) => job.id),
+  ]);
+  const forget = forgettableTasks(await input.cluster.snapshot(), declared, now, DEFAULT_BACKOFF.windowMs);
+  if (forget.length > 0) await input.cluster.forget(forget);
+  return forget.length;
 }
 
 export function jobsFor(jobs: readonly JobSpec[], clusterName: string): JobSpec[] {
