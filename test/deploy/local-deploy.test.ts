@@ -66,17 +66,25 @@ describe('reconcile on the local cluster', () => {
     assert.notEqual(v2Hash, v1Hash);
     assert.ok(live.every((t) => t.configHash === v2Hash));
     const newTask = (instance: number) => live.find((t) => t.instance === instance)!;
-    const firstBatchRunning = Math.max(newTask(0).updatedAt, newTask(1).updatedAt);
-    const secondBatchLaunched = Math.min(newTask(2).launchedAt, newTask(3).launchedAt);
-    assert.ok(
-      secondBatchLaunched - firstBatchRunning >= WATCH_SECS * 1000,
-      `instances 2-3 started ${secondBatchLaunched - firstBatchRunning} ms after 0-1 were RUNNING; watch_secs is ${WATCH_SECS}`,
-    );
+    // Queue strategy (Aurora's default): at most batch_size instances in flight, and a slot
+    // frees when an instance has been RUNNING for watch_secs. So 0-1 go first, and each of
+    // 2-3 starts only after one of 0-1 has been watched for the full period.
+    const firstDone = Math.min(newTask(0).updatedAt, newTask(1).updatedAt) + WATCH_SECS * 1000;
+    for (const instance of [2, 3]) {
+      const waited = newTask(instance).launchedAt - firstDone;
+      assert.ok(
+        waited >= 0,
+        `instance ${instance} started ${-waited} ms before a first-batch instance had been watched for ${WATCH_SECS}s`,
+      );
+    }
+    const firstBatchLaunched = Math.max(newTask(0).launchedAt, newTask(1).launchedAt);
     const oldSecondBatch = tasks.filter((t) => t.configHash === v1Hash && t.instance >= 2);
+    assert.equal(oldSecondBatch.length, 2);
     assert.ok(
       oldSecondBatch.every(
-        (t) => t.state === 'KILLED' && t.updatedAt >= firstBatchRunning + WATCH_SECS * 1000,
+        (t) => t.state === 'KILLED' && t.updatedAt >= firstDone && t.updatedAt > firstBatchLaunched,
       ),
+      'old instances 2-3 were killed only after the first batch was up and watched',
     );
     assert.ok(peakConcurrency(tasks) <= 6, `peak of ${peakConcurrency(tasks)} tasks`);
   });
