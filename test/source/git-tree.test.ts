@@ -7,6 +7,7 @@ import { GitTree } from '../../src/source/git-tree.js';
 import { loadRepository } from '../../src/spec/load.js';
 import { TempGitRepo } from '../support/git-repo.js';
 import { jobYaml, LOCAL_CLUSTERS } from '../support/jobs.js';
+import { runCli } from '../support/run-cli.js';
 
 describe('GitTree', () => {
   let repo: TempGitRepo;
@@ -119,5 +120,28 @@ describe('GitTree at scale', () => {
     }
     const invocations = readFileSync(log, 'utf8').trim().split('\n');
     assert.deepEqual(invocations, ['cat-file --batch']);
+  });
+});
+
+describe('borealis validate --ref', () => {
+  let repo: TempGitRepo;
+
+  before(() => {
+    repo = new TempGitRepo();
+    repo.commit('valid', {
+      'deploy/clusters.yaml': LOCAL_CLUSTERS,
+      'deploy/jobs/a.yaml': jobYaml({ name: 'a' }),
+    });
+  });
+  after(() => repo.remove());
+
+  it('validates the commit, whatever the working tree holds', async () => {
+    repo.write({ 'deploy/jobs/a.yaml': 'instances: [broken' });
+    const dir = join(repo.dir, 'deploy');
+    const onDisk = await runCli(['validate', dir]);
+    assert.equal(onDisk.code, 1, 'the dirty working tree is invalid');
+    const atHead = await runCli(['validate', dir, '--ref', 'HEAD']);
+    assert.equal(atHead.code, 0, atHead.stdout);
+    assert.match(atHead.stdout, /valid: 1 job/);
   });
 });
