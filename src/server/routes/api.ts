@@ -1,0 +1,52 @@
+/** The daemon's read-only API: GET /api/status, GET /api/deployments, GET /healthz. */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { DependencyError, HttpError } from '../http-error.js';
+import type { ServerDeps } from '../types.js';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 1000;
+
+export function apiRoutes(app: FastifyInstance, deps: ServerDeps): void {
+  app.get('/api/status', async (_request, reply) =>
+    sendJson(reply, 200, await call('status', () => deps.status())),
+  );
+  app.get('/api/deployments', async (request, reply) => {
+    const limit = parseLimit((request.query as Record<string, unknown>).limit);
+    return sendJson(reply, 200, await call('deployments', () => deps.deployments(limit)));
+  });
+  app.get('/healthz', async (_request, reply) => {
+    const health = await call('health', () => deps.health());
+    return sendJson(reply, health.ok === true ? 200 : 503, health);
+  });
+}
+
+/** `?limit=N`: absent means the default; anything but one integer in 1..1000 is refused, not clamped. */
+export function parseLimit(raw: unknown): number {
+  if (raw === undefined) return DEFAULT_LIMIT;
+  const text = typeof raw === 'string' ? raw : undefined;
+  const limit = text !== undefined && /^\d{1,7}$/.test(text) ? Number(text) : NaN;
+  if (!(limit >= 1 && limit <= MAX_LIMIT)) {
+    throw new HttpError(
+      400,
+      `invalid limit ${JSON.stringify(raw)}: expected an integer from 1 to ${MAX_LIMIT}`,
+    );
+  }
+  return limit;
+}
+
+/** Wraps a failure of the daemon so the error handler logs it and answers 500 without details. */
+async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw new DependencyError(operation, error);
+  }
+}
+
+/** Always JSON, even when a dependency returns a bare string or undefined. */
+function sendJson(reply: FastifyReply, status: number, value: unknown): FastifyReply {
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(value ?? null));
+}

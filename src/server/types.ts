@@ -1,0 +1,33 @@
+/** What the HTTP server needs from the daemon, so the server knows nothing about Git or clusters. */
+
+export type WebhookProvider = 'github' | 'gitlab' | 'generic';
+
+/** A verified push notification. Only a hint to look: the payload's commits are never trusted. */
+export interface PushHint {
+  provider: WebhookProvider;
+  /** Delivery id from the provider, when it sends one. */
+  delivery?: string;
+  /** The pushed ref as the payload claims it, e.g. `refs/heads/main`; for logs only. */
+  ref?: string;
+}
+
+export interface WebhookSecrets {
+  /** GitHub: HMAC-SHA256 secret for X-Hub-Signature-256. */
+  github?: string;
+  /** GitLab: the token sent as X-Gitlab-Token. */
+  gitlab?: string;
+  /** Generic: HMAC-SHA256 secret for `X-Signature: sha256=<hex>`. */
+  generic?: string;
+}
+
+export interface ServerDeps {
+  secrets: WebhookSecrets;
+  /** Called once per accepted push; must not throw and must return at once. */
+  onPush(hint: PushHint): void;
+  /** Body of GET /api/status. */
+  status(): Promise<unknown>;
+  /** Body of GET /api/deployments (newest first, at most `limit`). */
+  deployments(limit: number): Promise<unknown>;
+  /** GET /healthz: 200 when `ok`, 503 otherwise; the object is the body. */
+  health(): Promise<{ ok: boolean } & Record<string, unknown>>;
+}
