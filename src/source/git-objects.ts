@@ -24,7 +24,13 @@ export class GitObjectReader {
   private failure: Error | null = null;
 
   constructor(readonly gitDir: string) {
-    this.child = spawn('git', ['cat-file', '--batch'], { cwd: gitDir, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Replace refs would let a pushed refs/replace/* swap the objects deployed for ones
+    // other than those whose signature was checked; read the objects themselves.
+    this.child = spawn('git', ['cat-file', '--batch'], {
+      cwd: gitDir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, GIT_NO_REPLACE_OBJECTS: '1' },
+    });
     let stderr = '';
     this.child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
