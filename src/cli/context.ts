@@ -9,6 +9,9 @@ import { LocalCluster } from '../cluster/local/cluster.js';
 import type { Cluster } from '../cluster/types.js';
 import { BorealisError } from '../errors.js';
 import { GitTree } from '../source/git-tree.js';
+import { TrackedSource } from '../source/tracked.js';
+import { loadClusters } from '../spec/clusters.js';
+import { DeploymentLog } from '../state/deployments.js';
 import { loadRepository } from '../spec/load.js';
 import type { ClusterConfig, LoadedRepository } from '../spec/types.js';
 import { FileStateStore } from '../state/file/file-store.js';
@@ -84,4 +87,52 @@ export function openCluster(options: GlobalOptions, config?: ClusterConfig): Clu
 
 export async function openRecords(options: GlobalOptions): Promise<Records> {
   return new Records(await FileStateStore.open(join(options.state, 'store')));
+}
+
+/** Everything that applies commits: the tracked source, the cluster and both kinds of records. */
+export interface DeployEnvironment {
+  source: TrackedSource;
+  cluster: Cluster;
+  records: Records;
+  deployments: DeploymentLog;
+  close(): Promise<void>;
+}
+
+export async function openDeployEnvironment(options: GlobalOptions): Promise<DeployEnvironment> {
+  const source = await TrackedSource.open({
+    repo: options.repo,
+    branch: options.branch,
+    path: options.path,
+    stateDir: options.state,
+  });
+  const config = await clusterConfigAt(source, await source.head(), options);
+  const cluster = openCluster(options, config);
+  const records = await openRecords(options);
+  return {
+    source,
+    cluster,
+    records,
+    deployments: new DeploymentLog(records.store),
+    close: async () => {
+      await cluster.close();
+      await records.store.close();
+    },
+  };
+}
+
+/** The cluster's entry in clusters.yaml at a commit; an invalid file is left to the deployment to reject. */
+async function clusterConfigAt(
+  source: TrackedSource,
+  commit: string,
+  options: GlobalOptions,
+): Promise<ClusterConfig | undefined> {
+  const tree = source.tree(commit);
+  try {
+    const files = await tree.read(['clusters.yaml', 'clusters.yml']);
+    const [file, text] = [...files][0] ?? [];
+    const loaded = loadClusters(file, text);
+    return loaded.valid ? clusterConfig(options, loaded.clusters) : undefined;
+  } finally {
+    await tree.close();
+  }
 }

@@ -8,6 +8,8 @@ import { registerReconcile } from './reconcile.js';
 import { registerStatus } from './status.js';
 import { registerLogs } from './logs.js';
 import { registerLocal } from './local.js';
+import { registerHistory } from './history.js';
+import { registerWatch } from './watch.js';
 import { registerValidate } from './validate.js';
 
 export function buildProgram(io: Io = processIo): Command {
@@ -22,6 +24,8 @@ export function buildProgram(io: Io = processIo): Command {
   registerStatus(program, io);
   registerLogs(program, io);
   registerLocal(program, io);
+  registerHistory(program, io);
+  registerWatch(program, io);
   return program;
 }
 

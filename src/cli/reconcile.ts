@@ -1,63 +1,91 @@
 /**
- * `borealis reconcile`: apply the branch head and wait until the cluster has converged.
- * Exit 0 converged, 1 error or invalid commit (nothing applied), 3 an update failed.
+ * `borealis reconcile`: apply the branch head (or --ref), wait until the cluster has
+ * converged, and record the deployment. Exit 0 converged (or nothing to do), 1 error or
+ * rejected commit (nothing applied), 3 an update failed.
  */
 import type { Command } from 'commander';
-import type { Io } from './io.js';
-import { ProgressPrinter } from './progress.js';
 import { ExitCode } from '../errors.js';
-import { hasChanges } from '../plan/describe.js';
-import { applyPass, forgetHistory } from '../reconciler/reconcile.js';
+import { deployCommit } from '../reconciler/deploy-commit.js';
+import type { DeploymentRecord } from '../state/deployments.js';
+import { openDeployEnvironment, type GlobalOptions } from './context.js';
 import { globalOptions } from './global-options.js';
+import type { Io } from './io.js';
+import { notesOption, signatureOptions, signaturePolicy, type SignatureFlags } from './deploy-flags.js';
 import { outputOption, type Output } from './output.js';
-import { withPrintedPlan } from './pass.js';
-import type { GlobalOptions } from './context.js';
 import { runPlan } from './plan.js';
+import { renderProblems } from './problems.js';
+import { ProgressPrinter } from './progress.js';
+import { renderPlan } from './render-plan.js';
+import { writeNote } from '../source/notes.js';
 
-interface ReconcileOptions {
+interface ReconcileOptions extends SignatureFlags {
   dryRun?: boolean;
   ref?: string;
   allowMassKill?: boolean;
   output: Output;
   detailedExitcode?: boolean;
+  notes?: boolean;
 }
 
 export function registerReconcile(program: Command, io: Io): void {
-  program
+  const command = program
     .command('reconcile')
-    .description('apply the branch head (or --ref) to the cluster and wait until it has converged')
+    .description('apply the branch head (or --ref) to the cluster, wait until it has converged, record it')
     .option('--dry-run', 'only show the plan (same as `borealis plan`)')
     .option('--ref <REF>', 'apply this branch or commit instead of the tracked branch head')
     .option('--allow-mass-kill', 'apply even a plan that kills more than half of the running jobs')
     .addOption(outputOption(['text', 'json', 'markdown']))
     .option('--detailed-exitcode', 'with --dry-run: exit 2 when something would change')
-    .action(async (options: ReconcileOptions, command: Command) => {
-      const global = globalOptions(command);
-      if (options.dryRun) return runPlan(global, options, io);
-      await runReconcile(global, options, io);
-    });
+    .addOption(notesOption());
+  signatureOptions(command).action(async (options: ReconcileOptions, self: Command) => {
+    const global = globalOptions(self);
+    if (options.dryRun) return runPlan(global, options, io);
+    const record = await runReconcile(global, options, io);
+    if (record.outcome === 'rejected') throw new ExitCode(1);
+    if (record.outcome === 'failed' || record.outcome === 'rolled_back') throw new ExitCode(3);
+  });
 }
 
-function runReconcile(global: GlobalOptions, options: ReconcileOptions, io: Io): Promise<void> {
-  return withPrintedPlan(global, options, io, async (pass, planned) => {
-    if (!hasChanges(planned)) {
-      await pass.input.records.setApplied(planned.commit, Date.now());
-      await forgetHistory(pass.input);
-      return;
-    }
-    const printer = new ProgressPrinter(planned, io);
-    const result = await applyPass(pass.input, planned, {
+async function runReconcile(
+  global: GlobalOptions,
+  options: ReconcileOptions,
+  io: Io,
+): Promise<DeploymentRecord> {
+  const env = await openDeployEnvironment(global);
+  try {
+    const commit = options.ref ? await env.source.resolve(options.ref) : await env.source.head();
+    let printer: ProgressPrinter | undefined;
+    const record = await deployCommit(commit, 'manual', {
+      ...env,
+      clusterName: global.cluster,
       allowMassKill: options.allowMassKill,
-      onProgress: (progress) => printer.print(progress),
+      requireSigned: signaturePolicy(options),
+      onPlan: (plan) => {
+        io.stdout.write(renderPlan(plan, options.output, io.stdout.isTTY === true));
+        printer = new ProgressPrinter(plan, io);
+      },
+      onProblems: (problems) =>
+        io.stdout.write(renderProblems(problems, commit.slice(0, 12), options.output)),
+      onProgress: (progress) => printer?.print(progress),
     });
-    for (const outcome of result.outcomes.filter((o) => o.result !== 'succeeded')) {
-      const what = outcome.result === 'rolled_back' ? 'update failed and was rolled back' : 'update failed';
-      io.stdout.write(`${outcome.job}: ${what}${outcome.message ? ` (${outcome.message})` : ''}\n`);
-    }
-    await forgetHistory(pass.input);
-    if (!result.ok) throw new ExitCode(3);
-    io.stdout.write(
-      `Converged: commit ${planned.commit.slice(0, 12)} is applied to cluster ${planned.cluster}.\n`,
-    );
-  });
+    if (options.notes) await writeNote(env.source.dir, record);
+    io.stdout.write(`${conclusion(record)}\n`);
+    return record;
+  } finally {
+    await env.close();
+  }
+}
+
+function conclusion(record: DeploymentRecord): string {
+  const commit = record.commit.slice(0, 12);
+  switch (record.outcome) {
+    case 'succeeded':
+      return `Converged: commit ${commit} is applied to cluster ${record.cluster}.`;
+    case 'noop':
+      return `Nothing to do for commit ${commit}: ${record.reason ?? 'no changes'}.`;
+    case 'rejected':
+      return `Rejected commit ${commit}: ${record.reason ?? ''}`;
+    default:
+      return `Commit ${commit} ${record.outcome.replace('_', ' ')}: ${record.reason ?? ''}`;
+  }
 }

@@ -10,6 +10,7 @@ import type { Records } from '../state/records.js';
 import type { JobId, JobSpec } from '../spec/types.js';
 import { needsRollout, newRollout } from './new-rollout.js';
 import {
+  hasInFlight,
   isFinished,
   stepRollout,
   type RolloutAction,
@@ -43,12 +44,22 @@ export interface DeployOptions {
   pollMs?: number;
   onProgress?: (progress: DeployProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Asked between steps. `boundary`: a newer commit waits, so stop once no instance is in
+   * flight; `now`: the reconciler is shutting down, stop after the current step. Either
+   * way the saved rollouts stay, and the next pass resumes or supersedes them.
+   */
+  halt?: () => HaltRequest;
 }
+
+export type HaltRequest = 'no' | 'boundary' | 'now';
 
 export interface DeployResult {
   outcomes: JobOutcome[];
   /** Whether every job reached its desired state. */
   ok: boolean;
+  /** Jobs whose rollout was stopped by a halt request before it finished. */
+  interrupted: JobId[];
 }
 
 export async function executePlan(
@@ -64,9 +75,11 @@ export async function executePlan(
   await healInstances(plan, jobs, options);
   outcomes.push(...(await recordConfigOnlyChanges(plan, jobs, rollouts, options, now())));
   outcomes.push(...(await driveRollouts(rollouts, plan, jobs, options, now)));
+  const interrupted = [...rollouts.keys()];
+  if (interrupted.length > 0) return { outcomes, ok: false, interrupted };
   outcomes.push(...(await killUndeclared(plan, options)));
   await options.records.setApplied(plan.commit, now());
-  return { outcomes, ok: outcomes.every((outcome) => outcome.result === 'succeeded') };
+  return { outcomes, ok: outcomes.every((outcome) => outcome.result === 'succeeded'), interrupted };
 }
 
 /** Starts a rollout for each changed job, or resumes the one saved for the same commit and target. */
@@ -142,6 +155,8 @@ async function driveRollouts(
   const outcomes: JobOutcome[] = [];
   const actionOf = new Map(plan.changes.map((change) => [change.job, change.action]));
   while (rollouts.size > 0 && !options.signal?.aborted) {
+    const halt = options.halt?.() ?? 'no';
+    if (halt === 'now') break;
     const observed = groupByJob(await options.cluster.snapshot());
     let wakeAt = now() + (options.pollMs ?? 1_000);
     for (const [id, state] of rollouts) {
@@ -149,6 +164,7 @@ async function driveRollouts(
       const step = stepRollout(state, observed.get(id) ?? [], {
         now: now(),
         newTaskId: (instance) => newTaskId(job.key, instance),
+        halt: halt === 'boundary',
       });
       await options.records.putRollout(step.state);
       rollouts.set(id, step.state);
@@ -160,6 +176,8 @@ async function driveRollouts(
         rollouts.delete(id);
       }
     }
+    const atBoundary = [...rollouts.values()].every((state) => !hasInFlight(state));
+    if (halt === 'boundary' && atBoundary) break;
     if (rollouts.size > 0) await nextUpdateOrTimeout(options.cluster, wakeAt - now(), options.signal);
   }
   return outcomes;

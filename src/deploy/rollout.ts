@@ -73,6 +73,13 @@ export interface RolloutStep {
 export interface StepContext {
   now: number;
   newTaskId: (instance: number) => string;
+  /** Start no further instances (a newer commit is waiting); in-flight ones still finish. */
+  halt?: boolean;
+}
+
+/** Whether any instance is between being stopped and being confirmed: not a batch boundary. */
+export function hasInFlight(state: RolloutState): boolean {
+  return state.instances.some((progress) => progress.status === 'stopping' || progress.status === 'starting');
 }
 
 export function isFinished(state: RolloutState): boolean {
@@ -93,7 +100,7 @@ export function stepRollout(
     failRollout(state, step);
     if (isFinished(state)) return finish(step, context.now);
   }
-  startNextInstances(state, tasks, step, context);
+  if (!context.halt) startNextInstances(state, tasks, step, context);
   if (state.instances.every((progress) => progress.status === 'done' || progress.status === 'failed')) {
     completeRollout(state, tasks, step);
   }

@@ -5,7 +5,7 @@
  * same, and running it again on the same commit changes nothing.
  */
 import type { Cluster } from '../cluster/types.js';
-import { executePlan, type DeployProgress, type DeployResult } from '../deploy/executor.js';
+import { executePlan, type DeployProgress, type DeployResult, type HaltRequest } from '../deploy/executor.js';
 import { BorealisError } from '../errors.js';
 import { DEFAULT_BACKOFF } from '../plan/backoff.js';
 import { forgettableTasks } from '../plan/history.js';
@@ -41,6 +41,7 @@ export interface ApplyOptions {
   allowMassKill?: boolean;
   onProgress?: (progress: DeployProgress) => void;
   signal?: AbortSignal;
+  halt?: () => HaltRequest;
 }
 
 export async function applyPass(
@@ -57,6 +58,7 @@ export async function applyPass(
     now: input.now,
     onProgress: options.onProgress,
     signal: options.signal,
+    halt: options.halt,
   });
 }
 

@@ -76,12 +76,24 @@ describe('plan and reconcile commands', () => {
     );
   });
 
+  it('--notes writes the outcome as a git note that git log --notes=borealis shows', async () => {
+    const commit = env.commitJobs('add n', [job('a', 'exec sleep 2000'), job('b'), job('n')]);
+    const run = await env.cli('reconcile', '--notes');
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const log = env.repo.git('log', '-1', '--notes=borealis', '--format=%H%n%N', commit);
+    assert.match(log, /borealis: succeeded on cluster local \(manual, /);
+    assert.match(log, /local\/www-data\/prod\/n: create succeeded/);
+  });
+
   it('refuses to kill every running job unless --allow-mass-kill is given', async () => {
     env.commitJobs('delete everything', []);
     const refused = await env.cli('reconcile');
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /refused: this plan would kill every running job; pass --allow-mass-kill/);
-    assert.equal((await env.liveTasks()).length, 2, 'nothing was killed');
+    assert.match(
+      refused.stdout,
+      /Rejected commit [0-9a-f]{12}: refused: this plan would kill every running job; pass --allow-mass-kill/,
+    );
+    assert.equal((await env.liveTasks()).length, 3, 'nothing was killed');
     const allowed = await env.cli('reconcile', '--allow-mass-kill');
     assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
     assert.equal((await env.liveTasks()).length, 0);

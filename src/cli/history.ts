@@ -1,0 +1,87 @@
+/** `borealis history [COMMIT] [-o json]`: the deployment log, newest first, or one deployment in full. */
+import type { Command } from 'commander';
+import { BorealisError } from '../errors.js';
+import { renderText as renderPlanText } from '../plan/render-text.js';
+import { DeploymentLog, type DeploymentRecord } from '../state/deployments.js';
+import { openRecords } from './context.js';
+import { globalOptions } from './global-options.js';
+import type { Io } from './io.js';
+import { outputOption, type Output } from './output.js';
+import { formatProblem } from './problems.js';
+
+export function registerHistory(program: Command, io: Io): void {
+  program
+    .command('history')
+    .description('the deployment log, newest first; with a commit, that deployment in full')
+    .argument('[COMMIT]', 'a commit id or a unique prefix of one')
+    .option('-n, --limit <N>', 'how many deployments to list', (value) => Number(value), 20)
+    .addOption(outputOption(['text', 'json']))
+    .action(
+      async (commit: string | undefined, options: { limit: number; output: Output }, command: Command) => {
+        const records = await openRecords(globalOptions(command));
+        try {
+          const log = new DeploymentLog(records.store);
+          const deployments = commit ? [await findOne(log, commit)] : await log.list(options.limit);
+          if (options.output === 'json') io.stdout.write(`${JSON.stringify({ deployments }, null, 2)}\n`);
+          else io.stdout.write(commit ? renderOne(deployments[0]!) : renderList(deployments));
+        } finally {
+          await records.store.close();
+        }
+      },
+    );
+}
+
+async function findOne(log: DeploymentLog, commit: string): Promise<DeploymentRecord> {
+  const found = await log.find(commit);
+  if (!found) throw new BorealisError('NO_DEPLOYMENT', `no deployment of a commit ${commit} is recorded`);
+  return found;
+}
+
+function renderList(deployments: DeploymentRecord[]): string {
+  if (deployments.length === 0) return 'No deployments recorded yet.\n';
+  const rows = deployments.map((d) =>
+    [
+      d.started_at.slice(0, 19).replace('T', ' '),
+      d.commit.slice(0, 12),
+      d.outcome.padEnd(11),
+      d.trigger.padEnd(7),
+      d.author.name,
+      firstLine(d.message),
+    ].join('  '),
+  );
+  return `${rows.join('\n')}\n`;
+}
+
+function renderOne(d: DeploymentRecord): string {
+  const lines = [
+    `commit     ${d.commit}`,
+    `outcome    ${d.outcome}${d.reason ? ` — ${d.reason}` : ''}`,
+    `author     ${d.author.name} <${d.author.email}>`,
+    `committer  ${d.committer.name} <${d.committer.email}>`,
+    `date       ${d.date}`,
+    `trigger    ${d.trigger} on cluster ${d.cluster}`,
+    `signature  ${d.signature.status}: ${d.signature.detail}`,
+    `applied    after ${d.parent_applied?.slice(0, 12) ?? '(nothing)'}; ${d.started_at} → ${d.finished_at ?? '(not finished)'}`,
+    '',
+    ...d.message.split('\n').map((line) => `    ${line}`),
+    '',
+  ];
+  if (d.superseded_by) lines.push(`superseded by ${d.superseded_by}`, '');
+  for (const problem of d.errors) lines.push(formatProblem(problem));
+  if (d.plan) lines.push(renderPlanText(d.plan).trimEnd(), '');
+  for (const job of d.jobs) {
+    lines.push(`${job.job}: ${job.action} → ${job.result}${job.message ? ` (${job.message})` : ''}`);
+    for (const event of job.events) {
+      const where = event.instance === undefined ? '' : ` ${event.instance}`;
+      lines.push(
+        `  ${new Date(event.at).toISOString().slice(11, 23)}${where} ${event.event}${event.detail ? ` ${event.detail}` : ''}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 72 ? `${line.slice(0, 69)}...` : line;
+}

@@ -1,0 +1,223 @@
+/**
+ * The `watch` daemon: one worker that, whenever something wakes it, brings the cluster to
+ * the tracked branch head. Triggers only set a flag and wake the worker, so a burst of
+ * them costs one pass, and passes never overlap. Level-triggered: the pass looks at the
+ * branch head and the records, never at what the trigger claimed.
+ */
+import { isTerminal, type Cluster } from '../cluster/types.js';
+import type { DeployProgress, HaltRequest } from '../deploy/executor.js';
+import type { SignaturePolicy } from '../source/signatures.js';
+import type { TrackedSource } from '../source/tracked.js';
+import { loadRepository } from '../spec/load.js';
+import type { JobSpec } from '../spec/types.js';
+import type { DeploymentLog, DeploymentRecord, Trigger } from '../state/deployments.js';
+import type { Records } from '../state/records.js';
+import { deployCommit, recordSuperseded, type DeployCommitContext } from './deploy-commit.js';
+import { applyPass, forgetHistory, planPass } from './reconcile.js';
+import { hasChanges } from '../plan/describe.js';
+
+export interface DaemonOptions {
+  /** How often a remote is fetched (ms); jittered by up to 20% so replicas do not fetch in step. */
+  pollMs: number;
+  /** How often the cluster is compared with the applied commit even without a commit (ms). */
+  resyncMs: number;
+  allowMassKill?: boolean;
+  requireSigned?: SignaturePolicy;
+}
+
+export interface DaemonDeps {
+  source: TrackedSource;
+  clusterName: string;
+  cluster: Cluster;
+  records: Records;
+  deployments: DeploymentLog;
+  log: (line: string) => void;
+  onProgress?: (progress: DeployProgress) => void;
+  /** Called after every deployment record is closed (for notes, chat, metrics). */
+  onDeployment?: (record: DeploymentRecord) => void | Promise<void>;
+  now?: () => number;
+}
+
+export class Daemon {
+  private pending: Trigger | undefined;
+  private wake: (() => void) | undefined;
+  private stopping = false;
+  private busy = false;
+  private headMoved = false;
+  /** The commit being deployed, so a ref change can be told apart from a new head. */
+  private deploying: string | undefined;
+  private cachedRepository: { commit: string; jobs: JobSpec[] } | undefined;
+  private running: Promise<void> | undefined;
+  private readonly cleanups: (() => Promise<void> | void)[] = [];
+  /** Resolves each time a pass ends: for tests and for `--once`. */
+  private passListeners: (() => void)[] = [];
+
+  constructor(
+    private readonly deps: DaemonDeps,
+    private readonly options: DaemonOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const stopWatching = await this.deps.source.watchRefs(() => this.trigger('watch'));
+    this.cleanups.push(stopWatching);
+    this.cleanups.push(
+      this.deps.cluster.subscribe((update) => isTerminal(update.task.state) && this.trigger('resync')),
+    );
+    this.every(this.options.resyncMs, 'resync');
+    if (this.deps.source.remote) this.every(this.options.pollMs, 'poll', 0.2);
+    this.pending = 'manual';
+    this.running = this.loop();
+  }
+
+  /** Asks for a pass; cheap and safe to call from anywhere, any number of times. */
+  trigger(kind: Trigger): void {
+    if ((kind === 'watch' || kind === 'webhook') && this.deploying) void this.checkHeadMoved(kind);
+    // A commit-carrying trigger outranks a resync: it decides the record's trigger field.
+    if (!this.pending || this.pending === 'resync') this.pending = kind;
+    this.wake?.();
+  }
+
+  /** Graceful: the current rollout step finishes and is saved, then the loop exits. Tasks keep running. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    for (const cleanup of this.cleanups.splice(0)) await cleanup();
+  }
+
+  /** Resolves once no pass is running and none is pending (everything triggered so far is done). */
+  async settled(): Promise<void> {
+    while (this.busy || this.pending) await this.nextPass();
+  }
+
+  /** Resolves when the next pass after this call has finished. */
+  nextPass(): Promise<void> {
+    return new Promise((resolve) => this.passListeners.push(resolve));
+  }
+
+  /** While a deployment runs, a newer branch head makes it stop at the next batch boundary. */
+  private async checkHeadMoved(kind: Trigger): Promise<void> {
+    try {
+      if (kind === 'webhook') await this.deps.source.refresh();
+      const head = await this.deps.source.head();
+      if (this.deploying && head !== this.deploying) this.headMoved = true;
+    } catch (error) {
+      this.deps.log(`cannot read the branch head: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private every(ms: number, kind: Trigger, jitter = 0): void {
+    let timer: NodeJS.Timeout;
+    const schedule = () => {
+      timer = setTimeout(
+        () => {
+          this.trigger(kind);
+          schedule();
+        },
+        ms * (1 + jitter * Math.random()),
+      );
+      timer.unref();
+    };
+    schedule();
+    this.cleanups.push(() => clearTimeout(timer));
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      if (!this.pending) await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+      const trigger = this.pending;
+      this.pending = undefined;
+      if (!trigger || this.stopping) continue;
+      this.busy = true;
+      try {
+        await this.pass(trigger);
+      } catch (error) {
+        this.deps.log(`pass failed (${trigger}): ${error instanceof Error ? error.message : String(error)}`);
+      }
+      this.busy = false;
+      for (const listener of this.passListeners.splice(0)) listener();
+    }
+  }
+
+  private async pass(trigger: Trigger): Promise<void> {
+    if (trigger === 'poll' || trigger === 'webhook' || trigger === 'manual') await this.deps.source.refresh();
+    this.headMoved = false;
+    const head = await this.deps.source.head();
+    const [newest] = await this.deps.deployments.list(1);
+    if (newest && newest.commit === head && newest.outcome !== 'in_progress') return this.resync();
+    const commits = await this.deps.source.commitsSince(newest?.commit ?? null, head);
+    await recordSuperseded(commits.slice(1), head, trigger, this.context());
+    this.deploying = head;
+    const record = await deployCommit(head, trigger === 'resync' ? 'watch' : trigger, this.context()).finally(
+      () => {
+        this.deploying = undefined;
+      },
+    );
+    this.deps.log(`${head.slice(0, 12)} ${record.outcome}${record.reason ? `: ${record.reason}` : ''}`);
+    await this.deps.onDeployment?.(record);
+  }
+
+  /** No new commit: heal what drifted from the applied commit (lost instances, orphans). */
+  private async resync(): Promise<void> {
+    const applied = await this.deps.records.applied();
+    if (!applied) return;
+    const jobs = await this.jobsAt(applied.commit);
+    if (!jobs) return;
+    const input = {
+      commit: applied.commit,
+      clusterName: this.deps.clusterName,
+      jobs,
+      cluster: this.deps.cluster,
+      records: this.deps.records,
+      now: this.deps.now,
+    };
+    const plan = await planPass(input);
+    if (plan.nextWakeAt !== undefined) this.wakeAt(plan.nextWakeAt);
+    if (!hasChanges(plan)) return;
+    if (plan.massKill) return this.deps.log(`resync refused: ${plan.massKill.message}`);
+    const summary = plan.changes
+      .filter((c) => c.action !== 'noop')
+      .map((c) => `${c.job} ${c.action}`)
+      .join(', ');
+    this.deps.log(`resync: ${summary}`);
+    await applyPass(input, plan, { halt: () => this.haltRequest(), onProgress: this.deps.onProgress });
+    await forgetHistory(input);
+  }
+
+  /** The applied commit's jobs, loaded once per commit: resyncs run often, commits change rarely. */
+  private async jobsAt(commit: string): Promise<JobSpec[] | undefined> {
+    if (this.cachedRepository?.commit === commit) return this.cachedRepository.jobs;
+    const tree = this.deps.source.tree(commit);
+    const repository = await loadRepository(tree).finally(() => tree.close());
+    if (repository.problems.length > 0) return undefined;
+    this.cachedRepository = { commit, jobs: repository.jobs };
+    return repository.jobs;
+  }
+
+  /** Wakes a resync when a deferred relaunch's back-off expires. */
+  private wakeAt(at: number): void {
+    const timer = setTimeout(() => this.trigger('resync'), Math.max(0, at - (this.deps.now ?? Date.now)()));
+    timer.unref();
+  }
+
+  private haltRequest(): HaltRequest {
+    if (this.stopping) return 'now';
+    return this.headMoved ? 'boundary' : 'no';
+  }
+
+  private context(): DeployCommitContext {
+    return {
+      source: this.deps.source,
+      clusterName: this.deps.clusterName,
+      cluster: this.deps.cluster,
+      records: this.deps.records,
+      deployments: this.deps.deployments,
+      allowMassKill: this.options.allowMassKill,
+      requireSigned: this.options.requireSigned,
+      onProgress: this.deps.onProgress,
+      halt: () => this.haltRequest(),
+      now: this.deps.now,
+    };
+  }
+}

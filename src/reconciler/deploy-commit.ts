@@ -1,0 +1,242 @@
+/**
+ * One commit, one deployment: the whole story of a commit reaching the reconciler, from
+ * its record being opened to its outcome. Nothing is applied from a commit that is
+ * unsigned (when signatures are required), invalid, or would kill too much; each of
+ * those is still recorded, with the reason.
+ */
+import type { Cluster } from '../cluster/types.js';
+import type { DeployProgress, DeployResult, HaltRequest } from '../deploy/executor.js';
+import { hasChanges } from '../plan/describe.js';
+import type { Plan } from '../plan/types.js';
+import { verifyCommitSignature, type SignaturePolicy } from '../source/signatures.js';
+import type { CommitInfo, TrackedSource } from '../source/tracked.js';
+import { loadRepository } from '../spec/load.js';
+import type { Problem } from '../spec/types.js';
+import type {
+  DeploymentLog,
+  DeploymentRecord,
+  JobResultRecord,
+  Outcome,
+  Trigger,
+} from '../state/deployments.js';
+import type { Records } from '../state/records.js';
+import { applyPass, forgetHistory, planPass, type PassInput } from './reconcile.js';
+
+export interface DeployCommitContext {
+  source: TrackedSource;
+  clusterName: string;
+  cluster: Cluster;
+  records: Records;
+  deployments: DeploymentLog;
+  allowMassKill?: boolean;
+  /** When set, only commits whose signature is trusted under this policy are applied. */
+  requireSigned?: SignaturePolicy;
+  onProgress?: (progress: DeployProgress) => void;
+  /** Called with the plan before anything is applied (the CLI prints it). */
+  onPlan?: (plan: Plan) => void;
+  /** Called with the problems of an invalid commit. */
+  onProblems?: (problems: readonly Problem[]) => void;
+  /** Between rollout steps: stop at a batch boundary (a newer commit) or now (shutdown). */
+  halt?: () => HaltRequest;
+  now?: () => number;
+}
+
+export async function deployCommit(
+  commit: string,
+  trigger: Trigger,
+  context: DeployCommitContext,
+): Promise<DeploymentRecord> {
+  const now = context.now ?? Date.now;
+  const info = await context.source.commit(commit);
+  const signature = context.requireSigned
+    ? await verifyCommitSignature(context.source.dir, commit, context.requireSigned)
+    : { status: 'not_checked', trusted: false, detail: 'signatures are not required' };
+  const record =
+    (await context.deployments.unfinished(info.id)) ??
+    (await context.deployments.append(
+      openRecord(info, trigger, context, signature, (await context.records.applied())?.commit ?? null, now()),
+    ));
+  const finish = async (
+    outcome: Outcome,
+    fields: Partial<DeploymentRecord> = {},
+  ): Promise<DeploymentRecord> => {
+    const done: DeploymentRecord = {
+      ...record,
+      ...fields,
+      outcome,
+      finished_at: outcome === 'in_progress' ? null : new Date(now()).toISOString(),
+    };
+    await context.deployments.update(done);
+    return done;
+  };
+  if (context.requireSigned && !signature.trusted)
+    return finish('rejected', { reason: `untrusted commit: ${signature.detail}` });
+  // A new commit that changes nothing under the job root cannot change the desired state;
+  // resyncs heal between commits. An operator's explicit reconcile always plans.
+  const unchangedRoot =
+    trigger !== 'manual' &&
+    record.parent_applied !== null &&
+    record.parent_applied !== info.id &&
+    !(await context.source.touchesJobRoot(record.parent_applied, info.id));
+  if (unchangedRoot) {
+    await context.records.setApplied(info.id, now());
+    return finish('noop', {
+      reason: `nothing under ${context.source.path || 'the repository root'} changed`,
+    });
+  }
+  const tree = context.source.tree(info.id);
+  const repository = await loadRepository(tree).finally(() => tree.close());
+  if (repository.problems.length > 0) {
+    context.onProblems?.(repository.problems);
+    return finish('rejected', {
+      reason: `${repository.problems.length} validation problem(s); nothing applied`,
+      errors: repository.problems,
+    });
+  }
+  const input: PassInput = {
+    commit: info.id,
+    clusterName: context.clusterName,
+    jobs: repository.jobs,
+    cluster: context.cluster,
+    records: context.records,
+    now,
+  };
+  const plan = await planPass(input);
+  context.onPlan?.(plan);
+  if (plan.massKill && !context.allowMassKill)
+    return finish('rejected', { plan, reason: `refused: ${plan.massKill.message}` });
+  if (!hasChanges(plan)) {
+    await context.records.setApplied(info.id, now());
+    await forgetHistory(input);
+    return finish('noop', { plan, reason: 'the cluster already matches this commit' });
+  }
+  await finish('in_progress', { plan });
+  const events = new JobEvents(plan, now);
+  const result = await applyPass(input, plan, {
+    allowMassKill: true,
+    halt: context.halt,
+    onProgress: (progress) => {
+      events.add(progress);
+      context.onProgress?.(progress);
+    },
+  });
+  await forgetHistory(input);
+  return finish(...outcomeOf(result, context.halt?.() ?? 'no', events.records(result)));
+}
+
+function openRecord(
+  info: CommitInfo,
+  trigger: Trigger,
+  context: DeployCommitContext,
+  signature: DeploymentRecord['signature'],
+  parentApplied: string | null,
+  at: number,
+): Omit<DeploymentRecord, 'sequence' | 'format'> {
+  return {
+    commit: info.id,
+    parent_applied: parentApplied,
+    author: info.author,
+    committer: info.committer,
+    date: info.date,
+    message: info.message,
+    signature,
+    trigger,
+    cluster: context.clusterName,
+    outcome: 'in_progress',
+    jobs: [],
+    errors: [],
+    started_at: new Date(at).toISOString(),
+    finished_at: null,
+  };
+}
+
+function outcomeOf(
+  result: DeployResult,
+  halt: HaltRequest,
+  jobs: JobResultRecord[],
+): [Outcome, Partial<DeploymentRecord>] {
+  if (result.interrupted.length > 0) {
+    // A shutdown leaves the record open, so the next start resumes it; a newer commit closes it.
+    if (halt === 'now')
+      return [
+        'in_progress',
+        { jobs, reason: 'the reconciler stopped; the deployment resumes when it starts again' },
+      ];
+    return ['superseded', { jobs, reason: 'a newer commit arrived; stopped at a batch boundary' }];
+  }
+  const results = result.outcomes.map((outcome) => outcome.result);
+  if (results.includes('failed')) return ['failed', { jobs, reason: describeFailures(result) }];
+  if (results.includes('rolled_back')) return ['rolled_back', { jobs, reason: describeFailures(result) }];
+  return ['succeeded', { jobs }];
+}
+
+function describeFailures(result: DeployResult): string {
+  return result.outcomes
+    .filter((outcome) => outcome.result !== 'succeeded')
+    .map(
+      (outcome) =>
+        `${outcome.job}: ${outcome.result === 'rolled_back' ? 'rolled back' : 'failed'}${outcome.message ? ` (${outcome.message})` : ''}`,
+    )
+    .join('; ');
+}
+
+/** Collects per-job, per-instance events during a deployment, for the record. */
+class JobEvents {
+  private readonly byJob = new Map<string, JobResultRecord>();
+
+  constructor(
+    plan: Plan,
+    private readonly now: () => number,
+  ) {
+    for (const change of plan.changes.filter((c) => c.action !== 'noop')) {
+      this.byJob.set(change.job, { job: change.job, action: change.action, result: 'pending', events: [] });
+    }
+  }
+
+  add(progress: DeployProgress): void {
+    const event = {
+      at: this.now(),
+      event: progress.event,
+      instance: progress.instance,
+      detail: progress.detail,
+    };
+    this.byJob.get(progress.job)?.events.push(event);
+  }
+
+  records(result: DeployResult): JobResultRecord[] {
+    for (const outcome of result.outcomes) {
+      const entry = this.byJob.get(outcome.job);
+      if (!entry) continue;
+      entry.result = outcome.result;
+      if (outcome.message) entry.message = outcome.message;
+    }
+    for (const job of result.interrupted) {
+      const entry = this.byJob.get(job);
+      if (entry) entry.result = 'superseded';
+    }
+    return [...this.byJob.values()];
+  }
+}
+
+/** Records commits that were skipped because a newer one landed with them. */
+export async function recordSuperseded(
+  commits: readonly string[],
+  newest: string,
+  trigger: Trigger,
+  context: Pick<DeployCommitContext, 'source' | 'deployments' | 'clusterName' | 'records' | 'now'>,
+): Promise<void> {
+  const now = (context.now ?? Date.now)();
+  const parent = (await context.records.applied())?.commit ?? null;
+  for (const commit of [...commits].reverse()) {
+    const info = await context.source.commit(commit);
+    const signature = { status: 'not_checked', trusted: false, detail: 'skipped before any check' };
+    const base = openRecord(info, trigger, context as DeployCommitContext, signature, parent, now);
+    await context.deployments.append({
+      ...base,
+      outcome: 'superseded',
+      superseded_by: newest,
+      reason: `newer commit ${newest.slice(0, 12)} landed together with it; only the newest is deployed`,
+      finished_at: new Date(now).toISOString(),
+    });
+  }
+}
