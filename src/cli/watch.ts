@@ -52,6 +52,10 @@ export function registerWatch(program: Command, io: Io): void {
         ...env,
         clusterName: global.cluster,
         log,
+        onProgress: (progress) =>
+          log(
+            `  ${progress.job}${progress.instance === undefined ? '' : `/${progress.instance}`}: ${progress.event}${progress.detail ? ` ${progress.detail}` : ''}`,
+          ),
         onDeployment: options.notes ? (record) => writeNote(env.source.dir, record) : undefined,
       },
       {

@@ -14,7 +14,7 @@ import type { DeploymentLog, DeploymentRecord, Trigger } from '../state/deployme
 import type { Records } from '../state/records.js';
 import { deployCommit, recordSuperseded, type DeployCommitContext } from './deploy-commit.js';
 import { applyPass, forgetHistory, planPass } from './reconcile.js';
-import { hasChanges } from '../plan/describe.js';
+import { hasChanges, summaryLine } from '../plan/describe.js';
 
 export interface DaemonOptions {
   /** How often a remote is fetched (ms); jittered by up to 20% so replicas do not fetch in step. */
@@ -154,7 +154,10 @@ export class Daemon {
         this.deploying = undefined;
       },
     );
-    this.deps.log(`${head.slice(0, 12)} ${record.outcome}${record.reason ? `: ${record.reason}` : ''}`);
+    const summary = record.plan ? ` (${summaryLine(record.plan)})` : '';
+    this.deps.log(
+      `${head.slice(0, 12)} "${record.message.split('\n')[0]}" by ${record.author.name}: ${record.outcome}${summary}${record.reason ? `: ${record.reason}` : ''}`,
+    );
     await this.deps.onDeployment?.(record);
   }
 

@@ -51,23 +51,21 @@ export async function deployCommit(
   const signature = context.requireSigned
     ? await verifyCommitSignature(context.source.dir, commit, context.requireSigned)
     : { status: 'not_checked', trusted: false, detail: 'signatures are not required' };
-  const record =
+  let record =
     (await context.deployments.unfinished(info.id)) ??
     (await context.deployments.append(
       openRecord(info, trigger, context, signature, (await context.records.applied())?.commit ?? null, now()),
     ));
-  const finish = async (
-    outcome: Outcome,
-    fields: Partial<DeploymentRecord> = {},
-  ): Promise<DeploymentRecord> => {
-    const done: DeploymentRecord = {
+  /** Each write builds on the last, so the plan written when applying starts is kept to the end. */
+  const finish = async (outcome: Outcome, fields: Partial<DeploymentRecord> = {}): Promise<DeploymentRecord> => {
+    record = {
       ...record,
       ...fields,
       outcome,
       finished_at: outcome === 'in_progress' ? null : new Date(now()).toISOString(),
     };
-    await context.deployments.update(done);
-    return done;
+    await context.deployments.update(record);
+    return record;
   };
   if (context.requireSigned && !signature.trusted)
     return finish('rejected', { reason: `untrusted commit: ${signature.detail}` });
