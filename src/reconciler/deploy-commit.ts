@@ -57,7 +57,10 @@ export async function deployCommit(
       openRecord(info, trigger, context, signature, (await context.records.applied())?.commit ?? null, now()),
     ));
   /** Each write builds on the last, so the plan written when applying starts is kept to the end. */
-  const finish = async (outcome: Outcome, fields: Partial<DeploymentRecord> = {}): Promise<DeploymentRecord> => {
+  const finish = async (
+    outcome: Outcome,
+    fields: Partial<DeploymentRecord> = {},
+  ): Promise<DeploymentRecord> => {
     record = {
       ...record,
       ...fields,
