@@ -50,6 +50,8 @@ export interface DeployOptions {
    * way the saved rollouts stay, and the next pass resumes or supersedes them.
    */
   halt?: () => HaltRequest;
+  /** Called with task ids just before they are killed (service announcements are withdrawn first). */
+  beforeKill?: (taskIds: string[]) => Promise<void>;
 }
 
 export type HaltRequest = 'no' | 'boundary' | 'now';
@@ -218,7 +220,7 @@ async function perform(
       ? [launchOf(job, a.instance, a.taskId, a.version.configHash, a.version.config, commit)]
       : [],
   );
-  if (kills.length > 0) await options.cluster.kill(kills);
+  if (kills.length > 0) await killTasks(kills, options);
   if (launches.length > 0) await options.cluster.launch(launches);
 }
 
@@ -228,7 +230,7 @@ async function perform(
  */
 async function killUndeclared(plan: Plan, options: DeployOptions): Promise<JobOutcome[]> {
   const taskIds = plan.changes.flatMap((change) => change.killTasks);
-  if (taskIds.length > 0) await options.cluster.kill(taskIds);
+  if (taskIds.length > 0) await killTasks(taskIds, options);
   await waitUntilEnded(new Set(taskIds), options);
   const outcomes: JobOutcome[] = [];
   for (const change of plan.changes.filter((c) => c.action === 'kill' || c.action === 'orphan')) {
@@ -237,6 +239,11 @@ async function killUndeclared(plan: Plan, options: DeployOptions): Promise<JobOu
     outcomes.push({ job: change.job, action: change.action, result: 'succeeded' });
   }
   return outcomes;
+}
+
+async function killTasks(taskIds: string[], options: DeployOptions): Promise<void> {
+  await options.beforeKill?.(taskIds);
+  await options.cluster.kill(taskIds);
 }
 
 async function waitUntilEnded(taskIds: Set<string>, options: DeployOptions): Promise<void> {

@@ -4,7 +4,7 @@
  * them costs one pass, and passes never overlap. Level-triggered: the pass looks at the
  * branch head and the records, never at what the trigger claimed.
  */
-import { isTerminal, type Cluster } from '../cluster/types.js';
+import { isTerminal, type Cluster, type ObservedTask } from '../cluster/types.js';
 import type { DeployProgress, HaltRequest } from '../deploy/executor.js';
 import type { SignaturePolicy } from '../source/signatures.js';
 import type { TrackedSource } from '../source/tracked.js';
@@ -25,6 +25,20 @@ export interface DaemonOptions {
   requireSigned?: SignaturePolicy;
 }
 
+/** Only the leader reconciles; without one (a single reconciler) the daemon always leads. */
+export interface Leadership {
+  isLeader(): boolean;
+  /** Calls back whenever leadership is gained or lost; returns the unsubscribe function. */
+  onChange(listener: (leading: boolean) => void): () => void;
+}
+
+/** Publishes healthy instances for service discovery (ZooKeeper ServerSets). */
+export interface Announcer {
+  sync(jobs: readonly JobSpec[], tasks: readonly ObservedTask[]): Promise<void>;
+  /** Withdraws members before their tasks are killed, so clients stop sending them traffic first. */
+  withdraw(taskIds: string[]): Promise<void>;
+}
+
 export interface DaemonDeps {
   source: TrackedSource;
   clusterName: string;
@@ -36,6 +50,8 @@ export interface DaemonDeps {
   /** Called after every deployment record is closed (for notes, chat, metrics). */
   onDeployment?: (record: DeploymentRecord) => void | Promise<void>;
   now?: () => number;
+  leadership?: Leadership;
+  announcer?: Announcer;
 }
 
 export class Daemon {
@@ -64,6 +80,19 @@ export class Daemon {
       this.deps.cluster.subscribe((update) => isTerminal(update.task.state) && this.trigger('resync')),
     );
     this.every(this.options.resyncMs, 'resync');
+    const leadership = this.deps.leadership;
+    if (leadership) {
+      this.cleanups.push(
+        leadership.onChange((leading) => {
+          this.deps.log(
+            leading ? 'elected leader: reconciling' : 'not the leader: standing by, serving reads only',
+          );
+          // A new leader looks at everything at once, resuming any update left in flight.
+          if (leading) this.trigger('manual');
+          else this.wake?.();
+        }),
+      );
+    }
     if (this.deps.source.remote) this.every(this.options.pollMs, 'poll', 0.2);
     this.pending = 'manual';
     this.running = this.loop();
@@ -129,6 +158,10 @@ export class Daemon {
       const trigger = this.pending;
       this.pending = undefined;
       if (!trigger || this.stopping) continue;
+      if (this.deps.leadership && !this.deps.leadership.isLeader()) {
+        for (const listener of this.passListeners.splice(0)) listener();
+        continue;
+      }
       this.busy = true;
       try {
         await this.pass(trigger);
@@ -136,6 +169,7 @@ export class Daemon {
         this.deps.log(`pass failed (${trigger}): ${error instanceof Error ? error.message : String(error)}`);
       }
       this.busy = false;
+      await this.announce();
       for (const listener of this.passListeners.splice(0)) listener();
     }
   }
@@ -184,8 +218,25 @@ export class Daemon {
       .map((c) => `${c.job} ${c.action}`)
       .join(', ');
     this.deps.log(`resync: ${summary}`);
-    await applyPass(input, plan, { halt: () => this.haltRequest(), onProgress: this.deps.onProgress });
+    await applyPass(input, plan, {
+      halt: () => this.haltRequest(),
+      onProgress: this.deps.onProgress,
+      beforeKill: this.deps.announcer ? (ids) => this.deps.announcer!.withdraw(ids) : undefined,
+    });
     await forgetHistory(input);
+  }
+
+  /** Brings the ServerSet members in line with what runs healthy now; never fails a pass. */
+  private async announce(): Promise<void> {
+    const announcer = this.deps.announcer;
+    if (!announcer || (this.deps.leadership && !this.deps.leadership.isLeader())) return;
+    try {
+      const applied = await this.deps.records.applied();
+      const jobs = applied ? ((await this.jobsAt(applied.commit)) ?? []) : [];
+      await announcer.sync(jobs, await this.deps.cluster.snapshot());
+    } catch (error) {
+      this.deps.log(`announcement failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** The applied commit's jobs, loaded once per commit: resyncs run often, commits change rarely. */
@@ -206,6 +257,7 @@ export class Daemon {
 
   private haltRequest(): HaltRequest {
     if (this.stopping) return 'now';
+    if (this.deps.leadership && !this.deps.leadership.isLeader()) return 'now';
     return this.headMoved ? 'boundary' : 'no';
   }
 
@@ -220,6 +272,7 @@ export class Daemon {
       requireSigned: this.options.requireSigned,
       onProgress: this.deps.onProgress,
       halt: () => this.haltRequest(),
+      beforeKill: this.deps.announcer ? (ids) => this.deps.announcer!.withdraw(ids) : undefined,
       now: this.deps.now,
     };
   }

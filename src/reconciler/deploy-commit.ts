@@ -38,6 +38,8 @@ export interface DeployCommitContext {
   onProblems?: (problems: readonly Problem[]) => void;
   /** Between rollout steps: stop at a batch boundary (a newer commit) or now (shutdown). */
   halt?: () => HaltRequest;
+  /** Called with task ids just before they are killed. */
+  beforeKill?: (taskIds: string[]) => Promise<void>;
   now?: () => number;
 }
 
@@ -116,6 +118,7 @@ export async function deployCommit(
   const result = await applyPass(input, plan, {
     allowMassKill: true,
     halt: context.halt,
+    beforeKill: context.beforeKill,
     onProgress: (progress) => {
       events.add(progress);
       context.onProgress?.(progress);

@@ -42,6 +42,7 @@ export interface ApplyOptions {
   onProgress?: (progress: DeployProgress) => void;
   signal?: AbortSignal;
   halt?: () => HaltRequest;
+  beforeKill?: (taskIds: string[]) => Promise<void>;
 }
 
 export async function applyPass(
@@ -59,6 +60,7 @@ export async function applyPass(
     onProgress: options.onProgress,
     signal: options.signal,
     halt: options.halt,
+    beforeKill: options.beforeKill,
   });
 }
 
