@@ -18,5 +18,7 @@ apt_install() {
 }
 
 command -v git >/dev/null || apt_install git
+# A real ZooKeeper server for the state store, leader election and announcement tests.
+[ -f /usr/share/java/zookeeper.jar ] || apt_install zookeeper
 npm ci --no-audit --no-fund
 npm test
