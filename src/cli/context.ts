@@ -12,6 +12,12 @@ import { GitTree } from '../source/git-tree.js';
 import { TrackedSource } from '../source/tracked.js';
 import { loadClusters } from '../spec/clusters.js';
 import { DeploymentLog } from '../state/deployments.js';
+import { FencedCluster } from '../cluster/fenced.js';
+import { DelegatingStore } from '../state/delegating-store.js';
+import { ZooKeeperStateStore } from '../state/zookeeper/zookeeper-store.js';
+import { Coordinator } from '../zookeeper/coordinator.js';
+import { ZkSession, type ZkAuth } from '../zookeeper/session.js';
+import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
 import { loadRepository } from '../spec/load.js';
 import type { ClusterConfig, LoadedRepository } from '../spec/types.js';
 import { FileStateStore } from '../state/file/file-store.js';
@@ -24,7 +30,10 @@ export interface GlobalOptions {
   path: string;
   branch?: string;
   cluster: string;
+  /** A directory, or `zk://host:port[,host:port]/chroot` for state shared by several reconcilers. */
   state: string;
+  /** The HTTP address this process serves, advertised to followers when it leads. */
+  listen?: string;
 }
 
 export interface LoadedCommit {
@@ -72,6 +81,11 @@ export function clusterConfig(options: GlobalOptions, clusters: readonly Cluster
 }
 
 /** The local cluster's sandboxes live in the state directory unless clusters.yaml says otherwise. */
+/** Where this machine keeps local things: the state directory, or `.borealis` when state lives in ZooKeeper. */
+export function localDir(options: GlobalOptions): string {
+  return isZkUrl(options.state) ? '.borealis' : options.state;
+}
+
 export function openCluster(options: GlobalOptions, config?: ClusterConfig): Cluster {
   if (config && config.type !== 'local') {
     throw new BorealisError(
@@ -80,13 +94,38 @@ export function openCluster(options: GlobalOptions, config?: ClusterConfig): Clu
     );
   }
   const root = config?.sandbox_root
-    ? resolve(options.state, config.sandbox_root)
-    : join(options.state, 'sandboxes');
+    ? resolve(localDir(options), config.sandbox_root)
+    : join(localDir(options), 'sandboxes');
   return new LocalCluster({ root });
 }
 
+/** Records for reading (and, with file state, writing): ZooKeeper state is opened without leadership. */
 export async function openRecords(options: GlobalOptions): Promise<Records> {
-  return new Records(await FileStateStore.open(join(options.state, 'store')));
+  if (!isZkUrl(options.state)) return new Records(await FileStateStore.open(join(options.state, 'store')));
+  const { connect, chroot } = parseZkUrl(options.state);
+  const session = await ZkSession.open({ connect, auth: zkAuth(), sessionTimeoutMs: zkSessionTimeoutMs() });
+  const store = await ZooKeeperStateStore.open({ session, chroot: `${chroot}/state` });
+  return new Records(
+    new DelegatingStore(
+      () => store,
+      async () => {
+        await store.close();
+        session.close();
+      },
+    ),
+  );
+}
+
+/** A shorter session timeout hands leadership over faster (tests use about 2 s); ZooKeeper bounds it by its tickTime. */
+export function zkSessionTimeoutMs(): number | undefined {
+  const value = Number(process.env.BOREALIS_ZK_SESSION_TIMEOUT_MS);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/** Digest credentials for ZooKeeper come from the environment, never from flags. */
+export function zkAuth(): ZkAuth | undefined {
+  const digest = process.env.BOREALIS_ZK_DIGEST;
+  return digest ? { digest } : undefined;
 }
 
 /** Everything that applies commits: the tracked source, the cluster and both kinds of records. */
@@ -95,6 +134,8 @@ export interface DeployEnvironment {
   cluster: Cluster;
   records: Records;
   deployments: DeploymentLog;
+  /** Present when state lives in ZooKeeper: leadership, fencing and the session. */
+  coordinator?: Coordinator;
   close(): Promise<void>;
 }
 
@@ -103,21 +144,34 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
     repo: options.repo,
     branch: options.branch,
     path: options.path,
-    stateDir: options.state,
+    stateDir: localDir(options),
   });
   const config = await clusterConfigAt(source, await source.head(), options);
-  const cluster = openCluster(options, config);
-  const records = await openRecords(options);
-  return {
-    source,
-    cluster,
-    records,
-    deployments: new DeploymentLog(records.store),
-    close: async () => {
-      await cluster.close();
+  const local = openCluster(options, config);
+  if (!isZkUrl(options.state)) {
+    const records = await openRecords(options);
+    const close = async () => {
+      await local.close();
       await records.store.close();
-    },
+    };
+    return { source, cluster: local, records, deployments: new DeploymentLog(records.store), close };
+  }
+  const { connect, chroot } = parseZkUrl(options.state);
+  const coordinator = await Coordinator.start({
+    connect,
+    chroot,
+    auth: zkAuth(),
+    sessionTimeoutMs: zkSessionTimeoutMs(),
+    listen: options.listen,
+    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+  });
+  const records = new Records(coordinator.store);
+  const close = async () => {
+    await local.close();
+    await coordinator.close();
   };
+  const cluster = new FencedCluster(local, coordinator);
+  return { source, cluster, records, deployments: new DeploymentLog(records.store), coordinator, close };
 }
 
 /** The cluster's entry in clusters.yaml at a commit; an invalid file is left to the deployment to reject. */

@@ -5,7 +5,10 @@
  * SIGTERM/SIGINT: the current step finishes and is recorded, then it exits; tasks keep running.
  */
 import type { Command } from 'commander';
+import { ServerSetAnnouncer } from '../announce/serverset.js';
 import { Daemon } from '../reconciler/daemon.js';
+import type { Coordinator } from '../zookeeper/coordinator.js';
+import type { ZkSession } from '../zookeeper/session.js';
 import { startServer } from '../server/app.js';
 import type { ServerDeps, WebhookSecrets } from '../server/types.js';
 import { writeNote } from '../source/notes.js';
@@ -44,8 +47,9 @@ export function registerWatch(program: Command, io: Io): void {
     .option('--allow-mass-kill', 'apply even plans that kill more than half of the running jobs')
     .addOption(notesOption());
   signatureOptions(command).action(async (options: WatchOptions, self: Command) => {
-    const global = globalOptions(self);
+    const global = { ...globalOptions(self), listen: options.http ? options.listen : undefined };
     const env = await openDeployEnvironment(global);
+    const announcer = env.coordinator ? announcerFor(env.coordinator) : undefined;
     const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
     const daemon = new Daemon(
       {
@@ -57,6 +61,8 @@ export function registerWatch(program: Command, io: Io): void {
             `  ${progress.job}${progress.instance === undefined ? '' : `/${progress.instance}`}: ${progress.event}${progress.detail ? ` ${progress.detail}` : ''}`,
           ),
         onDeployment: options.notes ? (record) => writeNote(env.source.dir, record) : undefined,
+        leadership: env.coordinator,
+        announcer,
       },
       {
         pollMs: options.interval * 1000,
@@ -79,15 +85,24 @@ export function registerWatch(program: Command, io: Io): void {
     log('stopping: finishing the current step');
     await daemon.stop();
     await server?.close();
+    announcer?.close();
     await env.close();
     log('stopped; tasks keep running');
   });
 }
 
 /** The daemon's side of the HTTP server: pushes wake it, the API reads its records. */
+/** Service announcement follows the coordinator's session, also after an expiry. */
+function announcerFor(coordinator: Coordinator): ServerSetAnnouncer & { close(): void } {
+  const announcer = new ServerSetAnnouncer({ session: coordinator.currentSession });
+  const onSession = (session: ZkSession) => announcer.replaceSession(session);
+  coordinator.on('session', onSession);
+  return Object.assign(announcer, { close: () => void coordinator.off('session', onSession) });
+}
+
 export function serverDeps(
   daemon: Daemon,
-  env: Pick<DeployEnvironment, 'records' | 'cluster' | 'deployments'>,
+  env: Pick<DeployEnvironment, 'records' | 'cluster' | 'deployments' | 'coordinator'>,
   clusterName: string,
   secrets: WebhookSecrets,
   log: (line: string) => void,
@@ -101,6 +116,7 @@ export function serverDeps(
     status: async () => ({
       applied_commit: (await env.records.applied())?.commit ?? null,
       cluster: clusterName,
+      ...(await leadershipView(env.coordinator)),
       jobs: jobStatuses(
         await env.records.jobs(),
         await env.cluster.snapshot(),
@@ -109,8 +125,15 @@ export function serverDeps(
       ),
     }),
     deployments: async (limit) => ({ deployments: await env.deployments.list(limit) }),
-    health: () => Promise.resolve({ ok: true }),
+    health: async () => ({ ok: true, ...(await leadershipView(env.coordinator)) }),
   };
+}
+
+/** Followers serve reads and say who leads. */
+async function leadershipView(coordinator: Coordinator | undefined): Promise<Record<string, unknown>> {
+  if (!coordinator) return { leader: true };
+  const leader = await coordinator.leader().catch(() => null);
+  return { leader: coordinator.isLeader(), leading_reconciler: leader };
 }
 
 /** Secrets come from the environment, never from flags (flags show up in `ps`). */

@@ -77,16 +77,23 @@ export class Daemon {
     const stopWatching = await this.deps.source.watchRefs(() => this.trigger('watch'));
     this.cleanups.push(stopWatching);
     this.cleanups.push(
-      this.deps.cluster.subscribe((update) => isTerminal(update.task.state) && this.trigger('resync')),
+      this.deps.cluster.subscribe((update) => {
+        if (isTerminal(update.task.state)) this.trigger('resync');
+        // Health changes move announcements; they need no reconciliation pass.
+        else if (this.deps.announcer) void this.announce();
+      }),
     );
     this.every(this.options.resyncMs, 'resync');
     const leadership = this.deps.leadership;
     if (leadership) {
+      const describe = (leading: boolean) =>
+        this.deps.log(
+          leading ? 'elected leader: reconciling' : 'not the leader: standing by, serving reads only',
+        );
+      describe(leadership.isLeader());
       this.cleanups.push(
         leadership.onChange((leading) => {
-          this.deps.log(
-            leading ? 'elected leader: reconciling' : 'not the leader: standing by, serving reads only',
-          );
+          describe(leading);
           // A new leader looks at everything at once, resuming any update left in flight.
           if (leading) this.trigger('manual');
           else this.wake?.();

@@ -1,0 +1,72 @@
+/** `borealis watch` as a real process against ZooKeeper state, with its log collected line by line. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { withTimeout } from './waiting.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/borealis.js', import.meta.url));
+
+export class ReconcilerProcess {
+  readonly lines: string[] = [];
+  private readonly child: ChildProcess;
+  private readonly waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  readonly exited: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    repo: string,
+    state: string,
+    sessionTimeoutMs: number,
+  ) {
+    const cwd = mkdtempSync(join(tmpdir(), `borealis-${name}-`));
+    this.child = spawn(
+      process.execPath,
+      [BIN, '--repo', repo, '--state', state, 'watch', '--no-http', '--resync', '2'],
+      {
+        cwd,
+        env: { ...process.env, BOREALIS_ZK_SESSION_TIMEOUT_MS: String(sessionTimeoutMs) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => this.onLine(line));
+    }
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Resolves when a line matching `pattern` has been printed (already, or later). */
+  waitFor(pattern: RegExp, ms: number): Promise<void> {
+    if (this.lines.some((line) => pattern.test(line))) return Promise.resolve();
+    const found = new Promise<void>((resolve) => this.waiters.push({ pattern, resolve }));
+    return withTimeout(
+      found,
+      ms,
+      () => `${this.name} to print ${pattern}; it printed:\n${this.lines.join('\n')}`,
+    );
+  }
+
+  leads(): boolean {
+    const changes = this.lines.filter((line) => /elected leader|not the leader|leadership lost/.test(line));
+    return /elected leader/.test(changes.at(-1) ?? '');
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  private onLine(line: string): void {
+    this.lines.push(line);
+    for (const waiter of [...this.waiters]) {
+      if (!waiter.pattern.test(line)) continue;
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  }
+}
