@@ -34,9 +34,10 @@ const web = (version: string, watchSecs = 0) =>
     instances: 3,
     service: true,
     update_config: { batch_size: 1, watch_secs: watchSecs },
+    announce: { primary_port: 'http' },
     task: {
       processes: [{ name: 'main', cmdline: `echo ${version}; exec sleep 1000`, min_duration: 0 }],
-      resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
+      resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB', ports: ['http'] },
       finalization_wait: 1,
     },
   });
@@ -77,6 +78,26 @@ describe('several reconcilers, one leader', () => {
     return found!;
   };
   const leaders = () => reconcilers.filter((r) => r.leads());
+  /** The ServerSet members of the web job, as any ZooKeeper client sees them. */
+  const members = async (): Promise<{ shard: number; port: number }[]> => {
+    const dir = '/aurora/www-data/prod/web';
+    const names = (await reader.children(dir)) ?? [];
+    const found = await Promise.all(names.map((name) => reader.get(`${dir}/${name}`)));
+    return found
+      .filter((node) => node !== null)
+      .map(
+        (node) =>
+          JSON.parse(node.data.toString('utf8')) as { shard: number; serviceEndpoint: { port: number } },
+      )
+      .map((member) => ({ shard: member.shard, port: member.serviceEndpoint.port }))
+      .sort((a, b) => a.shard - b.shard);
+  };
+  /** Members match the live tasks: one per instance, on the instance's own http port. */
+  const announcedLiveTasks = async (): Promise<boolean> => {
+    const live = (await tasks()).filter((t) => !isTerminal(t.state)).sort((a, b) => a.instance - b.instance);
+    const expected = live.map((t) => ({ shard: t.instance, port: t.ports.http! }));
+    return JSON.stringify(await members()) === JSON.stringify(expected);
+  };
 
   before(async () => {
     zk = await startZooKeeper({ tickTimeMs: 500 });
@@ -119,6 +140,7 @@ describe('several reconcilers, one leader', () => {
     const followers = reconcilers.filter((r) => !r.leads());
     for (const follower of followers)
       assert.ok(!follower.lines.some((line) => /INSTANCE_UPDATING/.test(line)), `${follower.name} acted`);
+    await eventually(announcedLiveTasks, 10_000, 'a ServerSet member for each running instance', 100);
   });
 
   it('a SIGKILLed leader is replaced within the session timeout and the new leader resumes its rolling update', async () => {
@@ -181,6 +203,8 @@ describe('several reconcilers, one leader', () => {
       3,
       'no instance launched twice',
     );
+    // The expired leader's members went with its session; the new leader announces its own.
+    await eventually(announcedLiveTasks, 10_000, 'members re-announced by the new leader', 100);
   });
 
   it('survives a ZooKeeper restart: reconnects, converges on the next commit, loses no record', async () => {
