@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeployEnv } from '../support/deploy-env.js';
-import { jobObject } from '../support/jobs.js';
+import { sleeperJob } from '../support/jobs.js';
 
-const job = (name: string, cmdline = 'exec sleep 1000') =>
-  jobObject({
-    name,
-    service: true,
-    update_config: { watch_secs: 0 },
-    task: {
-      processes: [{ name: 'main', cmdline, min_duration: 0 }],
-      resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
-      finalization_wait: 1,
-    },
-  });
+const job = (name: string, cmdline = 'exec sleep 1000') => sleeperJob(name, {}, cmdline);
 
 describe('plan and reconcile commands', () => {
   let env: DeployEnv;

@@ -5,21 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { jobObject, LOCAL_CLUSTERS } from '../support/jobs.js';
+import { sleeperJob, LOCAL_CLUSTERS } from '../support/jobs.js';
 import { runCli } from '../support/run-cli.js';
 import { SigningLab, type SshKey } from '../support/signing.js';
 
-const job = (name: string) =>
-  jobObject({
-    name,
-    service: true,
-    update_config: { watch_secs: 0 },
-    task: {
-      processes: [{ name: 'main', cmdline: 'exec sleep 1000', min_duration: 0 }],
-      resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
-      finalization_wait: 1,
-    },
-  });
+const job = (name: string) => sleeperJob(name);
 
 describe('signed-commit mode', () => {
   let lab: SigningLab;

@@ -7,20 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { DeployEnv } from '../support/deploy-env.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-env.js';
 import { stringify } from 'yaml';
-import { jobObject } from '../support/jobs.js';
+import { sleeperJob } from '../support/jobs.js';
 
-const job = (name: string, fields: Record<string, unknown> = {}) =>
-  jobObject({
-    name,
-    service: true,
-    update_config: { watch_secs: 0 },
-    task: {
-      processes: [{ name: 'main', cmdline: 'exec sleep 1000', min_duration: 0 }],
-      resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
-      finalization_wait: 1,
-    },
-    ...fields,
-  });
+const job = (name: string, fields: Record<string, unknown> = {}) => sleeperJob(name, fields);
 
 describe('watch daemon on a local repository', () => {
   let env: DeployEnv;

@@ -12,7 +12,7 @@ import { serverDeps } from '../../src/cli/watch.js';
 import { startServer, type RunningServer } from '../../src/server/app.js';
 import { DeployEnv } from '../support/deploy-env.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-env.js';
-import { jobObject } from '../support/jobs.js';
+import { sleeperJob } from '../support/jobs.js';
 import { TempGitRepo } from '../support/git-repo.js';
 
 const SECRET = 'it is a secret to everybody';
@@ -23,17 +23,7 @@ const examples = require('@octokit/webhooks-examples') as {
 }[];
 const PUSH_PAYLOADS = examples.find((entry) => entry.name === 'push')!.examples;
 
-const job = (name: string) =>
-  jobObject({
-    name,
-    service: true,
-    update_config: { watch_secs: 0 },
-    task: {
-      processes: [{ name: 'main', cmdline: 'exec sleep 1000', min_duration: 0 }],
-      resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
-      finalization_wait: 1,
-    },
-  });
+const job = (name: string) => sleeperJob(name);
 
 describe('webhook-triggered deployments from a remote repository', () => {
   let env: DeployEnv;

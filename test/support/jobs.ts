@@ -25,3 +25,25 @@ export function jobObject(fields: JobFields): Record<string, unknown> {
 export function jobYaml(fields: JobFields): string {
   return stringify(jobObject(fields));
 }
+
+/**
+ * A one-instance service whose process sleeps: quick to start and stop, never exits on
+ * its own, no health check, no watch period. `fields` override any job field.
+ */
+export function sleeperJob(
+  name: string,
+  fields: Record<string, unknown> = {},
+  cmdline = 'exec sleep 1000',
+): Record<string, unknown> {
+  return jobObject({
+    name,
+    service: true,
+    update_config: { watch_secs: 0 },
+    task: {
+      processes: [{ name: 'main', cmdline, min_duration: 0 }],
+      resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
+      finalization_wait: 1,
+    },
+    ...fields,
+  });
+}
