@@ -34,6 +34,8 @@ export interface GlobalOptions {
   state: string;
   /** The HTTP address this process serves, advertised to followers when it leads. */
   listen?: string;
+  /** Deployment records kept before the oldest are pruned. */
+  historyLimit?: number;
 }
 
 export interface LoadedCommit {
@@ -154,7 +156,13 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
       await local.close();
       await records.store.close();
     };
-    return { source, cluster: local, records, deployments: new DeploymentLog(records.store), close };
+    return {
+      source,
+      cluster: local,
+      records,
+      deployments: new DeploymentLog(records.store, options.historyLimit),
+      close,
+    };
   }
   const { connect, chroot } = parseZkUrl(options.state);
   const coordinator = await Coordinator.start({
@@ -171,7 +179,14 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
     await coordinator.close();
   };
   const cluster = new FencedCluster(local, coordinator);
-  return { source, cluster, records, deployments: new DeploymentLog(records.store), coordinator, close };
+  return {
+    source,
+    cluster,
+    records,
+    deployments: new DeploymentLog(records.store, options.historyLimit),
+    coordinator,
+    close,
+  };
 }
 
 /** The cluster's entry in clusters.yaml at a commit; an invalid file is left to the deployment to reject. */

@@ -3,7 +3,10 @@ import type { Command } from 'commander';
 import type { Io } from './io.js';
 import { BorealisError } from '../errors.js';
 import { jobStatuses, type InstanceStatus, type JobStatus } from '../status/job-status.js';
-import { openCluster, openRecords } from './context.js';
+import { currentLeader, type CandidateInfo } from '../zookeeper/election.js';
+import { ZkSession } from '../zookeeper/session.js';
+import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
+import { openCluster, openRecords, zkAuth, type GlobalOptions } from './context.js';
 import { globalOptions } from './global-options.js';
 import { outputOption, type Output } from './output.js';
 
@@ -28,16 +31,34 @@ export function registerStatus(program: Command, io: Io): void {
           records.applied(),
         ]);
         const statuses = filterJob(jobStatuses(recorded, tasks, rollouts, Date.now()), job);
+        const leader = await leaderOf(global);
         const out =
           options.output === 'json'
-            ? `${JSON.stringify({ applied_commit: applied?.commit ?? null, cluster: global.cluster, jobs: statuses }, null, 2)}\n`
-            : renderText(statuses, applied?.commit);
+            ? `${JSON.stringify({ applied_commit: applied?.commit ?? null, cluster: global.cluster, ...(leader === undefined ? {} : { leader }), jobs: statuses }, null, 2)}\n`
+            : `${leader === undefined ? '' : `Leader: ${describeLeader(leader)}\n`}${renderText(statuses, applied?.commit)}`;
         io.stdout.write(out);
       } finally {
         await cluster.close();
         await records.store.close();
       }
     });
+}
+
+/** With state in ZooKeeper, who leads the reconcilers (undefined: there is no election). */
+async function leaderOf(global: GlobalOptions): Promise<CandidateInfo | null | undefined> {
+  if (!isZkUrl(global.state)) return undefined;
+  const { connect, chroot } = parseZkUrl(global.state);
+  const session = await ZkSession.open({ connect, auth: zkAuth() });
+  try {
+    return await currentLeader(session, `${chroot}/leader`);
+  } finally {
+    session.close();
+  }
+}
+
+function describeLeader(leader: CandidateInfo | null): string {
+  if (!leader) return 'none (no reconciler is running)';
+  return `${leader.host} (pid ${leader.pid}, since ${leader.started_at})${leader.listen ? `, HTTP ${leader.listen}` : ''}`;
 }
 
 function filterJob(statuses: JobStatus[], job: string | undefined): JobStatus[] {

@@ -112,6 +112,20 @@ export class LeaderElection extends EventEmitter {
   }
 }
 
+/** Who leads the election under `root`, read by any session (followers and one-shot commands). */
+export async function currentLeader(
+  session: ZkSession,
+  root: string,
+): Promise<(CandidateInfo & { node: string }) | null> {
+  const children = ((await session.children(root)) ?? []).filter((name) => name.startsWith(PREFIX));
+  const [first] = children.sort((a, b) => sequence(a) - sequence(b));
+  if (!first) return null;
+  const found = await session.get(`${root}/${first}`);
+  return found
+    ? { ...(JSON.parse(found.data.toString('utf8')) as CandidateInfo), node: `${root}/${first}` }
+    : null;
+}
+
 function sequence(name: string): number {
   return Number(name.slice(PREFIX.length));
 }

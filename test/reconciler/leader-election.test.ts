@@ -17,6 +17,7 @@ import { ZkSession } from '../../src/zookeeper/session.js';
 import { TempGitRepo } from '../support/git-repo.js';
 import { jobObject } from '../support/jobs.js';
 import { ReconcilerProcess } from '../support/reconciler-process.js';
+import { runCli } from '../support/run-cli.js';
 import { eventually } from '../support/waiting.js';
 import {
   expireSessions,
@@ -141,6 +142,10 @@ describe('several reconcilers, one leader', () => {
     for (const follower of followers)
       assert.ok(!follower.lines.some((line) => /INSTANCE_UPDATING/.test(line)), `${follower.name} acted`);
     await eventually(announcedLiveTasks, 10_000, 'a ServerSet member for each running instance', 100);
+    const status = await runCli(['--state', `zk://${zk.connect}/borealis`, 'status', '-o', 'json']);
+    const shown = JSON.parse(status.stdout) as { leader: { pid: number }; applied_commit: string };
+    assert.equal(shown.leader.pid, leaders()[0]!.pid, 'status names the leading reconciler');
+    assert.equal(shown.applied_commit, first, 'any process reads the shared records');
   });
 
   it('a SIGKILLed leader is replaced within the session timeout and the new leader resumes its rolling update', async () => {
