@@ -1,0 +1,161 @@
+/**
+ * A Borealis task launch as a Mesos v1 `TaskInfo`: the labels the planner rebuilds
+ * ObservedTask from, the exact resources placement claimed, the command (a single process
+ * runs its command line directly, with a Mesos-native health check; several processes run
+ * the Borealis task supervisor, which must be installed on the agents), the container, a
+ * kill policy from finalization_wait and discovery info with the named ports.
+ */
+import { renderTemplate } from '../../spec/templating.js';
+import type { HealthCheckConfig, InstanceConfig } from '../../spec/types.js';
+import type { TaskLaunch } from '../types.js';
+import type { MesosResource } from './offer.js';
+
+export const LABELS = {
+  job: 'borealis.job',
+  instance: 'borealis.instance',
+  config: 'borealis.config',
+  commit: 'borealis.commit',
+} as const;
+
+/** Where placement put the task. */
+export interface Assignment {
+  agentId: string;
+  hostname: string;
+  resources: MesosResource[];
+  ports: Record<string, number>;
+}
+
+/** The command agents run for multi-process tasks (the local cluster's supervisor, packaged). */
+export const SUPERVISOR_COMMAND = 'borealis-task-supervisor';
+
+export function taskInfo(launch: TaskLaunch, assignment: Assignment): Record<string, unknown> {
+  const { config } = launch;
+  const bindings = {
+    instance: launch.instance,
+    hostname: assignment.hostname,
+    taskId: launch.taskId,
+    ports: assignment.ports,
+  };
+  const info: Record<string, unknown> = {
+    name: `${launch.key.role}.${launch.key.environment}.${launch.key.name}.${launch.instance}`,
+    task_id: { value: launch.taskId },
+    agent_id: { value: assignment.agentId },
+    resources: assignment.resources,
+    command: command(config, bindings, launch),
+    labels: { labels: labels(launch) },
+    kill_policy: { grace_period: { nanoseconds: config.task.finalization_wait * 1e9 } },
+    discovery: discovery(launch, assignment.ports),
+  };
+  const container = containerInfo(config);
+  if (container) info.container = container;
+  const health = singleProcess(config)
+    ? healthCheck(config.health_check_config, assignment.ports)
+    : undefined;
+  if (health) info.health_check = health;
+  return info;
+}
+
+function singleProcess(config: InstanceConfig): boolean {
+  return config.task.processes.length === 1;
+}
+
+function command(
+  config: InstanceConfig,
+  bindings: Parameters<typeof renderTemplate>[1],
+  launch: TaskLaunch,
+): Record<string, unknown> {
+  const variables = [
+    ...Object.entries(config.env).map(([name, value]) => ({ name, value })),
+    ...Object.entries(bindings.ports).map(([name, port]) => ({
+      name: `PORT_${name.toUpperCase()}`,
+      value: String(port),
+    })),
+  ];
+  const environment = { variables };
+  if (singleProcess(config)) {
+    return { shell: true, value: renderTemplate(config.task.processes[0]!.cmdline, bindings), environment };
+  }
+  // The supervisor reads the whole task (processes, ordering, health checks) from its argument.
+  const spec = JSON.stringify({
+    taskId: launch.taskId,
+    instance: launch.instance,
+    config,
+    ports: bindings.ports,
+  });
+  return {
+    shell: false,
+    value: SUPERVISOR_COMMAND,
+    arguments: [SUPERVISOR_COMMAND, '--task', spec],
+    environment,
+  };
+}
+
+function labels(launch: TaskLaunch): { key: string; value: string }[] {
+  return [
+    { key: LABELS.job, value: launch.jobId },
+    { key: LABELS.instance, value: String(launch.instance) },
+    { key: LABELS.config, value: launch.configHash },
+    { key: LABELS.commit, value: launch.commit },
+  ];
+}
+
+function discovery(launch: TaskLaunch, ports: Record<string, number>): Record<string, unknown> {
+  return {
+    visibility: 'FRAMEWORK',
+    name: `${launch.key.name}.${launch.key.environment}.${launch.key.role}`,
+    environment: launch.key.environment,
+    ports: { ports: Object.entries(ports).map(([name, number]) => ({ number, name, protocol: 'tcp' })) },
+  };
+}
+
+function containerInfo(config: InstanceConfig): Record<string, unknown> | undefined {
+  if (config.container?.docker) {
+    const { image, parameters } = config.container.docker;
+    return {
+      type: 'DOCKER',
+      docker: {
+        image,
+        network: 'HOST',
+        parameters: parameters.map(({ name, value }) => ({ key: name, value })),
+      },
+    };
+  }
+  if (config.container?.mesos) {
+    return {
+      type: 'MESOS',
+      mesos: { image: { type: 'DOCKER', docker: { name: config.container.mesos.image } } },
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Aurora's health-check semantics in Mesos's own terms (HTTP on the health or http port, or
+ * a shell command). Mesos's HTTP check judges the status code only; a job that needs
+ * `expected_response` compared runs under the supervisor (several processes) or uses a
+ * shell check.
+ */
+function healthCheck(
+  config: HealthCheckConfig | undefined,
+  ports: Record<string, number>,
+): Record<string, unknown> | undefined {
+  if (!config) return undefined;
+  const timing = {
+    delay_seconds: 0,
+    interval_seconds: config.interval_secs,
+    timeout_seconds: config.timeout_secs,
+    // Aurora fails after max_consecutive_failures are exceeded; Mesos when it reaches consecutive_failures.
+    consecutive_failures: config.max_consecutive_failures + 1,
+    grace_period_seconds: config.initial_interval_secs,
+  };
+  if (config.shell)
+    return { type: 'COMMAND', command: { shell: true, value: config.shell.shell_command }, ...timing };
+  const port = ports.health ?? ports.http;
+  if (port === undefined || !config.http) return undefined;
+  const statuses = config.http.expected_response_code ? [config.http.expected_response_code] : undefined;
+  return {
+    type: 'HTTP',
+    http: { port, path: config.http.endpoint, ...(statuses ? { statuses } : {}) },
+    ...timing,
+  };
+}
