@@ -1,0 +1,103 @@
+/** The simulated cluster's state, shared by the master's modules. */
+import type { ServerResponse } from 'node:http';
+import type { Json, MasterInfo, StatusFields } from './events.js';
+import type { Pool } from './resources.js';
+import type { Violation } from './schema.js';
+
+export interface AgentSpec {
+  cpus: number;
+  mem: number;
+  disk: number;
+  ports: [number, number];
+  attributes?: Record<string, string | number>;
+}
+
+export interface Agent {
+  id: string;
+  hostname: string;
+  total: Pool;
+  /** Neither offered nor used by tasks. */
+  free: Pool;
+  attributes: Record<string, string | number>;
+  lost: boolean;
+}
+
+export interface Offer {
+  id: string;
+  frameworkId: string;
+  agentId: string;
+  pool: Pool;
+}
+
+export interface Subscription {
+  streamId: string;
+  res: ServerResponse;
+  heartbeat: NodeJS.Timeout;
+}
+
+export interface Framework {
+  id: string;
+  info: Json;
+  capabilities: Set<string>;
+  roles: string[];
+  multiRole: boolean;
+  suppressed: Set<string>;
+  /** agent id -> time (ms) until which its resources are not offered to this framework. */
+  filters: Map<string, number>;
+  subscription: Subscription | undefined;
+  failoverTimer: NodeJS.Timeout | undefined;
+}
+
+export interface Task {
+  taskId: string;
+  frameworkId: string;
+  agentId: string;
+  name: string;
+  executorId: string | undefined;
+  pool: Pool;
+  /** Latest state known to the master (what RECONCILE reports). */
+  state: string;
+  /** Agent-generated updates not yet acknowledged: only the head is sent (and retried). */
+  pending: StatusFields[];
+}
+
+export interface CallRecord {
+  type: string | undefined;
+  body: unknown;
+  status: number;
+}
+
+export interface MasterConfig {
+  heartbeatSeconds: number;
+  updateRetryMs: number;
+  allocationIntervalMs: number;
+  leader: string | undefined;
+}
+
+export interface State {
+  config: MasterConfig;
+  master: MasterInfo;
+  agents: Map<string, Agent>;
+  frameworks: Map<string, Framework>;
+  offers: Map<string, Offer>;
+  tasks: Map<string, Task>;
+  violations: Violation[];
+  calls: CallRecord[];
+  updateDelayMs: number;
+  counters: { framework: number; offer: number };
+  hooks: { removeFramework(framework: Framework): void; allocate(): void };
+}
+
+export const TERMINAL = new Set([
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_ERROR',
+  'TASK_LOST',
+  'TASK_DROPPED',
+  'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
+]);
+
+/** Tasks are keyed by framework and task id (task ids are unique per framework). */
+export const taskKey = (frameworkId: string, taskId: string): string => `${frameworkId}/${taskId}`;
