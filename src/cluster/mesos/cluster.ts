@@ -1,0 +1,337 @@
+/**
+ * Borealis as a Mesos framework, behind the `Cluster` port. Launches wait in a queue
+ * until an offer fits (pure `placeInstances`); task metadata (job, instance, config hash,
+ * commit, agent, ports) is saved in the state store before a task is launched, so a
+ * restarted reconciler rebuilds every ObservedTask and reconciles them explicitly. The
+ * framework id is saved too, so a restart within failover_timeout re-subscribes as the same
+ * framework and Mesos keeps the tasks running.
+ */
+import {
+  isTerminal,
+  type Cluster,
+  type ObservedTask,
+  type TaskLaunch,
+  type TaskState,
+  type TaskStatusUpdate,
+} from '../types.js';
+import { encodeKeySegment, type StateStore } from '../../state/types.js';
+import type { MesosOffer } from './offer.js';
+import { placeInstances, type PendingInstance, type RunningTask } from './placement.js';
+import { sendCall, subscribe, type SchedulerEvent, type Subscription } from './scheduler-client.js';
+import { calls, type FrameworkSettings, type SchedulerCall } from './scheduler-messages.js';
+import { statusView, taskStateOf, type TaskStatusView } from './status-map.js';
+import { taskInfo } from './task-info.js';
+
+export interface MesosClusterOptions {
+  masters: string[];
+  framework: FrameworkSettings;
+  store: StateStore;
+  log?: (line: string) => void;
+  now?: () => number;
+  /** Seconds a declined offer's resources stay away while launches wait (Mesos's default is 5). */
+  refuseSeconds?: number;
+  /** Heartbeats missed before re-subscribing. */
+  missedHeartbeats?: number;
+}
+
+interface TaskRecord {
+  taskId: string;
+  jobId: string;
+  instance: number;
+  configHash: string;
+  commit: string;
+  launchedAt: number;
+  hasHealthCheck: boolean;
+  agentId?: string;
+  hostname?: string;
+  ports: Record<string, number>;
+}
+
+interface Live extends TaskRecord {
+  state: TaskState;
+  healthy?: boolean;
+  reason?: string;
+  message?: string;
+  updatedAt: number;
+}
+
+const FRAMEWORK_KEY = 'framework-id';
+const TASKS = 'mesos-tasks';
+
+export class MesosCluster implements Cluster {
+  readonly kind = 'mesos';
+  private readonly tasks = new Map<string, Live>();
+  private readonly pending = new Map<string, TaskLaunch>();
+  private readonly listeners = new Set<(update: TaskStatusUpdate) => void>();
+  private subscription: Subscription | undefined;
+  private suppressed = false;
+  private closed = false;
+  private readonly now: () => number;
+  private readonly log: (line: string) => void;
+  private running: Promise<void> | undefined;
+  private subscribed: (() => void) | undefined;
+
+  constructor(private readonly options: MesosClusterOptions) {
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Loads what the store remembers, subscribes, and keeps re-subscribing until closed. */
+  async start(): Promise<void> {
+    for (const name of await this.options.store.list(TASKS)) {
+      const saved = await this.options.store.get<TaskRecord>(`${TASKS}/${name}`);
+      if (saved)
+        this.tasks.set(saved.value.taskId, { ...saved.value, state: 'STARTING', updatedAt: this.now() });
+    }
+    const first = new Promise<void>((resolve) => (this.subscribed = resolve));
+    this.running = this.subscribeLoop();
+    await first;
+  }
+
+  get frameworkId(): string | undefined {
+    return this.subscription?.frameworkId;
+  }
+
+  snapshot(): Promise<ObservedTask[]> {
+    const live = [...this.tasks.values()].map((task) => this.observed(task));
+    return Promise.resolve(live);
+  }
+
+  async launch(launches: TaskLaunch[]): Promise<void> {
+    for (const launch of launches) {
+      if (this.tasks.has(launch.taskId) || this.pending.has(launch.taskId)) continue;
+      this.pending.set(launch.taskId, launch);
+      const record = recordOf(launch, this.now());
+      this.tasks.set(launch.taskId, { ...record, state: 'PENDING', updatedAt: this.now() });
+    }
+    if (this.suppressed && this.pending.size > 0) await this.revive();
+  }
+
+  async kill(taskIds: string[]): Promise<void> {
+    for (const taskId of taskIds) {
+      const task = this.tasks.get(taskId);
+      if (!task || isTerminal(task.state)) continue;
+      if (this.pending.delete(taskId)) {
+        this.change(task, { state: 'KILLED', message: 'killed before it was launched' });
+        continue;
+      }
+      await this.call(calls.kill(taskId, task.agentId));
+    }
+  }
+
+  async forget(taskIds: string[]): Promise<void> {
+    for (const taskId of taskIds) {
+      const task = this.tasks.get(taskId);
+      if (!task || !isTerminal(task.state)) continue;
+      this.tasks.delete(taskId);
+      await this.options.store.delete(`${TASKS}/${encodeKeySegment(taskId)}`);
+    }
+  }
+
+  subscribe(listener: (update: TaskStatusUpdate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.subscription?.close();
+    await this.running;
+  }
+
+  private async subscribeLoop(): Promise<void> {
+    for (let attempt = 0; !this.closed;) {
+      try {
+        const frameworkId = (await this.options.store.get<string>(FRAMEWORK_KEY))?.value;
+        // Events are handled one at a time, in order, and only once the subscription (whose
+        // stream id every call needs) is known: the first ones arrive before subscribe returns.
+        let ready!: () => void;
+        let queue = new Promise<void>((resolve) => (ready = resolve));
+        const handle = (event: SchedulerEvent) => {
+          queue = queue
+            .then(() => this.onEvent(event))
+            .catch((error: unknown) => this.log(`event ${event.type} failed: ${String(error)}`));
+        };
+        this.subscription = await subscribe({
+          masters: this.options.masters,
+          framework: this.options.framework,
+          frameworkId,
+          onEvent: handle,
+          missedHeartbeats: this.options.missedHeartbeats,
+        });
+        ready();
+        attempt = 0;
+        const reason = await this.subscription.ended;
+        if (!this.closed) this.log(`subscription ended (${reason}); re-subscribing`);
+      } catch (error) {
+        this.log(`subscribe failed: ${error instanceof Error ? error.message : String(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt++, 10_000)));
+      }
+    }
+  }
+
+  private async onEvent(event: SchedulerEvent): Promise<void> {
+    if (event.type === 'SUBSCRIBED') return this.onSubscribed();
+    if (event.type === 'OFFERS')
+      return this.onOffers((event.offers as { offers?: MesosOffer[] }).offers ?? []);
+    if (event.type === 'UPDATE')
+      return this.onUpdate(statusView((event.update as { status: Record<string, unknown> }).status));
+    if (event.type === 'ERROR') this.log(`master error: ${JSON.stringify(event.error)}`);
+  }
+
+  /** After every (re)subscribe: remember the framework id, then ask for the truth about every known task. */
+  private async onSubscribed(): Promise<void> {
+    await this.options.store.put(FRAMEWORK_KEY, this.subscription!.frameworkId);
+    const known = [...this.tasks.values()].filter(
+      (task) => !isTerminal(task.state) && !this.pending.has(task.taskId),
+    );
+    if (known.length > 0)
+      await this.call(calls.reconcile(known.map((task) => ({ taskId: task.taskId, agentId: task.agentId }))));
+    this.subscribed?.();
+    this.subscribed = undefined;
+  }
+
+  private async onOffers(offers: MesosOffer[]): Promise<void> {
+    const offerIds = offers.map((offer) => offer.id.value);
+    if (this.pending.size === 0) {
+      await this.call(calls.decline(offerIds, 300));
+      if (!this.suppressed)
+        await this.call(calls.suppress(this.options.framework.roles), () => (this.suppressed = true));
+      // A launch may have arrived while SUPPRESS was in flight and seen nothing to undo.
+      if (this.suppressed && this.pending.size > 0) await this.revive();
+      return;
+    }
+    const launches = [...this.pending.values()];
+    const byInstance = new Map(launches.map((launch) => [`${launch.jobId}#${launch.instance}`, launch]));
+    const placement = placeInstances(launches.map(pendingOf), offers, this.runningTasks());
+    const byOffer = new Map<string, Record<string, unknown>[]>();
+    for (const placed of placement.launches) {
+      const launch = byInstance.get(`${placed.instance.jobId}#${placed.instance.instance}`)!;
+      const task = this.tasks.get(launch.taskId)!;
+      Object.assign(task, { agentId: placed.agentId, hostname: placed.hostname, ports: placed.ports });
+      // Saved before the launch: a reconciler that dies right after ACCEPT still knows the task.
+      await this.options.store.put(`${TASKS}/${encodeKeySegment(launch.taskId)}`, recordFields(task));
+      this.pending.delete(launch.taskId);
+      const info = taskInfo(launch, {
+        agentId: placed.agentId,
+        hostname: placed.hostname,
+        resources: placed.resources,
+        ports: placed.ports,
+      });
+      byOffer.set(placed.offerId, [...(byOffer.get(placed.offerId) ?? []), info]);
+    }
+    for (const [offerId, infos] of byOffer) await this.call(calls.launch([offerId], infos));
+    if (placement.unusedOfferIds.length > 0)
+      await this.call(calls.decline(placement.unusedOfferIds, this.options.refuseSeconds ?? 5));
+    for (const unplaced of placement.unplaced.slice(0, 1))
+      this.log(
+        `cannot place ${unplaced.instance.jobId}/${unplaced.instance.instance} yet: ${unplaced.reasons.join('; ')}`,
+      );
+  }
+
+  private async onUpdate(status: TaskStatusView): Promise<void> {
+    const task = this.tasks.get(status.taskId);
+    if (task) {
+      let state = taskStateOf(status.state);
+      // Aurora reports RUNNING only once healthy; Mesos reports it at start.
+      if (state === 'RUNNING' && task.hasHealthCheck && status.healthy !== true) state = 'STARTING';
+      if (status.agentId) task.agentId = status.agentId;
+      this.change(task, { state, healthy: status.healthy, reason: status.reason, message: status.message });
+    } else if (!isTerminal(taskStateOf(status.state)) && status.agentId) {
+      // A task this framework does not know (its metadata is gone): Aurora kills those.
+      await this.call(calls.kill(status.taskId, status.agentId));
+    }
+    if (status.uuid && status.agentId)
+      await this.call(calls.acknowledge(status.agentId, status.taskId, status.uuid));
+  }
+
+  private change(task: Live, update: Partial<Pick<Live, 'state' | 'healthy' | 'reason' | 'message'>>): void {
+    const previous = task.state;
+    const changed = update.state !== previous || update.healthy !== task.healthy;
+    Object.assign(task, update);
+    if (update.healthy === undefined) delete task.healthy;
+    if (!changed) return;
+    task.updatedAt = this.now();
+    const observed = this.observed(task);
+    for (const listener of this.listeners) listener({ task: observed, previous });
+  }
+
+  private runningTasks(): RunningTask[] {
+    return [...this.tasks.values()]
+      .filter((task) => !isTerminal(task.state) && task.agentId && task.hostname)
+      .map((task) => ({
+        jobId: task.jobId,
+        agentId: task.agentId!,
+        hostname: task.hostname!,
+        attributes: {},
+      }));
+  }
+
+  private observed(task: Live): ObservedTask {
+    const observed: ObservedTask = {
+      taskId: task.taskId,
+      jobId: task.jobId,
+      instance: task.instance,
+      configHash: task.configHash,
+      commit: task.commit,
+      state: task.state,
+      updatedAt: task.updatedAt,
+      launchedAt: task.launchedAt,
+      host: task.hostname ?? '',
+      ports: task.ports,
+    };
+    if (task.healthy !== undefined) observed.healthy = task.healthy;
+    if (task.reason) observed.reason = task.reason;
+    if (task.message) observed.message = task.message;
+    return observed;
+  }
+
+  private revive(): Promise<void> {
+    return this.call(calls.revive(this.options.framework.roles), () => (this.suppressed = false));
+  }
+
+  private async call(call: SchedulerCall, then?: () => void): Promise<void> {
+    const subscription = this.subscription;
+    if (!subscription || this.closed) return;
+    try {
+      await sendCall(subscription, call);
+      then?.();
+    } catch (error) {
+      this.log(`${call.type} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+function recordOf(launch: TaskLaunch, now: number): TaskRecord {
+  return {
+    taskId: launch.taskId,
+    jobId: launch.jobId,
+    instance: launch.instance,
+    configHash: launch.configHash,
+    commit: launch.commit,
+    launchedAt: now,
+    hasHealthCheck: launch.config.health_check_config !== undefined,
+    ports: {},
+  };
+}
+
+function recordFields(task: Live): TaskRecord {
+  const {
+    state: _state,
+    healthy: _healthy,
+    reason: _reason,
+    message: _message,
+    updatedAt: _updatedAt,
+    ...record
+  } = task;
+  return record;
+}
+
+function pendingOf(launch: TaskLaunch): PendingInstance {
+  return {
+    jobId: launch.jobId,
+    instance: launch.instance,
+    resources: launch.config.task.resources,
+    constraints: launch.config.constraints,
+  };
+}

@@ -1,0 +1,56 @@
+/** Mesos task states in the Cluster port's terms. */
+import type { TaskState } from '../types.js';
+
+const STATES: Record<string, TaskState> = {
+  TASK_STAGING: 'STARTING',
+  TASK_STARTING: 'STARTING',
+  TASK_RUNNING: 'RUNNING',
+  TASK_KILLING: 'KILLING',
+  TASK_FINISHED: 'FINISHED',
+  TASK_FAILED: 'FAILED',
+  // A task Mesos refused as invalid: terminal, and relaunching the same TaskInfo cannot help.
+  TASK_ERROR: 'FAILED',
+  TASK_KILLED: 'KILLED',
+  // Partition-aware states: the instance is gone from Borealis's point of view and is
+  // relaunched elsewhere; an unreachable task that comes back is killed as a duplicate.
+  TASK_LOST: 'LOST',
+  TASK_UNREACHABLE: 'LOST',
+  TASK_GONE: 'LOST',
+  TASK_GONE_BY_OPERATOR: 'LOST',
+  TASK_DROPPED: 'LOST',
+  TASK_UNKNOWN: 'LOST',
+};
+
+export function taskStateOf(mesosState: string): TaskState {
+  return STATES[mesosState] ?? 'LOST';
+}
+
+export interface TaskStatusView {
+  taskId: string;
+  state: string;
+  agentId?: string;
+  reason?: string;
+  message?: string;
+  healthy?: boolean;
+  /** Base64; present when the update must be acknowledged. */
+  uuid?: string;
+  /** Seconds since the epoch. */
+  timestamp?: number;
+}
+
+/** The fields Borealis reads from a v1 TaskStatus. */
+export function statusView(status: Record<string, unknown>): TaskStatusView {
+  const id = (field: string) => (status[field] as { value?: string } | undefined)?.value;
+  const view: TaskStatusView = {
+    taskId: id('task_id') ?? '',
+    state: typeof status.state === 'string' ? status.state : 'TASK_UNKNOWN',
+  };
+  const agentId = id('agent_id');
+  if (agentId) view.agentId = agentId;
+  if (typeof status.reason === 'string') view.reason = status.reason;
+  if (typeof status.message === 'string') view.message = status.message;
+  if (typeof status.healthy === 'boolean') view.healthy = status.healthy;
+  if (typeof status.uuid === 'string') view.uuid = status.uuid;
+  if (typeof status.timestamp === 'number') view.timestamp = status.timestamp;
+  return view;
+}
