@@ -86,7 +86,9 @@ describe('MesosCluster on the test master', () => {
       'six RUNNING tasks',
       50,
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\nlog: ${logs.join('\n')}\ncalls: ${master.calls.map((c) => `${c.type}:${c.status}`).join(' ')}`);
+      throw new Error(
+        `${error.message}\nlog: ${logs.join('\n')}\ncalls: ${master.calls.map((c) => `${c.type}:${c.status}`).join(' ')}`,
+      );
     });
     const running = await live(cluster);
     assert.equal(new Set(running.map((t) => t.host)).size, 6, 'limit:1 per host');
