@@ -13,6 +13,9 @@ import { TrackedSource } from '../source/tracked.js';
 import { loadClusters } from '../spec/clusters.js';
 import { DeploymentLog } from '../state/deployments.js';
 import { FencedCluster } from '../cluster/fenced.js';
+import { MesosCluster } from '../cluster/mesos/cluster.js';
+import type { StateStore } from '../state/types.js';
+import { userInfo } from 'node:os';
 import { DelegatingStore } from '../state/delegating-store.js';
 import { ZooKeeperStateStore } from '../state/zookeeper/zookeeper-store.js';
 import { Coordinator } from '../zookeeper/coordinator.js';
@@ -88,17 +91,50 @@ export function localDir(options: GlobalOptions): string {
   return isZkUrl(options.state) ? '.borealis' : options.state;
 }
 
+/** The local cluster for read-only commands; a Mesos cluster is only driven by `reconcile` and `watch`. */
 export function openCluster(options: GlobalOptions, config?: ClusterConfig): Cluster {
   if (config && config.type !== 'local') {
     throw new BorealisError(
       'BACKEND_UNAVAILABLE',
-      `cluster "${config.name}" is of type ${config.type}, which this build cannot drive yet`,
+      `cluster "${config.name}" is a Mesos cluster: ask the daemon (GET /api/status)`,
+      {
+        hint: 'only one scheduler may be subscribed as the framework, so one-shot commands do not subscribe',
+      },
     );
   }
   const root = config?.sandbox_root
     ? resolve(localDir(options), config.sandbox_root)
     : join(localDir(options), 'sandboxes');
   return new LocalCluster({ root });
+}
+
+/** The backend that applies commits: the local cluster, or Borealis subscribed as a Mesos framework. */
+async function openBackend(
+  options: GlobalOptions,
+  config: ClusterConfig | undefined,
+  store: StateStore,
+): Promise<Cluster> {
+  if (config?.type !== 'mesos') return openCluster(options, config);
+  const masters = (Array.isArray(config.master) ? config.master : [config.master]).filter(
+    (url) => !url.startsWith('zk://'),
+  );
+  if (masters.length === 0) {
+    throw new BorealisError(
+      'UNSUPPORTED',
+      `cluster "${config.name}": finding the leading master in ZooKeeper is not built yet`,
+      {
+        hint: 'list the masters as http:// URLs in clusters.yaml',
+      },
+    );
+  }
+  const cluster = new MesosCluster({
+    masters,
+    framework: { user: config.user ?? userInfo().username, roles: [config.role ?? '*'] },
+    store,
+    log: (line) => process.stderr.write(`${new Date().toISOString()} mesos: ${line}\n`),
+  });
+  await cluster.start();
+  return cluster;
 }
 
 /** Records for reading (and, with file state, writing): ZooKeeper state is opened without leadership. */
@@ -149,20 +185,30 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
     stateDir: localDir(options),
   });
   const config = await clusterConfigAt(source, await source.head(), options);
-  const local = openCluster(options, config);
   if (!isZkUrl(options.state)) {
     const records = await openRecords(options);
+    const cluster = await openBackend(options, config, records.store);
     const close = async () => {
-      await local.close();
+      await cluster.close();
       await records.store.close();
     };
     return {
       source,
-      cluster: local,
+      cluster,
       records,
       deployments: new DeploymentLog(records.store, options.historyLimit),
       close,
     };
+  }
+  if (config?.type === 'mesos') {
+    // Only the leader may hold the framework's subscription; starting the driver on election is not built yet.
+    throw new BorealisError(
+      'UNSUPPORTED',
+      'a Mesos cluster with state in ZooKeeper (several reconcilers) is not supported yet',
+      {
+        hint: 'run one reconciler with a state directory for now',
+      },
+    );
   }
   const { connect, chroot } = parseZkUrl(options.state);
   const coordinator = await Coordinator.start({
@@ -174,6 +220,7 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   const records = new Records(coordinator.store);
+  const local = openCluster(options, config);
   const close = async () => {
     await local.close();
     await coordinator.close();

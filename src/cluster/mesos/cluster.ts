@@ -32,6 +32,8 @@ export interface MesosClusterOptions {
   refuseSeconds?: number;
   /** Heartbeats missed before re-subscribing. */
   missedHeartbeats?: number;
+  /** How long `start` waits for the first subscription. */
+  startTimeoutMs?: number;
 }
 
 interface TaskRecord {
@@ -85,7 +87,22 @@ export class MesosCluster implements Cluster {
     }
     const first = new Promise<void>((resolve) => (this.subscribed = resolve));
     this.running = this.subscribeLoop();
-    await first;
+    const limit = this.options.startTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no Mesos master accepted the subscription within ${limit} ms`)),
+        limit,
+      );
+    });
+    try {
+      await Promise.race([first, timeout]);
+    } catch (error) {
+      await this.close();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get frameworkId(): string | undefined {
