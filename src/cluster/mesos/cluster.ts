@@ -14,7 +14,7 @@ import {
   type TaskState,
   type TaskStatusUpdate,
 } from '../types.js';
-import { encodeKeySegment, type StateStore } from '../../state/types.js';
+import { encodeKeySegment, type StateOperation, type StateStore } from '../../state/types.js';
 import type { MesosOffer } from './offer.js';
 import { placeInstances, type PendingInstance, type RunningTask } from './placement.js';
 import { sendCall, subscribe, type SchedulerEvent, type Subscription } from './scheduler-client.js';
@@ -222,12 +222,16 @@ export class MesosCluster implements Cluster {
     const byInstance = new Map(launches.map((launch) => [`${launch.jobId}#${launch.instance}`, launch]));
     const placement = placeInstances(launches.map(pendingOf), offers, this.runningTasks());
     const byOffer = new Map<string, Record<string, unknown>[]>();
+    const saves: StateOperation[] = [];
     for (const placed of placement.launches) {
       const launch = byInstance.get(`${placed.instance.jobId}#${placed.instance.instance}`)!;
       const task = this.tasks.get(launch.taskId)!;
       Object.assign(task, { agentId: placed.agentId, hostname: placed.hostname, ports: placed.ports });
-      // Saved before the launch: a reconciler that dies right after ACCEPT still knows the task.
-      await this.options.store.put(`${TASKS}/${encodeKeySegment(launch.taskId)}`, recordFields(task));
+      saves.push({
+        op: 'put',
+        key: `${TASKS}/${encodeKeySegment(launch.taskId)}`,
+        value: recordFields(task),
+      });
       this.pending.delete(launch.taskId);
       const info = taskInfo(launch, {
         agentId: placed.agentId,
@@ -237,6 +241,9 @@ export class MesosCluster implements Cluster {
       });
       byOffer.set(placed.offerId, [...(byOffer.get(placed.offerId) ?? []), info]);
     }
+    // Saved before any launch, in one transaction per offer cycle: a reconciler that dies
+    // right after ACCEPT still knows every task it launched.
+    if (saves.length > 0) await this.options.store.transaction(saves);
     for (const [offerId, infos] of byOffer) await this.call(calls.launch([offerId], infos));
     if (placement.unusedOfferIds.length > 0)
       await this.call(calls.decline(placement.unusedOfferIds, this.options.refuseSeconds ?? 5));
@@ -258,8 +265,10 @@ export class MesosCluster implements Cluster {
       // A task this framework does not know (its metadata is gone): Aurora kills those.
       await this.call(calls.kill(status.taskId, status.agentId));
     }
+    // Acknowledgements are independent of each other and of event order: send them without
+    // holding up the next event (thousands arrive together when a large job starts).
     if (status.uuid && status.agentId)
-      await this.call(calls.acknowledge(status.agentId, status.taskId, status.uuid));
+      void this.call(calls.acknowledge(status.agentId, status.taskId, status.uuid));
   }
 
   private change(task: Live, update: Partial<Pick<Live, 'state' | 'healthy' | 'reason' | 'message'>>): void {

@@ -87,7 +87,9 @@ export async function sendCall(
     redirect: 'manual',
   });
   if (response.status === 202 || response.status === 200) {
-    await response.body?.cancel();
+    // Reading the (empty) body to its end returns the connection to the pool; cancelling
+    // would close it, and a large launch would then open a connection per call.
+    await response.arrayBuffer();
     return;
   }
   throw new BorealisError(
