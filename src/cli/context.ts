@@ -14,6 +14,7 @@ import { loadClusters } from '../spec/clusters.js';
 import { DeploymentLog } from '../state/deployments.js';
 import { FencedCluster } from '../cluster/fenced.js';
 import { MesosCluster } from '../cluster/mesos/cluster.js';
+import { detectLeader } from '../cluster/mesos/leader-detector.js';
 import type { StateStore } from '../state/types.js';
 import { userInfo } from 'node:os';
 import { DelegatingStore } from '../state/delegating-store.js';
@@ -115,20 +116,13 @@ async function openBackend(
   store: StateStore,
 ): Promise<Cluster> {
   if (config?.type !== 'mesos') return openCluster(options, config);
-  const masters = (Array.isArray(config.master) ? config.master : [config.master]).filter(
-    (url) => !url.startsWith('zk://'),
-  );
-  if (masters.length === 0) {
-    throw new BorealisError(
-      'UNSUPPORTED',
-      `cluster "${config.name}": finding the leading master in ZooKeeper is not built yet`,
-      {
-        hint: 'list the masters as http:// URLs in clusters.yaml',
-      },
-    );
-  }
+  const listed = Array.isArray(config.master) ? config.master : [config.master];
+  const zkMaster = listed.find((url) => url.startsWith('zk://'));
   const cluster = new MesosCluster({
-    masters,
+    masters: listed.filter((url) => !url.startsWith('zk://')),
+    // With zk://…/mesos the leader is looked up again before every subscribe, so a master
+    // failover is followed even when the old leader is gone.
+    ...(zkMaster ? { resolveMasters: async () => [await detectLeader(zkMaster)] } : {}),
     framework: { user: config.user ?? userInfo().username, roles: [config.role ?? '*'] },
     store,
     log: (line) => process.stderr.write(`${new Date().toISOString()} mesos: ${line}\n`),

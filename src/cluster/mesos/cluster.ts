@@ -24,6 +24,8 @@ import { taskInfo } from './task-info.js';
 
 export interface MesosClusterOptions {
   masters: string[];
+  /** Asked before every (re)subscribe, e.g. to find the leader in ZooKeeper after a failover. */
+  resolveMasters?: () => Promise<string[]>;
   framework: FrameworkSettings;
   store: StateStore;
   log?: (line: string) => void;
@@ -34,6 +36,8 @@ export interface MesosClusterOptions {
   missedHeartbeats?: number;
   /** How long `start` waits for the first subscription. */
   startTimeoutMs?: number;
+  /** Period of implicit reconciliation, which also surfaces tasks nobody remembers (Aurora: hourly). */
+  implicitReconcileMs?: number;
 }
 
 interface TaskRecord {
@@ -72,6 +76,7 @@ export class MesosCluster implements Cluster {
   private readonly log: (line: string) => void;
   private running: Promise<void> | undefined;
   private subscribed: (() => void) | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: MesosClusterOptions) {
     this.now = options.now ?? Date.now;
@@ -87,6 +92,11 @@ export class MesosCluster implements Cluster {
     }
     const first = new Promise<void>((resolve) => (this.subscribed = resolve));
     this.running = this.subscribeLoop();
+    this.reconcileTimer = setInterval(
+      () => void this.call(calls.reconcile([])),
+      this.options.implicitReconcileMs ?? 3_600_000,
+    );
+    this.reconcileTimer.unref();
     const limit = this.options.startTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -152,6 +162,7 @@ export class MesosCluster implements Cluster {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.reconcileTimer);
     this.subscription?.close();
     await this.running;
   }
@@ -169,8 +180,11 @@ export class MesosCluster implements Cluster {
             .then(() => this.onEvent(event))
             .catch((error: unknown) => this.log(`event ${event.type} failed: ${String(error)}`));
         };
+        const masters = this.options.resolveMasters
+          ? await this.options.resolveMasters()
+          : this.options.masters;
         this.subscription = await subscribe({
-          masters: this.options.masters,
+          masters,
           framework: this.options.framework,
           frameworkId,
           onEvent: handle,

@@ -52,6 +52,7 @@ describe('MesosCluster on the test master', () => {
       store,
       log: (line) => logs.push(line),
       missedHeartbeats: 5,
+      implicitReconcileMs: 300,
     });
     await opened.start();
     return opened;
@@ -142,6 +143,20 @@ describe('MesosCluster on the test master', () => {
     assert.equal(cluster.frameworkId, frameworkId);
     assert.deepEqual(master.frameworkIds(), [frameworkId]);
     assert.equal(master.tasks().length, before, 'no task launched twice');
+  });
+
+  it('reconciles implicitly now and then', async () => {
+    await eventually(
+      () =>
+        master.calls.some(
+          (c) =>
+            c.type === 'RECONCILE' &&
+            ((c.body as { reconcile?: { tasks?: unknown[] } }).reconcile?.tasks ?? []).length === 0,
+        ),
+      10_000,
+      'an implicit RECONCILE',
+      50,
+    );
   });
 
   it('a restarted driver re-adopts every running task from its records', async () => {
