@@ -10,24 +10,18 @@ import { after, before, describe, it } from 'node:test';
 import { FileStateStore } from '../../src/state/file/file-store.js';
 import { Records } from '../../src/state/records.js';
 import { DeployEnv } from '../support/deploy-env.js';
-import { jobObject } from '../support/jobs.js';
+import { sleeperJob } from '../support/jobs.js';
 import { withTimeout } from '../support/waiting.js';
 import { join } from 'node:path';
 
 const BIN = fileURLToPath(new URL('../../../bin/borealis.js', import.meta.url));
 
 const job = (version: string) =>
-  jobObject({
-    name: 'web',
-    instances: 4,
-    service: true,
-    update_config: { batch_size: 2, watch_secs: 1 },
-    task: {
-      processes: [{ name: 'main', cmdline: `echo ${version}; exec sleep 1000`, min_duration: 0 }],
-      resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
-      finalization_wait: 1,
-    },
-  });
+  sleeperJob(
+    'web',
+    { instances: 4, update_config: { batch_size: 2, watch_secs: 1 } },
+    `echo ${version}; exec sleep 1000`,
+  );
 
 /** Runs `borealis reconcile` as its own process and SIGKILLs it after the n-th progress line matching `pattern`. */
 async function reconcileKilledAfter(env: DeployEnv, pattern: RegExp, n: number): Promise<string[]> {

@@ -5,24 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { jobObject } from '../support/jobs.js';
+import { jobObject, sleeperJob } from '../support/jobs.js';
 import { DeployEnv, peakConcurrency } from '../support/deploy-env.js';
 
 const WATCH_SECS = 2;
 
 function webJob(cmdline: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return jobObject({
-    name: 'web',
-    instances: 4,
-    service: true,
-    update_config: { batch_size: 2, watch_secs: WATCH_SECS },
-    task: {
-      processes: [{ name: 'main', cmdline, min_duration: 0 }],
-      resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
-      finalization_wait: 1,
-    },
-    ...extra,
-  });
+  return sleeperJob(
+    'web',
+    { instances: 4, update_config: { batch_size: 2, watch_secs: WATCH_SECS }, ...extra },
+    cmdline,
+  );
 }
 
 describe('reconcile on the local cluster', () => {

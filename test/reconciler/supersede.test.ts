@@ -6,21 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeployEnv } from '../support/deploy-env.js';
 import { readDeployment, startDaemon, type RunningDaemon } from '../support/daemon-env.js';
-import { jobObject } from '../support/jobs.js';
+import { sleeperJob } from '../support/jobs.js';
 import { eventually } from '../support/waiting.js';
 
 const slow = (version: string) =>
-  jobObject({
-    name: 'slow',
-    instances: 3,
-    service: true,
-    update_config: { batch_size: 1, watch_secs: 2 },
-    task: {
-      processes: [{ name: 'main', cmdline: `echo ${version}; exec sleep 1000`, min_duration: 0 }],
-      resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
-      finalization_wait: 1,
-    },
-  });
+  sleeperJob(
+    'slow',
+    { instances: 3, update_config: { batch_size: 1, watch_secs: 2 } },
+    `echo ${version}; exec sleep 1000`,
+  );
 
 describe('superseding and stopping the daemon mid-update', () => {
   let env: DeployEnv;

@@ -12,7 +12,7 @@ import { MesosCluster } from '../../../src/cluster/mesos/cluster.js';
 import { isTerminal, type ObservedTask, type TaskLaunch } from '../../../src/cluster/types.js';
 import { newTaskId } from '../../../src/deploy/task-ids.js';
 import { FileStateStore } from '../../../src/state/file/file-store.js';
-import { agents, MesosMaster } from '../../support/mesos-master/index.js';
+import { startQuickMaster, type MesosMaster } from '../../support/mesos-master/index.js';
 import { spec } from '../../support/specs.js';
 import { eventually } from '../../support/waiting.js';
 
@@ -61,12 +61,7 @@ describe('MesosCluster on the test master', () => {
     (await c.snapshot()).filter((t) => !isTerminal(t.state));
 
   before(async () => {
-    master = await MesosMaster.start({
-      agents: agents(50, { cpus: 4, mem: 4096, disk: 10240, ports: [31000, 31100] }),
-      heartbeatSeconds: 0.5,
-      updateRetryMs: 500,
-      allocationIntervalMs: 50,
-    });
+    master = await startQuickMaster(50);
     stateDir = mkdtempSync(join(tmpdir(), 'borealis-mesos-'));
     store = await FileStateStore.open(stateDir);
     cluster = await open();

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { DeployEnv } from '../../support/deploy-env.js';
 import { jobObject } from '../../support/jobs.js';
-import { agents, MesosMaster } from '../../support/mesos-master/index.js';
+import { startQuickMaster, type MesosMaster } from '../../support/mesos-master/index.js';
 
 const web = (version: string) =>
   jobObject({
@@ -37,12 +37,7 @@ describe('reconcile onto a Mesos cluster', () => {
   const running = () => master.tasks().filter((t) => t.state === 'TASK_RUNNING');
 
   before(async () => {
-    master = await MesosMaster.start({
-      agents: agents(50, { cpus: 4, mem: 4096, disk: 10240, ports: [31000, 31100] }),
-      heartbeatSeconds: 0.5,
-      updateRetryMs: 500,
-      allocationIntervalMs: 50,
-    });
+    master = await startQuickMaster(50);
     env = new DeployEnv();
   });
   after(async () => {

@@ -7,6 +7,18 @@
  * `tasks` (status updates, acknowledgements, kill, reconcile), `events` (event JSON shapes),
  * `master` (the class, with the fault controls).
  */
+import { agents, MesosMaster } from './master.js';
+
 export { MesosMaster, agents, type MesosMasterOptions, type TaskView } from './master.js';
 export type { AgentSpec, CallRecord } from './state.js';
 export type { Violation } from './schema.js';
+
+/** A master with `count` roomy agents and short heartbeat, retry and allocation periods, for tests. */
+export function startQuickMaster(count: number): Promise<MesosMaster> {
+  return MesosMaster.start({
+    agents: agents(count, { cpus: 4, mem: 4096, disk: 10240, ports: [31000, 31100] }),
+    heartbeatSeconds: 0.5,
+    updateRetryMs: 500,
+    allocationIntervalMs: 50,
+  });
+}
