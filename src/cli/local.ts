@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Io } from './io.js';
 import { isTerminal } from '../cluster/types.js';
-import { nextUpdateOrTimeout } from '../deploy/wait.js';
+import { waitUntilEnded } from '../deploy/wait.js';
 import { openCluster } from './context.js';
 import { globalOptions } from './global-options.js';
 
@@ -16,11 +16,7 @@ export function registerLocal(program: Command, io: Io): void {
       try {
         const live = (await cluster.snapshot()).filter((task) => !isTerminal(task.state));
         await cluster.kill(live.map((task) => task.taskId));
-        for (;;) {
-          const remaining = (await cluster.snapshot()).filter((task) => !isTerminal(task.state));
-          if (remaining.length === 0) break;
-          await nextUpdateOrTimeout(cluster, 1_000);
-        }
+        await waitUntilEnded(cluster, () => true, 1_000);
         io.stdout.write(`Stopped ${live.length} task${live.length === 1 ? '' : 's'}.\n`);
       } finally {
         await cluster.close();

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Io } from './io.js';
 import { BorealisError } from '../errors.js';
-import { jobStatuses, type InstanceStatus, type JobStatus } from '../status/job-status.js';
+import { statusReport, type InstanceStatus, type JobStatus } from '../status/job-status.js';
 import { currentLeader, type CandidateInfo } from '../zookeeper/election.js';
 import { ZkSession } from '../zookeeper/session.js';
 import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
@@ -24,18 +24,19 @@ export function registerStatus(program: Command, io: Io): void {
       const records = await openRecords(global);
       const cluster = openCluster(global);
       try {
-        const [recorded, tasks, rollouts, applied] = await Promise.all([
-          records.jobs(),
-          cluster.snapshot(),
-          records.rollouts(),
-          records.applied(),
-        ]);
-        const statuses = filterJob(jobStatuses(recorded, tasks, rollouts, Date.now()), job);
+        const report = await statusReport(records, cluster, global.cluster);
+        const statuses = filterJob(report.jobs, job);
         const leader = await leaderOf(global);
+        const json = {
+          applied_commit: report.applied_commit,
+          cluster: report.cluster,
+          ...(leader === undefined ? {} : { leader }),
+          jobs: statuses,
+        };
         const out =
           options.output === 'json'
-            ? `${JSON.stringify({ applied_commit: applied?.commit ?? null, cluster: global.cluster, ...(leader === undefined ? {} : { leader }), jobs: statuses }, null, 2)}\n`
-            : `${leader === undefined ? '' : `Leader: ${describeLeader(leader)}\n`}${renderText(statuses, applied?.commit)}`;
+            ? `${JSON.stringify(json, null, 2)}\n`
+            : `${leader === undefined ? '' : `Leader: ${describeLeader(leader)}\n`}${renderText(statuses, report.applied_commit ?? undefined)}`;
         io.stdout.write(out);
       } finally {
         await cluster.close();

@@ -12,7 +12,7 @@ import type { ZkSession } from '../zookeeper/session.js';
 import { startServer } from '../server/app.js';
 import type { ServerDeps, WebhookSecrets } from '../server/types.js';
 import { writeNote } from '../source/notes.js';
-import { jobStatuses } from '../status/job-status.js';
+import { statusReport } from '../status/job-status.js';
 import { openDeployEnvironment, type DeployEnvironment } from './context.js';
 import { notesOption, signatureOptions, signaturePolicy, type SignatureFlags } from './deploy-flags.js';
 import { globalOptions } from './global-options.js';
@@ -113,17 +113,15 @@ export function serverDeps(
       log(`webhook from ${hint.provider}${hint.delivery ? ` (${hint.delivery})` : ''}: fetching`);
       daemon.trigger('webhook');
     },
-    status: async () => ({
-      applied_commit: (await env.records.applied())?.commit ?? null,
-      cluster: clusterName,
-      ...(await leadershipView(env.coordinator)),
-      jobs: jobStatuses(
-        await env.records.jobs(),
-        await env.cluster.snapshot(),
-        await env.records.rollouts(),
-        Date.now(),
-      ),
-    }),
+    status: async () => {
+      const report = await statusReport(env.records, env.cluster, clusterName);
+      return {
+        applied_commit: report.applied_commit,
+        cluster: report.cluster,
+        ...(await leadershipView(env.coordinator)),
+        jobs: report.jobs,
+      };
+    },
     deployments: async (limit) => ({ deployments: await env.deployments.list(limit) }),
     health: async () => ({ ok: true, ...(await leadershipView(env.coordinator)) }),
   };

@@ -4,7 +4,7 @@
  * alongside, and kills come last, so a commit that replaces one job with another never
  * leaves a gap. Each rollout's state is saved before the actions it decides are taken.
  */
-import { isTerminal, type Cluster, type ObservedTask, type TaskLaunch } from '../cluster/types.js';
+import type { Cluster, ObservedTask, TaskLaunch } from '../cluster/types.js';
 import type { JobChange, Plan, RecordedJob } from '../plan/types.js';
 import type { Records } from '../state/records.js';
 import type { JobId, JobSpec } from '../spec/types.js';
@@ -18,7 +18,7 @@ import {
   type RolloutState,
 } from './rollout.js';
 import { newTaskId } from './task-ids.js';
-import { nextUpdateOrTimeout } from './wait.js';
+import { nextUpdateOrTimeout, waitUntilEnded } from './wait.js';
 
 export type JobResult = 'succeeded' | 'failed' | 'rolled_back';
 
@@ -231,7 +231,14 @@ async function perform(
 async function killUndeclared(plan: Plan, options: DeployOptions): Promise<JobOutcome[]> {
   const taskIds = plan.changes.flatMap((change) => change.killTasks);
   if (taskIds.length > 0) await killTasks(taskIds, options);
-  await waitUntilEnded(new Set(taskIds), options);
+  const killed = new Set(taskIds);
+  if (killed.size > 0)
+    await waitUntilEnded(
+      options.cluster,
+      (task) => killed.has(task.taskId),
+      options.pollMs ?? 1_000,
+      options.signal,
+    );
   const outcomes: JobOutcome[] = [];
   for (const change of plan.changes.filter((c) => c.action === 'kill' || c.action === 'orphan')) {
     if (change.action === 'kill') await options.records.deleteJob(change.job);
@@ -244,16 +251,6 @@ async function killUndeclared(plan: Plan, options: DeployOptions): Promise<JobOu
 async function killTasks(taskIds: string[], options: DeployOptions): Promise<void> {
   await options.beforeKill?.(taskIds);
   await options.cluster.kill(taskIds);
-}
-
-async function waitUntilEnded(taskIds: Set<string>, options: DeployOptions): Promise<void> {
-  while (taskIds.size > 0 && !options.signal?.aborted) {
-    const alive = (await options.cluster.snapshot()).filter(
-      (task) => taskIds.has(task.taskId) && !isTerminal(task.state),
-    );
-    if (alive.length === 0) return;
-    await nextUpdateOrTimeout(options.cluster, options.pollMs ?? 1_000, options.signal);
-  }
 }
 
 function launchOf(

@@ -1,5 +1,5 @@
 /** Waiting for the cluster without polling in a tight loop: the next status update or a deadline. */
-import type { Cluster } from '../cluster/types.js';
+import { isTerminal, type Cluster, type ObservedTask } from '../cluster/types.js';
 
 export function nextUpdateOrTimeout(
   cluster: Cluster,
@@ -17,4 +17,18 @@ export function nextUpdateOrTimeout(
     const unsubscribe = cluster.subscribe(done);
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Resolves once no task `watched` selects is alive (or the signal aborts). */
+export async function waitUntilEnded(
+  cluster: Cluster,
+  watched: (task: ObservedTask) => boolean,
+  pollMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  while (!signal?.aborted) {
+    const alive = (await cluster.snapshot()).filter((task) => watched(task) && !isTerminal(task.state));
+    if (alive.length === 0) return;
+    await nextUpdateOrTimeout(cluster, pollMs, signal);
+  }
 }

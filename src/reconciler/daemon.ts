@@ -279,6 +279,8 @@ export class Daemon {
       requireSigned: this.options.requireSigned,
       onProgress: this.deps.onProgress,
       halt: () => this.haltRequest(),
+      // The next resync plans against this commit: keep its jobs rather than parse it again.
+      onLoaded: (commit, jobs) => (this.cachedRepository = { commit, jobs }),
       beforeKill: this.deps.announcer ? (ids) => this.deps.announcer!.withdraw(ids) : undefined,
       now: this.deps.now,
     };

@@ -11,7 +11,7 @@ import type { Plan } from '../plan/types.js';
 import { verifyCommitSignature, type SignaturePolicy } from '../source/signatures.js';
 import type { CommitInfo, TrackedSource } from '../source/tracked.js';
 import { loadRepository } from '../spec/load.js';
-import type { Problem } from '../spec/types.js';
+import type { JobSpec, Problem } from '../spec/types.js';
 import type {
   DeploymentLog,
   DeploymentRecord,
@@ -36,6 +36,8 @@ export interface DeployCommitContext {
   onPlan?: (plan: Plan) => void;
   /** Called with the problems of an invalid commit. */
   onProblems?: (problems: readonly Problem[]) => void;
+  /** Called with a valid commit's jobs, so a caller that needs them again need not load them twice. */
+  onLoaded?: (commit: string, jobs: JobSpec[]) => void;
   /** Between rollout steps: stop at a batch boundary (a newer commit) or now (shutdown). */
   halt?: () => HaltRequest;
   /** Called with task ids just before they are killed. */
@@ -56,7 +58,14 @@ export async function deployCommit(
   let record =
     (await context.deployments.unfinished(info.id)) ??
     (await context.deployments.append(
-      openRecord(info, trigger, context, signature, (await context.records.applied())?.commit ?? null, now()),
+      openRecord(
+        info,
+        trigger,
+        context.clusterName,
+        signature,
+        (await context.records.applied())?.commit ?? null,
+        now(),
+      ),
     ));
   /** Each write builds on the last, so the plan written when applying starts is kept to the end. */
   const finish = async (
@@ -96,6 +105,7 @@ export async function deployCommit(
       errors: repository.problems,
     });
   }
+  context.onLoaded?.(info.id, repository.jobs);
   const input: PassInput = {
     commit: info.id,
     clusterName: context.clusterName,
@@ -131,7 +141,7 @@ export async function deployCommit(
 function openRecord(
   info: CommitInfo,
   trigger: Trigger,
-  context: DeployCommitContext,
+  clusterName: string,
   signature: DeploymentRecord['signature'],
   parentApplied: string | null,
   at: number,
@@ -145,7 +155,7 @@ function openRecord(
     message: info.message,
     signature,
     trigger,
-    cluster: context.clusterName,
+    cluster: clusterName,
     outcome: 'in_progress',
     jobs: [],
     errors: [],
@@ -234,7 +244,7 @@ export async function recordSuperseded(
   for (const commit of [...commits].reverse()) {
     const info = await context.source.commit(commit);
     const signature = { status: 'not_checked', trusted: false, detail: 'skipped before any check' };
-    const base = openRecord(info, trigger, context as DeployCommitContext, signature, parent, now);
+    const base = openRecord(info, trigger, context.clusterName, signature, parent, now);
     await context.deployments.append({
       ...base,
       outcome: 'superseded',

@@ -2,9 +2,10 @@
  * What `status` reports, computed purely from the records and the cluster's tasks: every
  * job with its instances, and whether it is in sync with the last applied commit.
  */
-import { isTerminal, type ObservedTask } from '../cluster/types.js';
+import { isTerminal, type Cluster, type ObservedTask } from '../cluster/types.js';
 import type { RolloutState } from '../deploy/rollout.js';
 import type { RecordedJob } from '../plan/types.js';
+import type { Records } from '../state/records.js';
 import type { JobId } from '../spec/types.js';
 
 export interface InstanceStatus {
@@ -111,4 +112,30 @@ function instanceStatus(instance: number, tasks: ObservedTask[], now: number): I
   if (task.reason) status.reason = task.reason;
   if (task.message) status.message = task.message;
   return status;
+}
+
+/** What `status -o json` and `GET /api/status` report: the applied commit and every job. */
+export interface StatusReport {
+  applied_commit: string | null;
+  cluster: string;
+  jobs: JobStatus[];
+}
+
+export async function statusReport(
+  records: Pick<Records, 'jobs' | 'rollouts' | 'applied'>,
+  cluster: Pick<Cluster, 'snapshot'>,
+  clusterName: string,
+  now = Date.now(),
+): Promise<StatusReport> {
+  const [recorded, tasks, rollouts, applied] = await Promise.all([
+    records.jobs(),
+    cluster.snapshot(),
+    records.rollouts(),
+    records.applied(),
+  ]);
+  return {
+    applied_commit: applied?.commit ?? null,
+    cluster: clusterName,
+    jobs: jobStatuses(recorded, tasks, rollouts, now),
+  };
 }

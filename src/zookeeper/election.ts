@@ -79,8 +79,7 @@ export class LeaderElection extends EventEmitter {
   }
 
   private async candidates(): Promise<string[]> {
-    const children = (await this.session.children(this.root)) ?? [];
-    return children.filter((name) => name.startsWith(PREFIX)).sort((a, b) => sequence(a) - sequence(b));
+    return membersInOrder((await this.session.children(this.root)) ?? []);
   }
 
   private async check(): Promise<void> {
@@ -117,13 +116,17 @@ export async function currentLeader(
   session: ZkSession,
   root: string,
 ): Promise<(CandidateInfo & { node: string }) | null> {
-  const children = ((await session.children(root)) ?? []).filter((name) => name.startsWith(PREFIX));
-  const [first] = children.sort((a, b) => sequence(a) - sequence(b));
+  const [first] = membersInOrder((await session.children(root)) ?? []);
   if (!first) return null;
   const found = await session.get(`${root}/${first}`);
   return found
     ? { ...(JSON.parse(found.data.toString('utf8')) as CandidateInfo), node: `${root}/${first}` }
     : null;
+}
+
+/** Election members, leader first. */
+function membersInOrder(children: readonly string[]): string[] {
+  return children.filter((name) => name.startsWith(PREFIX)).sort((a, b) => sequence(a) - sequence(b));
 }
 
 function sequence(name: string): number {
