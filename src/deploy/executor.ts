@@ -97,8 +97,10 @@ async function prepareRollouts(
   for (const [id, state] of saved) {
     const job = jobs.get(id);
     const resumable = job && state.commit === plan.commit && !isFinished(state);
-    if (resumable) rollouts.set(id, state);
-    else await options.records.deleteRollout(id); // superseded by this commit
+    if (resumable) {
+      rollouts.set(id, state);
+      await perform(inFlightActions(state), job, plan.commit, options);
+    } else await options.records.deleteRollout(id); // superseded by this commit
   }
   for (const change of plan.changes) {
     const job = jobs.get(change.job);
@@ -206,6 +208,24 @@ async function finishRollout(
     result: 'failed',
     message: `instances failed: ${failed.join(', ') || 'none'}`,
   };
+}
+
+/**
+ * A reconciler that died between saving a step and finishing its actions left them half
+ * done (a sandbox written but no process started, a kill not yet sent). Both are safe to
+ * repeat for the same task ids, so a resumed rollout repeats them.
+ */
+function inFlightActions(state: RolloutState): RolloutAction[] {
+  return state.instances.flatMap((progress): RolloutAction[] => {
+    if (progress.status === 'starting' && progress.taskId) {
+      return [
+        { kind: 'launch', instance: progress.instance, taskId: progress.taskId, version: state.target },
+      ];
+    }
+    if (progress.status === 'stopping' && progress.oldTaskId)
+      return [{ kind: 'kill', taskId: progress.oldTaskId }];
+    return [];
+  });
 }
 
 async function perform(

@@ -98,9 +98,14 @@ export class LocalCluster implements Cluster {
     return tasks.filter((task): task is ObservedTask => task !== undefined);
   }
 
-  /** A task whose sandbox already exists is left alone, so a retried launch is harmless. */
+  /**
+   * A task whose sandbox already exists is left alone, so a retried launch is harmless;
+   * one whose launcher died between writing the sandbox and starting its supervisor gets
+   * the supervisor now (a supervisor already booting keeps the sandbox; see CLAIM_FILE).
+   */
   async launch(tasks: TaskLaunch[]): Promise<void> {
     for (const task of tasks) assertSafeTaskId(task.taskId);
+    await this.completeHalfLaunched(tasks);
     const fresh = await this.unlaunched(tasks);
     const portNames = fresh.map((task) => task.config.task.resources.ports);
     const numbers = await allocatePorts(portNames.flat().length);
@@ -151,6 +156,16 @@ export class LocalCluster implements Cluster {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
+    }
+  }
+
+  private async completeHalfLaunched(tasks: TaskLaunch[]): Promise<void> {
+    for (const task of tasks) {
+      const paths = this.paths(task.taskId);
+      const view = await readSandbox(paths);
+      if (view === undefined || view.pid !== undefined || isTerminal(view.status.state)) continue;
+      await startSupervisor(paths, false);
+      await this.refresh(task.taskId);
     }
   }
 

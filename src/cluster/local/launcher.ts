@@ -41,7 +41,11 @@ export async function createSandbox(paths: SandboxPaths, seed: SandboxSeed): Pro
   return record;
 }
 
-export async function startSupervisor(paths: SandboxPaths): Promise<PidRecord> {
+/**
+ * `recordPid: false` leaves the pid file to the supervisor that wins the sandbox's claim, for
+ * a launch being completed: this child may be the one that loses and exits.
+ */
+export async function startSupervisor(paths: SandboxPaths, recordPid = true): Promise<PidRecord> {
   const log = openSync(paths.supervisorLog, 'a');
   let pid: number | undefined;
   try {
@@ -59,6 +63,6 @@ export async function startSupervisor(paths: SandboxPaths): Promise<PidRecord> {
   if (pid === undefined) throw new Error(`could not start the supervisor for ${paths.dir}`);
   const startTime = processStartTime(pid) ?? '';
   const record: PidRecord = { pid, startTime };
-  await writeJsonAtomic(paths.pid, record);
+  if (recordPid) await writeJsonAtomic(paths.pid, record);
   return record;
 }

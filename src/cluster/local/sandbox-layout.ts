@@ -9,6 +9,8 @@ export const READY_FILE = 'supervisor.ready';
 /** Written by `kill()`, so a kill requested before the supervisor is ready is not lost. */
 export const KILL_FILE = 'kill.request';
 export const SUPERVISOR_LOG = 'supervisor.log';
+/** Created exclusively by the one supervisor that runs the task; a second one started by a retried launch exits. */
+export const CLAIM_FILE = 'supervisor.claim';
 export const LOG_DIR = 'logs';
 
 export interface SandboxPaths {
@@ -19,6 +21,7 @@ export interface SandboxPaths {
   ready: string;
   kill: string;
   supervisorLog: string;
+  claim: string;
   logs: string;
 }
 
@@ -31,6 +34,7 @@ export function sandboxPaths(dir: string): SandboxPaths {
     ready: join(dir, READY_FILE),
     kill: join(dir, KILL_FILE),
     supervisorLog: join(dir, SUPERVISOR_LOG),
+    claim: join(dir, CLAIM_FILE),
     logs: join(dir, LOG_DIR),
   };
 }

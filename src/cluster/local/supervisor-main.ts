@@ -1,4 +1,7 @@
 /** Entry point of the detached supervisor process: `node supervisor-main.js <sandbox dir>`. */
+import { closeSync, openSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { sandboxPaths } from './sandbox-layout.js';
 import { emergencyStop, runSupervisor } from './supervisor-boot.js';
 
 const sandboxDir = process.argv[2];
@@ -13,5 +16,17 @@ if (sandboxDir === undefined) {
   process.exit(2);
 }
 
+/** Exactly one supervisor per sandbox: a launch completed after a crash may start a second one. */
+function claimSandbox(dir: string): boolean {
+  try {
+    closeSync(openSync(sandboxPaths(resolve(dir)).claim, 'wx'));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+if (!claimSandbox(sandboxDir)) process.exit(0);
 process.on('uncaughtException', fail);
 runSupervisor(sandboxDir).then((code) => process.exit(code), fail);

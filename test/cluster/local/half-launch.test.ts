@@ -1,0 +1,44 @@
+/**
+ * A launcher killed between writing a sandbox and starting its supervisor leaves a task
+ * no process runs. Launching the same task id again completes it, and however many
+ * supervisors are started for one sandbox, exactly one runs the task.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createSandbox, startSupervisor } from '../../../src/cluster/local/launcher.js';
+import { sandboxPaths } from '../../../src/cluster/local/sandbox-layout.js';
+import { buildLaunch, processConfig } from '../../support/launch-builder.js';
+import { localClusterFixture, type LocalClusterFixture } from '../../support/local-cluster-fixture.js';
+import { processesMentioning } from '../../support/process-table.js';
+
+describe('half-launched tasks', () => {
+  let fixture: LocalClusterFixture;
+
+  before(async () => {
+    fixture = await localClusterFixture();
+  });
+  after(() => fixture.cleanup());
+
+  it('a retried launch starts the supervisor a crashed launcher never started', async () => {
+    const launch = buildLaunch({ processes: [processConfig('main', 'exec sleep 1000')] });
+    const paths = sandboxPaths(join(fixture.root, launch.taskId));
+    await createSandbox(paths, { launch, ports: {}, hostname: 'test-host', launchedAt: Date.now() });
+    await fixture.cluster.launch([launch]);
+    await fixture.events.waitFor(launch.taskId, 'RUNNING');
+  });
+
+  it('runs one supervisor however many are started for a sandbox', async () => {
+    const launch = buildLaunch({ processes: [processConfig('main', 'exec sleep 1000')] });
+    const paths = sandboxPaths(join(fixture.root, launch.taskId));
+    await createSandbox(paths, { launch, ports: {}, hostname: 'test-host', launchedAt: Date.now() });
+    const spawned = await Promise.all([
+      startSupervisor(paths, false),
+      startSupervisor(paths, false),
+      startSupervisor(paths, false),
+    ]);
+    await fixture.events.waitFor(launch.taskId, 'RUNNING');
+    const sleepers = processesMentioning(launch.taskId).filter((p) => /sleep 1000/.test(p.cmdline));
+    assert.equal(sleepers.length, 1, `one task process, not one per supervisor (${spawned.length} started)`);
+  });
+});
