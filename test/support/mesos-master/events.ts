@@ -27,10 +27,10 @@ function packedIp(ip: string): number {
   return ((d << 24) >>> 0) + (c << 16) + (b << 8) + a;
 }
 
-export function subscribed(frameworkId: string, heartbeatSeconds: number, m: MasterInfo): Json {
-  const address = { hostname: m.hostname, ip: m.ip, port: m.port };
-  const masterInfo = {
-    address,
+/** A `MasterInfo` as SUBSCRIBED carries it and as masters publish it in ZooKeeper (`json.info_`). */
+export function masterInfoJson(m: MasterInfo): Json {
+  return {
+    address: { hostname: m.hostname, ip: m.ip, port: m.port },
     hostname: m.hostname,
     id: m.id,
     ip: packedIp(m.ip),
@@ -38,12 +38,15 @@ export function subscribed(frameworkId: string, heartbeatSeconds: number, m: Mas
     port: m.port,
     version: m.version,
   };
+}
+
+export function subscribed(frameworkId: string, heartbeatSeconds: number, m: MasterInfo): Json {
   return {
     type: 'SUBSCRIBED',
     subscribed: {
       framework_id: { value: frameworkId },
       heartbeat_interval_seconds: heartbeatSeconds,
-      master_info: masterInfo,
+      master_info: masterInfoJson(m),
     },
   };
 }
@@ -71,6 +74,13 @@ export interface StatusFields {
   message?: string;
   /** Base64 of 16 bytes; absent on master-generated updates (they need no ACKNOWLEDGE). */
   uuid?: string;
+  /** Set by an executor that runs the task's health check. */
+  healthy?: boolean;
+  /**
+   * Seconds since the epoch when the update was generated. A retried update keeps it, as
+   * the agent's status update manager resends the same TaskStatus.
+   */
+  timestamp: number;
 }
 
 /** A `TaskStatus`, keys in the corrected UPDATE fixture's order. */
@@ -81,7 +91,8 @@ export function taskStatus(s: StatusFields): Json {
   if (s.uuid !== undefined) status.uuid = s.uuid;
   if (s.agentId !== undefined) status.agent_id = { value: s.agentId };
   if (s.executorId !== undefined) status.executor_id = { value: s.executorId };
-  status.timestamp = Date.now() / 1000;
+  status.timestamp = s.timestamp;
+  if (s.healthy !== undefined) status.healthy = s.healthy;
   return status;
 }
 

@@ -4,13 +4,16 @@
  * Modules: `http` (routing, transport rules), `schema` (message shapes; unknown fields are
  * recorded in `violations`), `subscribe` + `stream` (SUBSCRIBE, RecordIO stream, heartbeats),
  * `calls` (the other calls), `offers` + `resources` (allocator, bookkeeping), `launch` (ACCEPT),
- * `tasks` (status updates, acknowledgements, kill, reconcile), `events` (event JSON shapes),
- * `master` (the class, with the fault controls).
+ * `tasks` (status updates, acknowledgements, kill, reconcile), `behaviour` (what a launched
+ * task's executor reports: runs and turns healthy, fails, finishes), `events` (event JSON
+ * shapes), `master` (the class, with the fault controls), `ensemble` (several masters of one
+ * cluster, registered in ZooKeeper, with failover).
  */
 import { agents, MesosMaster } from './master.js';
 
 export { MesosMaster, agents, type MesosMasterOptions, type TaskView } from './master.js';
-export type { AgentSpec, CallRecord } from './state.js';
+export { MesosEnsemble, type EnsembleOptions } from './ensemble.js';
+export type { AgentSpec, CallRecord, TaskBehaviour, TaskScript } from './state.js';
 export type { Violation } from './schema.js';
 
 /** A master with `count` roomy agents and short heartbeat, retry and allocation periods, for tests. */

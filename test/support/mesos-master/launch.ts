@@ -7,6 +7,7 @@ import { add, contains, emptyPool, poolOf, subtract, type Pool } from './resourc
 import { isObject } from './schema.js';
 import { taskKey, TERMINAL, type Framework, type Offer, type State, type Task } from './state.js';
 import { applyFilter, returnOffer } from './offers.js';
+import { runScript } from './behaviour.js';
 import { executorUpdate, masterUpdate } from './tasks.js';
 
 type Json = Record<string, unknown>;
@@ -55,7 +56,10 @@ function invalidOffers(state: State, fw: Framework, info: Json): void {
 function launchOne(state: State, fw: Framework, agentId: string, info: Json, pool: Pool): Pool {
   const taskId = idOf(info.task_id) ?? '';
   const needs = taskPool(info);
-  const problem = taskProblem(state, fw, agentId, info, needs, pool);
+  const script = state.config.behaviour(info);
+  const problem =
+    taskProblem(state, fw, agentId, info, needs, pool) ??
+    (script.kind === 'refused' ? script.message : undefined);
   if (problem !== undefined) {
     const status = { taskId, state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', agentId };
     masterUpdate(state, fw, { ...status, message: problem });
@@ -75,7 +79,7 @@ function launchOne(state: State, fw: Framework, agentId: string, info: Json, poo
   };
   state.tasks.set(taskKey(fw.id, taskId), task);
   executorUpdate(state, task, 'TASK_STARTING');
-  executorUpdate(state, task, 'TASK_RUNNING');
+  if (script.kind !== 'refused') runScript(state, task, script, info);
   return subtract(pool, used);
 }
 

@@ -9,7 +9,9 @@ import { handle } from './http.js';
 import { allocate, rescindOffer } from './offers.js';
 import { emptyPool } from './resources.js';
 import type { Violation } from './schema.js';
-import type { Agent, AgentSpec, CallRecord, Framework, State, Task } from './state.js';
+import { runsHealthy } from './behaviour.js';
+import type { MasterInfo } from './events.js';
+import type { Agent, AgentSpec, CallRecord, Framework, State, Task, TaskBehaviour } from './state.js';
 import { closeStream, recoverOffers } from './stream.js';
 import { agentLost, killAll, retryUnacknowledged } from './tasks.js';
 
@@ -23,7 +25,15 @@ export interface MesosMasterOptions {
   allocationIntervalMs?: number;
   /** `host:port` of the leading master: this one is then a non-leader and answers 307. */
   leader?: string;
+  /** What each launched task does (default: runs, and is healthy at once when health-checked). */
+  behaviour?: TaskBehaviour;
 }
+
+/** What the masters of one Mesos cluster share: the agents, their tasks, the frameworks. */
+type World = Pick<
+  State,
+  'agents' | 'frameworks' | 'offers' | 'tasks' | 'violations' | 'calls' | 'faults' | 'counters'
+>;
 
 /** `count` identical agents (`agents(3, {...})` in the options). */
 export function agents(count: number, spec: AgentSpec): AgentSpec[] {
@@ -45,7 +55,7 @@ export class MesosMaster {
   private readonly state: State;
   private timers: NodeJS.Timeout[] = [];
 
-  private constructor(options: MesosMasterOptions) {
+  private constructor(options: MesosMasterOptions, world?: World) {
     const id = randomUUID();
     this.state = {
       config: {
@@ -53,19 +63,22 @@ export class MesosMaster {
         updateRetryMs: options.updateRetryMs ?? 10_000,
         allocationIntervalMs: options.allocationIntervalMs ?? 1000,
         leader: options.leader,
+        behaviour: options.behaviour ?? runsHealthy,
       },
       master: { id, hostname: '127.0.0.1', ip: '127.0.0.1', port: 0, version: '1.11.0' },
-      agents: new Map(),
-      frameworks: new Map(),
-      offers: new Map(),
-      tasks: new Map(),
-      violations: [],
-      calls: [],
-      updateDelayMs: 0,
-      counters: { framework: 0, offer: 0 },
-      hooks: { removeFramework: (fw) => this.removeFramework(fw), allocate: () => allocate(this.state) },
+      ...(world ?? {
+        agents: new Map(),
+        frameworks: new Map(),
+        offers: new Map(),
+        tasks: new Map(),
+        violations: [],
+        calls: [],
+        faults: { updateDelayMs: 0, reorderWindowMs: 0, unansweredReconciles: 0, held: [] },
+        counters: { framework: 0, offer: 0 },
+      }),
+      hooks: { removeFramework: (fw) => this.removeFramework(fw), allocate: () => this.allocateIfLeading() },
     };
-    (options.agents ?? []).forEach((spec, i) => this.addAgent(spec, i));
+    if (!world) (options.agents ?? []).forEach((spec, i) => this.addAgent(spec, i));
     this.server = createServer((req, res) => {
       handle(this.state, req, res).catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(500).end(String(e));
@@ -73,22 +86,61 @@ export class MesosMaster {
     });
   }
 
-  /** Starts a master on 127.0.0.1 with an ephemeral port. */
-  static async start(options: MesosMasterOptions = {}): Promise<MesosMaster> {
-    const master = new MesosMaster(options);
+  /** Starts a master on 127.0.0.1 with an ephemeral port; with `peer`, another master of the same cluster. */
+  static async start(options: MesosMasterOptions = {}, peer?: MesosMaster): Promise<MesosMaster> {
+    const master = new MesosMaster(options, peer?.world);
     await new Promise<void>((resolve) => master.server.listen(0, '127.0.0.1', resolve));
     master.state.master.port = (master.server.address() as AddressInfo).port;
     master.startTimers();
     return master;
   }
 
+  private get world(): World {
+    const { agents, frameworks, offers, tasks, violations, calls, faults, counters } = this.state;
+    return { agents, frameworks, offers, tasks, violations, calls, faults, counters };
+  }
+
+  /** Only the leading master allocates, and agents resend unacknowledged updates only to it. */
   private startTimers(): void {
     const { allocationIntervalMs, updateRetryMs } = this.state.config;
     this.timers = [
-      setInterval(() => allocate(this.state), allocationIntervalMs),
-      setInterval(() => retryUnacknowledged(this.state), updateRetryMs),
+      setInterval(() => this.allocateIfLeading(), allocationIntervalMs),
+      setInterval(() => this.isLeading && retryUnacknowledged(this.state), updateRetryMs),
     ];
     this.timers.forEach((t) => t.unref());
+  }
+
+  private allocateIfLeading(): void {
+    if (this.isLeading) allocate(this.state);
+  }
+
+  get isLeading(): boolean {
+    return this.state.config.leader === undefined;
+  }
+
+  /** `host:port`, as other masters' 307s name it. */
+  get address(): string {
+    return `${this.state.master.hostname}:${this.state.master.port}`;
+  }
+
+  get masterInfo(): Readonly<MasterInfo> {
+    return this.state.master;
+  }
+
+  /**
+   * Leadership moves: `leader` undefined makes this master lead, otherwise it follows
+   * `leader` (answering 307). A master that stops leading drops its subscriptions and
+   * forgets its offers, as a failed-over Mesos master does; the frameworks must
+   * re-subscribe to the new leader, and their tasks keep running.
+   */
+  follow(leader: MesosMaster | undefined): void {
+    const wasLeading = this.isLeading;
+    this.state.config.leader = leader?.address;
+    if (!wasLeading || this.isLeading) return;
+    for (const fw of this.state.frameworks.values()) {
+      closeStream(fw);
+      recoverOffers(this.state, fw.id);
+    }
   }
 
   private addAgent(spec: AgentSpec, index: number): void {
@@ -183,7 +235,17 @@ export class MesosMaster {
 
   /** Fault: delays every UPDATE event by `ms` (0 to stop). */
   delayUpdates(ms: number): void {
-    this.state.updateDelayMs = ms;
+    this.state.faults.updateDelayMs = ms;
+  }
+
+  /** Fault: the next `count` RECONCILE calls are accepted (202) and never answered. */
+  loseReconcileAnswers(count: number): void {
+    this.state.faults.unansweredReconciles = count;
+  }
+
+  /** Fault: UPDATE events emitted within each `windowMs` arrive in reverse order (0 to stop). */
+  reorderUpdates(windowMs: number): void {
+    this.state.faults.reorderWindowMs = windowMs;
   }
 
   /** Runs one allocation cycle now (instead of waiting for the interval). */
@@ -193,7 +255,8 @@ export class MesosMaster {
 
   async close(): Promise<void> {
     this.timers.forEach((t) => clearInterval(t));
-    for (const fw of this.state.frameworks.values()) {
+    // The frameworks belong to whichever master leads; a follower leaves them alone.
+    for (const fw of this.isLeading ? this.state.frameworks.values() : []) {
       clearTimeout(fw.failoverTimer);
       closeStream(fw);
     }

@@ -57,6 +57,8 @@ export interface Task {
   pool: Pool;
   /** Latest state known to the master (what RECONCILE reports). */
   state: string;
+  /** Latest health the executor reported (RECONCILE reports it too, as `getTaskHealth`). */
+  healthy?: boolean;
   /** Agent-generated updates not yet acknowledged: only the head is sent (and retried). */
   pending: StatusFields[];
 }
@@ -71,7 +73,37 @@ export interface MasterConfig {
   heartbeatSeconds: number;
   updateRetryMs: number;
   allocationIntervalMs: number;
+  /** `host:port` of the leading master while this one follows (it then answers 307). */
   leader: string | undefined;
+  behaviour: TaskBehaviour;
+}
+
+/**
+ * How a launched task behaves, decided from its TaskInfo (tests script failing or finishing
+ * commands this way): what the simulated executor reports after TASK_STARTING.
+ * - runs: TASK_RUNNING; a task with a health check then turns healthy after `healthyAfterMs`
+ *   (or stays unhealthy with `healthy: false`).
+ * - fails / finishes: TASK_RUNNING, then TASK_FAILED / TASK_FINISHED after `afterMs`.
+ * - refused: the master's task validation refuses it with `message` (TASK_ERROR,
+ *   REASON_TASK_INVALID) and it never starts.
+ */
+export type TaskScript =
+  | { kind: 'runs'; healthy?: boolean; healthyAfterMs?: number }
+  | { kind: 'fails'; afterMs: number; message?: string }
+  | { kind: 'finishes'; afterMs: number }
+  | { kind: 'refused'; message: string };
+
+export type TaskBehaviour = (taskInfo: Json) => TaskScript;
+
+/** Faults the tests switch on; shared by every master of an ensemble. */
+export interface Faults {
+  /** Every UPDATE event is held back this long. */
+  updateDelayMs: number;
+  /** UPDATE events emitted within one window of this length are delivered newest first. */
+  reorderWindowMs: number;
+  /** RECONCILE calls still to be answered with nothing (answers lost on the way). */
+  unansweredReconciles: number;
+  held: { fw: Framework; event: Json }[];
 }
 
 export interface State {
@@ -83,7 +115,7 @@ export interface State {
   tasks: Map<string, Task>;
   violations: Violation[];
   calls: CallRecord[];
-  updateDelayMs: number;
+  faults: Faults;
   counters: { framework: number; offer: number };
   hooks: { removeFramework(framework: Framework): void; allocate(): void };
 }

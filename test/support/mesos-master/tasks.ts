@@ -4,15 +4,27 @@
  * update is sent, it is retried until ACKNOWLEDGEd, then the next one goes. Master-generated
  * updates (TASK_LOST, TASK_ERROR, reconciliation) have no uuid and are sent once.
  */
-import { newStatusUuid, taskStatus, update, type StatusFields } from './events.js';
+import { newStatusUuid, taskStatus, update, type Json, type StatusFields } from './events.js';
 import { add } from './resources.js';
 import { TERMINAL, taskKey, type Framework, type State, type Task } from './state.js';
 import { send } from './stream.js';
 
 function emit(state: State, fw: Framework, status: StatusFields): void {
   const event = update(taskStatus(status));
-  if (state.updateDelayMs > 0) setTimeout(() => send(fw, event), state.updateDelayMs).unref();
+  const { updateDelayMs, reorderWindowMs } = state.faults;
+  if (reorderWindowMs > 0) hold(state, fw, event, reorderWindowMs);
+  else if (updateDelayMs > 0) setTimeout(() => send(fw, event), updateDelayMs).unref();
   else send(fw, event);
+}
+
+/** The reorder fault: updates emitted within one window reach the scheduler newest first. */
+function hold(state: State, fw: Framework, event: Json, windowMs: number): void {
+  const held = state.faults.held;
+  held.push({ fw, event });
+  if (held.length > 1) return;
+  setTimeout(() => {
+    for (const { fw: target, event: late } of held.splice(0).reverse()) send(target, late);
+  }, windowMs).unref();
 }
 
 /** Sets the master's view of the task, freeing its resources when it becomes terminal. */
@@ -25,18 +37,23 @@ function setState(state: State, task: Task, next: string): void {
   }
 }
 
+/** What an executor's update says besides the state. */
+export type UpdateDetail = Partial<Pick<StatusFields, 'reason' | 'message' | 'healthy'>>;
+
 /** An update from the (simulated) executor: queued, sent when it reaches the head. */
-export function executorUpdate(state: State, task: Task, nextState: string, reason?: string): void {
+export function executorUpdate(state: State, task: Task, nextState: string, detail: UpdateDetail = {}): void {
   setState(state, task, nextState);
+  if (detail.healthy !== undefined) task.healthy = detail.healthy;
   const status: StatusFields = {
     taskId: task.taskId,
     state: nextState,
     source: 'SOURCE_EXECUTOR',
     agentId: task.agentId,
     uuid: newStatusUuid(),
+    timestamp: Date.now() / 1000,
+    ...detail,
   };
   if (task.executorId !== undefined) status.executorId = task.executorId;
-  if (reason !== undefined) status.reason = reason;
   task.pending.push(status);
   if (task.pending.length === 1) sendHead(state, task);
 }
@@ -47,9 +64,13 @@ function sendHead(state: State, task: Task): void {
   if (fw !== undefined && head !== undefined) emit(state, fw, head);
 }
 
-/** A master-generated update (no uuid, never retried). */
-export function masterUpdate(state: State, fw: Framework, status: Omit<StatusFields, 'source'>): void {
-  emit(state, fw, { ...status, source: 'SOURCE_MASTER' });
+/** A master-generated update (no uuid, never retried), stamped when the master makes it. */
+export function masterUpdate(
+  state: State,
+  fw: Framework,
+  status: Omit<StatusFields, 'source' | 'timestamp'>,
+): void {
+  emit(state, fw, { ...status, source: 'SOURCE_MASTER', timestamp: Date.now() / 1000 });
 }
 
 /** Resends the head of every task's unacknowledged updates (the agent's retry timer). */
@@ -86,19 +107,28 @@ const agentOf = (agentId: string | undefined): { agentId?: string } =>
 
 /** RECONCILE: explicit (listed tasks) or implicit (empty list: every task the master knows). */
 export function reconcile(state: State, fw: Framework, wanted: { taskId: string; agentId?: string }[]): void {
+  if (state.faults.unansweredReconciles > 0) {
+    state.faults.unansweredReconciles--;
+    return;
+  }
   const reason = 'REASON_RECONCILIATION';
+  const latest = (t: Task) => ({
+    taskId: t.taskId,
+    state: t.state,
+    reason,
+    message: 'Reconciliation: Latest task state',
+    agentId: t.agentId,
+    ...(t.healthy === undefined ? {} : { healthy: t.healthy }),
+  });
   if (wanted.length === 0) {
     for (const t of state.tasks.values()) {
-      if (t.frameworkId === fw.id && !TERMINAL.has(t.state)) {
-        masterUpdate(state, fw, { taskId: t.taskId, state: t.state, reason, agentId: t.agentId });
-      }
+      if (t.frameworkId === fw.id && !TERMINAL.has(t.state)) masterUpdate(state, fw, latest(t));
     }
     return;
   }
   for (const w of wanted) {
     const t = state.tasks.get(taskKey(fw.id, w.taskId));
-    if (t !== undefined)
-      masterUpdate(state, fw, { taskId: t.taskId, state: t.state, reason, agentId: t.agentId });
+    if (t !== undefined) masterUpdate(state, fw, latest(t));
     else
       masterUpdate(state, fw, { taskId: w.taskId, state: unknownState(fw), reason, ...agentOf(w.agentId) });
   }
