@@ -15,6 +15,17 @@ export function isTerminal(state: TaskState): boolean {
   return TERMINAL_STATES.has(state);
 }
 
+/**
+ * The reason of a task the cluster refused to run as specified (Mesos's TASK_ERROR, a
+ * sandbox that cannot be set up): launching the same configuration again cannot help, so
+ * it fails an update at once and is not relaunched until the configuration changes.
+ */
+export const REASON_TASK_INVALID = 'REASON_TASK_INVALID';
+
+export function isInvalidTask(task: Pick<ObservedTask, 'state' | 'reason'>): boolean {
+  return task.state === 'FAILED' && task.reason === REASON_TASK_INVALID;
+}
+
 /** What the cluster needs to start one instance of a job. */
 export interface TaskLaunch {
   /** `<role>-<environment>-<name>-<instance>-<uuid>`; unique forever. */

@@ -75,7 +75,7 @@ export const TASK_ID_ENV = 'BOREALIS_TASK_ID';
 export const REASON_EXECUTOR_TERMINATED = 'REASON_EXECUTOR_TERMINATED';
 export const REASON_HEALTH_CHECK_FAILED = 'REASON_HEALTH_CHECK_FAILED';
 export const REASON_COMMAND_EXECUTOR_FAILED = 'REASON_COMMAND_EXECUTOR_FAILED';
-export const REASON_TASK_INVALID = 'REASON_TASK_INVALID';
+export { REASON_TASK_INVALID } from '../types.js';
 
 /** The status a sandbox starts with: STARTING, every process waiting. */
 export function startingStatus(record: TaskRecord, now: number): SandboxStatus {

@@ -19,7 +19,17 @@ import type { MesosOffer } from './offer.js';
 import { placeInstances, type PendingInstance, type RunningTask } from './placement.js';
 import { sendCall, subscribe, type SchedulerEvent, type Subscription } from './scheduler-client.js';
 import { calls, type FrameworkSettings, type SchedulerCall } from './scheduler-messages.js';
-import { statusView, taskStateOf, type TaskStatusView } from './status-map.js';
+import { attributeValues } from './offer.js';
+import { ExplicitReconciliation } from './reconciliation.js';
+import {
+  isNews,
+  observedState,
+  reasonOf,
+  statusView,
+  taskStateOf,
+  type KnownStatus,
+  type TaskStatusView,
+} from './status-map.js';
 import { taskInfo } from './task-info.js';
 
 export interface MesosClusterOptions {
@@ -38,6 +48,8 @@ export interface MesosClusterOptions {
   startTimeoutMs?: number;
   /** Period of implicit reconciliation, which also surfaces tasks nobody remembers (Aurora: hourly). */
   implicitReconcileMs?: number;
+  /** First wait for answers to explicit reconciliation before asking again (doubling, up to a minute). */
+  reconcileRetryMs?: number;
 }
 
 interface TaskRecord {
@@ -50,10 +62,12 @@ interface TaskRecord {
   hasHealthCheck: boolean;
   agentId?: string;
   hostname?: string;
+  /** The agent's attributes, for the job's `limit:N` constraints when more instances are placed. */
+  attributes?: Record<string, string[]>;
   ports: Record<string, number>;
 }
 
-interface Live extends TaskRecord {
+interface Live extends TaskRecord, KnownStatus {
   state: TaskState;
   healthy?: boolean;
   reason?: string;
@@ -77,10 +91,15 @@ export class MesosCluster implements Cluster {
   private running: Promise<void> | undefined;
   private subscribed: (() => void) | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
+  private readonly reconciliation: ExplicitReconciliation;
 
   constructor(private readonly options: MesosClusterOptions) {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? (() => {});
+    this.reconciliation = new ExplicitReconciliation({
+      send: (tasks) => this.call(calls.reconcile(tasks)),
+      initialMs: options.reconcileRetryMs,
+    });
   }
 
   /** Loads what the store remembers, subscribes, and keeps re-subscribing until closed. */
@@ -163,6 +182,7 @@ export class MesosCluster implements Cluster {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.reconcileTimer);
+    this.reconciliation.stop();
     this.subscription?.close();
     await this.running;
   }
@@ -216,8 +236,7 @@ export class MesosCluster implements Cluster {
     const known = [...this.tasks.values()].filter(
       (task) => !isTerminal(task.state) && !this.pending.has(task.taskId),
     );
-    if (known.length > 0)
-      await this.call(calls.reconcile(known.map((task) => ({ taskId: task.taskId, agentId: task.agentId }))));
+    this.reconciliation.start(known.map((task) => ({ taskId: task.taskId, agentId: task.agentId })));
     this.subscribed?.();
     this.subscribed = undefined;
   }
@@ -234,13 +253,20 @@ export class MesosCluster implements Cluster {
     }
     const launches = [...this.pending.values()];
     const byInstance = new Map(launches.map((launch) => [`${launch.jobId}#${launch.instance}`, launch]));
+    const offersById = new Map(offers.map((offer) => [offer.id.value, offer]));
     const placement = placeInstances(launches.map(pendingOf), offers, this.runningTasks());
     const byOffer = new Map<string, Record<string, unknown>[]>();
     const saves: StateOperation[] = [];
     for (const placed of placement.launches) {
       const launch = byInstance.get(`${placed.instance.jobId}#${placed.instance.instance}`)!;
       const task = this.tasks.get(launch.taskId)!;
-      Object.assign(task, { agentId: placed.agentId, hostname: placed.hostname, ports: placed.ports });
+      const attributes = Object.fromEntries(attributeValues(offersById.get(placed.offerId)!));
+      Object.assign(task, {
+        agentId: placed.agentId,
+        hostname: placed.hostname,
+        attributes,
+        ports: placed.ports,
+      });
       saves.push({
         op: 'put',
         key: `${TASKS}/${encodeKeySegment(launch.taskId)}`,
@@ -268,13 +294,10 @@ export class MesosCluster implements Cluster {
   }
 
   private async onUpdate(status: TaskStatusView): Promise<void> {
+    this.reconciliation.answered(status.taskId);
     const task = this.tasks.get(status.taskId);
     if (task) {
-      let state = taskStateOf(status.state);
-      // Aurora reports RUNNING only once healthy; Mesos reports it at start.
-      if (state === 'RUNNING' && task.hasHealthCheck && status.healthy !== true) state = 'STARTING';
-      if (status.agentId) task.agentId = status.agentId;
-      this.change(task, { state, healthy: status.healthy, reason: status.reason, message: status.message });
+      this.applyStatus(task, status);
     } else if (!isTerminal(taskStateOf(status.state)) && status.agentId) {
       // A task this framework does not know (its metadata is gone): Aurora kills those.
       await this.call(calls.kill(status.taskId, status.agentId));
@@ -283,6 +306,21 @@ export class MesosCluster implements Cluster {
     // holding up the next event (thousands arrive together when a large job starts).
     if (status.uuid && status.agentId)
       void this.call(calls.acknowledge(status.agentId, status.taskId, status.uuid));
+  }
+
+  private applyStatus(task: Live, status: TaskStatusView): void {
+    if (!isNews(task, status)) return;
+    // A reconciliation answer may leave health out; the task's health did not change for that.
+    const healthy = status.healthy ?? (status.state === task.mesosState ? task.healthy : undefined);
+    task.mesosState = status.state;
+    if (status.timestamp !== undefined) task.timestamp = status.timestamp;
+    if (status.agentId) task.agentId = status.agentId;
+    this.change(task, {
+      state: observedState(status.state, task.hasHealthCheck, healthy),
+      healthy,
+      reason: reasonOf(status),
+      message: status.message,
+    });
   }
 
   private change(task: Live, update: Partial<Pick<Live, 'state' | 'healthy' | 'reason' | 'message'>>): void {
@@ -303,7 +341,7 @@ export class MesosCluster implements Cluster {
         jobId: task.jobId,
         agentId: task.agentId!,
         hostname: task.hostname!,
-        attributes: {},
+        attributes: task.attributes ?? {},
       }));
   }
 
@@ -362,6 +400,8 @@ function recordFields(task: Live): TaskRecord {
     reason: _reason,
     message: _message,
     updatedAt: _updatedAt,
+    mesosState: _mesosState,
+    timestamp: _timestamp,
     ...record
   } = task;
   return record;

@@ -40,8 +40,8 @@ export interface RunningTask {
   jobId: JobId;
   agentId: string;
   hostname: string;
-  /** The agent's attributes; `host` defaults to `hostname`. */
-  attributes: Record<string, string>;
+  /** The agent's attributes, each with its values; `host` defaults to `hostname`. */
+  attributes: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface Launch {
@@ -102,7 +102,7 @@ function withSpread(attributes: Map<string, string[]>, spreadBy: string, hostnam
 }
 
 function runningAttributes(task: RunningTask, spreadBy: string): Attributes {
-  const attributes = new Map(Object.entries(task.attributes).map(([k, v]) => [k, [v]]));
+  const attributes = new Map(Object.entries(task.attributes).map(([k, v]) => [k, [...v]]));
   if (!attributes.has('host')) attributes.set('host', [task.hostname]);
   return withSpread(attributes, spreadBy, task.hostname);
 }

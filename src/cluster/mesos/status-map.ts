@@ -1,5 +1,5 @@
-/** Mesos task states in the Cluster port's terms. */
-import type { TaskState } from '../types.js';
+/** Mesos task states in the Cluster port's terms, and which updates change what Borealis knows. */
+import { isTerminal, REASON_TASK_INVALID, type TaskState } from '../types.js';
 
 const STATES: Record<string, TaskState> = {
   TASK_STAGING: 'STARTING',
@@ -23,6 +23,44 @@ const STATES: Record<string, TaskState> = {
 
 export function taskStateOf(mesosState: string): TaskState {
   return STATES[mesosState] ?? 'LOST';
+}
+
+/** Aurora reports RUNNING only once a health-checked task is healthy; Mesos reports it at start. */
+export function observedState(
+  mesosState: string,
+  hasHealthCheck: boolean,
+  healthy: boolean | undefined,
+): TaskState {
+  const state = taskStateOf(mesosState);
+  return state === 'RUNNING' && hasHealthCheck && healthy !== true ? 'STARTING' : state;
+}
+
+/** TASK_ERROR means the TaskInfo itself was refused; the reason says so even when Mesos left it out. */
+export function reasonOf(status: TaskStatusView): string | undefined {
+  return status.reason ?? (status.state === 'TASK_ERROR' ? REASON_TASK_INVALID : undefined);
+}
+
+/** States after which the task may still be running and come back (a partition heals). */
+const MAY_RETURN = new Set(['TASK_UNREACHABLE', 'TASK_UNKNOWN']);
+
+/** What is known of a task from the updates applied so far. */
+export interface KnownStatus {
+  mesosState?: string;
+  /** Seconds since the epoch, of the latest update applied. */
+  timestamp?: number;
+}
+
+/**
+ * Whether an update is news. Updates can arrive out of order: an agent resends one the
+ * master has since superseded, and reconciliation answers race executor updates. An update
+ * older than the latest one applied is stale, and a task that ended stays ended unless it
+ * was only unreachable. Stale updates are still acknowledged.
+ */
+export function isNews(known: KnownStatus, update: TaskStatusView): boolean {
+  if (known.timestamp !== undefined && update.timestamp !== undefined && update.timestamp < known.timestamp)
+    return false;
+  const ended = known.mesosState !== undefined && isTerminal(taskStateOf(known.mesosState));
+  return !ended || MAY_RETURN.has(known.mesosState!) || isTerminal(taskStateOf(update.state));
 }
 
 export interface TaskStatusView {

@@ -69,7 +69,8 @@ function instances(
 }
 
 function runningOn(jobId: string, host: string, attributes: Record<string, string> = {}): RunningTask {
-  return { jobId, agentId: `a-${host}`, hostname: host, attributes };
+  const values = Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, [value]]));
+  return { jobId, agentId: `a-${host}`, hostname: host, attributes: values };
 }
 
 /** `job/instance` → hostname, the shape every expectation below is written in. */
