@@ -5,7 +5,7 @@
  * at any instant resumes exactly here: task ids are chosen (and saved) before launch, and
  * launching or killing the same task id twice is harmless.
  */
-import { isTerminal, type ObservedTask } from '../cluster/types.js';
+import { isInvalidTask, isTerminal, type ObservedTask } from '../cluster/types.js';
 import type { InstanceConfig, JobId, UpdateConfig } from '../spec/types.js';
 
 export type RolloutStatus = 'ROLLING_FORWARD' | 'ROLLING_BACK' | 'ROLLED_FORWARD' | 'ROLLED_BACK' | 'FAILED';
@@ -21,7 +21,18 @@ export interface InstanceProgress {
   taskId?: string;
   /** Terminations of tasks with the target configuration. */
   failures: number;
+  /** Tasks of the target configuration lost with their agent, relaunched without counting a failure. */
+  lost?: number;
 }
+
+/**
+ * A task lost with its agent (or dropped with a rescinded offer) says nothing about the
+ * configuration, so rolling back would punish a good update for a machine's failure: the
+ * instance is relaunched at once instead. Past this many losses of one instance in one
+ * rollout, a loss counts as an ordinary failure, so a task that keeps vanishing still ends
+ * the update.
+ */
+export const LOST_RELAUNCHES = 3;
 
 export interface ConfigVersion {
   configHash: string;
@@ -55,6 +66,7 @@ export type RolloutAction =
   | { kind: 'kill'; taskId: string };
 
 export type RolloutEvent =
+  | 'INSTANCE_RELAUNCHED'
   | 'INSTANCE_UPDATING'
   | 'INSTANCE_UPDATED'
   | 'INSTANCE_UPDATE_FAILED'
@@ -119,6 +131,10 @@ function advanceInstance(
   step: RolloutStep,
   context: StepContext,
 ): void {
+  if (progress.status === 'done') {
+    relaunchIfLost(progress, byId, state, step, context);
+    return;
+  }
   if (progress.status === 'stopping') {
     const old = progress.oldTaskId ? byId.get(progress.oldTaskId) : undefined;
     if (old && !isTerminal(old.state)) return;
@@ -139,8 +155,10 @@ function advanceInstance(
   }
   if (isTerminal(task.state)) {
     if (task.state === 'FINISHED' && state.finishIsSuccess) return markDone(progress, state, step);
+    if (relaunchIfLost(progress, byId, state, step, context)) return;
     progress.failures++;
-    if (progress.failures > state.settings.max_per_shard_failures) {
+    // A task the cluster refused as invalid fails the same way every time: no retry.
+    if (isInvalidTask(task) || progress.failures > state.settings.max_per_shard_failures) {
       progress.status = 'failed';
       const event = state.status === 'ROLLING_BACK' ? 'INSTANCE_ROLLBACK_FAILED' : 'INSTANCE_UPDATE_FAILED';
       step.events.push({
@@ -157,6 +175,26 @@ function advanceInstance(
   const watchedUntil = task.updatedAt + state.settings.watch_secs * 1000;
   if (context.now >= watchedUntil) markDone(progress, state, step);
   else step.wakeAt = Math.min(step.wakeAt ?? Infinity, watchedUntil);
+}
+
+/** A task of the target configuration lost with its agent: launch a replacement, up to LOST_RELAUNCHES. */
+function relaunchIfLost(
+  progress: InstanceProgress,
+  byId: Map<string, ObservedTask>,
+  state: RolloutState,
+  step: RolloutStep,
+  context: StepContext,
+): boolean {
+  const task = progress.taskId ? byId.get(progress.taskId) : undefined;
+  if (task?.state !== 'LOST' || (progress.lost ?? 0) >= LOST_RELAUNCHES) return false;
+  progress.lost = (progress.lost ?? 0) + 1;
+  step.events.push({
+    instance: progress.instance,
+    event: 'INSTANCE_RELAUNCHED',
+    detail: `task lost${task.message ? `: ${task.message}` : ''}`,
+  });
+  launchTarget(progress, state, step, context);
+  return true;
 }
 
 function markDone(progress: InstanceProgress, state: RolloutState, step: RolloutStep): void {

@@ -5,7 +5,7 @@
  * nothing declares are reported as orphans ("when unsure, don't delete" what you don't own
  * by accident: the record is the inventory).
  */
-import { isTerminal, type ObservedTask } from '../cluster/types.js';
+import { isInvalidTask, isTerminal, type ObservedTask } from '../cluster/types.js';
 import type { JobId, JobSpec } from '../spec/types.js';
 import { DEFAULT_BACKOFF, relaunchAt, type BackoffPolicy } from './backoff.js';
 import { classifyTasks } from './classify.js';
@@ -124,6 +124,16 @@ function planRelaunch(
   warnings: string[],
 ): void {
   const sameConfig = ended.filter((task) => task.configHash === job.configHash);
+  const latest = sameConfig.reduce<ObservedTask | undefined>(
+    (newest, task) => (newest && newest.updatedAt >= task.updatedAt ? newest : task),
+    undefined,
+  );
+  if (latest && isInvalidTask(latest)) {
+    warnings.push(
+      `${job.id}/${instance} was refused by the cluster as invalid${latest.message ? ` (${latest.message})` : ''}; not relaunched until the job's configuration changes`,
+    );
+    return;
+  }
   if (!job.config.service) {
     if (sameConfig.some((task) => task.state === 'FINISHED')) return; // a batch instance that succeeded stays finished
     const failures = sameConfig.filter((task) => task.state === 'FAILED' || task.state === 'LOST').length;

@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isTerminal, type ObservedTask, type TaskState } from '../../src/cluster/types.js';
+import {
+  isTerminal,
+  REASON_TASK_INVALID,
+  type ObservedTask,
+  type TaskState,
+} from '../../src/cluster/types.js';
 import { newRollout } from '../../src/deploy/new-rollout.js';
-import { stepRollout, type RolloutAction, type RolloutState } from '../../src/deploy/rollout.js';
+import {
+  LOST_RELAUNCHES,
+  stepRollout,
+  type RolloutAction,
+  type RolloutState,
+} from '../../src/deploy/rollout.js';
 import { plan } from '../../src/plan/planner.js';
 import type { JobSpec } from '../../src/spec/types.js';
 import { recorded, running, spec } from '../support/specs.js';
@@ -37,12 +47,14 @@ class Simulation {
     this.maxActive = Math.max(this.maxActive, this.tasks.filter((t) => !isTerminal(t.state)).length);
   }
 
-  /** Every launched task becomes RUNNING (or `state`), every killing task ends. */
-  settle(state: TaskState = 'RUNNING', instances?: number[]): void {
+  /** Every launched task becomes RUNNING (or `state`, with `reason`), every killing task ends. */
+  settle(state: TaskState = 'RUNNING', instances?: number[], reason?: string): void {
     for (const task of this.tasks) {
       if (task.state === 'KILLING') this.set(task, 'KILLED');
-      else if (task.state === 'STARTING' && (!instances || instances.includes(task.instance)))
+      else if (task.state === 'STARTING' && (!instances || instances.includes(task.instance))) {
         this.set(task, state);
+        if (reason) task.reason = reason;
+      }
     }
   }
 
@@ -99,6 +111,11 @@ const v2 = spec({
     resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
   },
 });
+
+/** Tasks launched for `instance` with `job`'s configuration (a rollback launches the old one). */
+function launchesOf(sim: Simulation, instance: number, job: JobSpec): number {
+  return sim.tasks.filter((t) => t.instance === instance && t.configHash === job.configHash).length;
+}
 
 function simulate(from: JobSpec, to: JobSpec): Simulation {
   const observed = running(from);
@@ -203,6 +220,64 @@ describe('stepRollout', () => {
     assert.equal(sim.state.status, 'ROLLING_FORWARD');
     assert.equal(sim.state.instances.find((p) => p.instance === 0)?.failures, 1);
     assert.equal(sim.log.filter((entry) => entry === 'launch:0').length, 2);
+  });
+
+  it('fails an instance whose task the cluster refused as invalid at once, whatever max_per_shard_failures allows', () => {
+    const sim = simulate(v1, v2);
+    sim.state.settings.max_per_shard_failures = 5;
+    sim.step();
+    sim.settle();
+    sim.step();
+    sim.settle('FAILED', [0], REASON_TASK_INVALID);
+    sim.step();
+    assert.equal(sim.state.status, 'ROLLING_BACK');
+    assert.equal(launchesOf(sim, 0, v2), 1, 'no relaunch of a refused task');
+    assert.ok(sim.log.includes('INSTANCE_UPDATE_FAILED:0'));
+  });
+
+  it('relaunches a lost task of the target configuration without counting a failure', () => {
+    const sim = simulate(v1, v2);
+    sim.step();
+    sim.settle();
+    sim.step();
+    sim.settle('LOST', [0]);
+    sim.step();
+    assert.equal(sim.state.status, 'ROLLING_FORWARD');
+    const zero = sim.state.instances.find((p) => p.instance === 0)!;
+    assert.deepEqual([zero.status, zero.failures, zero.lost], ['starting', 0, 1]);
+    assert.ok(sim.log.includes('INSTANCE_RELAUNCHED:0'));
+    assert.equal(sim.log.filter((entry) => entry === 'launch:0').length, 2);
+  });
+
+  it('relaunches an instance already updated when its task is lost, and watches it again', () => {
+    const sim = simulate(v1, v2);
+    sim.step();
+    sim.settle();
+    sim.step();
+    sim.settle('RUNNING', [0, 1]);
+    sim.advance(10_000);
+    sim.step();
+    assert.equal(sim.state.instances.find((p) => p.instance === 0)?.status, 'done');
+    const zero = sim.tasks.find(
+      (t) => t.instance === 0 && t.state === 'RUNNING' && t.configHash === v2.configHash,
+    )!;
+    zero.state = 'LOST';
+    sim.step();
+    assert.equal(sim.state.instances.find((p) => p.instance === 0)?.status, 'starting');
+    assert.equal(sim.log.filter((entry) => entry === 'launch:0').length, 2);
+  });
+
+  it(`counts a loss as a failure after ${LOST_RELAUNCHES} relaunches of one instance`, () => {
+    const sim = simulate(v1, v2);
+    sim.step();
+    sim.settle();
+    sim.step();
+    for (let loss = 0; loss <= LOST_RELAUNCHES; loss++) {
+      sim.settle('LOST', [0]);
+      sim.step();
+    }
+    assert.equal(sim.state.status, 'ROLLING_BACK');
+    assert.equal(launchesOf(sim, 0, v2), LOST_RELAUNCHES + 1);
   });
 
   it('with wait_for_batch_completion starts the next batch only when the whole batch is done', () => {

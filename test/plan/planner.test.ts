@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ObservedTask } from '../../src/cluster/types.js';
+import { REASON_TASK_INVALID, type ObservedTask } from '../../src/cluster/types.js';
 import { plan, type PlanInput } from '../../src/plan/planner.js';
 import type { Action, InstanceSets, RecordedJob } from '../../src/plan/types.js';
 import type { JobSpec } from '../../src/spec/types.js';
@@ -198,6 +198,30 @@ const CASES: Case[] = [
     recorded: [recorded(batch)],
     expect: { [batch.id]: { action: 'noop', instances: { heal: [] } } },
     warnings: [/batch\/0 failed 2 time\(s\), reaching max_task_failures \(2\)/],
+  },
+  {
+    name: 'service-refused-as-invalid-is-not-relaunched',
+    desired: [web],
+    observed: [
+      ...running(web).filter((t) => t.instance !== 1),
+      task(web, 1, { state: 'FAILED', reason: REASON_TASK_INVALID, updatedAt: NOW - 3_600_000 }),
+    ],
+    recorded: [recorded(web)],
+    expect: { [web.id]: { action: 'noop', instances: { heal: [], unchanged: [0, 2] } } },
+    warnings: [
+      /web\/1 was refused by the cluster as invalid; not relaunched until the job's configuration changes/,
+    ],
+  },
+  {
+    name: 'service-refused-then-failed-normally-is-relaunched',
+    desired: [web],
+    observed: [
+      ...running(web).filter((t) => t.instance !== 1),
+      task(web, 1, { state: 'FAILED', reason: REASON_TASK_INVALID, updatedAt: NOW - 3_600_000 }),
+      task(web, 1, { state: 'FAILED', updatedAt: NOW - 3_500_000 }),
+    ],
+    recorded: [recorded(web)],
+    expect: { [web.id]: { action: 'heal', instances: { heal: [1] } } },
   },
   {
     name: 'duplicate-task-for-one-instance-is-killed',
