@@ -1,10 +1,11 @@
 /**
  * Borealis as a Mesos framework, behind the `Cluster` port. Launches wait in a queue
  * until an offer fits (pure `placeInstances`); task metadata (job, instance, config hash,
- * commit, agent, ports) is saved in the state store before a task is launched, so a
- * restarted reconciler rebuilds every ObservedTask and reconciles them explicitly. The
- * framework id is saved too, so a restart within failover_timeout re-subscribes as the same
- * framework and Mesos keeps the tasks running.
+ * commit, agent, ports) is saved in the state store before a task is launched, and again
+ * when it ends (`task-records.ts`), so a restarted reconciler rebuilds every ObservedTask
+ * and reconciles the live ones explicitly. The framework id is saved too, so a restart
+ * within failover_timeout re-subscribes as the same framework and Mesos keeps the tasks
+ * running.
  */
 import {
   isTerminal,
@@ -14,12 +15,11 @@ import {
   type TaskState,
   type TaskStatusUpdate,
 } from '../types.js';
-import { encodeKeySegment, type StateOperation, type StateStore } from '../../state/types.js';
-import type { MesosOffer } from './offer.js';
+import type { StateStore } from '../../state/types.js';
+import { attributeValues, type MesosOffer } from './offer.js';
 import { placeInstances, type PendingInstance, type RunningTask } from './placement.js';
 import { sendCall, subscribe, type SchedulerEvent, type Subscription } from './scheduler-client.js';
 import { calls, type FrameworkSettings, type SchedulerCall } from './scheduler-messages.js';
-import { attributeValues } from './offer.js';
 import { ExplicitReconciliation } from './reconciliation.js';
 import {
   isNews,
@@ -31,6 +31,7 @@ import {
   type TaskStatusView,
 } from './status-map.js';
 import { taskInfo } from './task-info.js';
+import { TaskRecords, type TaskRecord } from './task-records.js';
 
 export interface MesosClusterOptions {
   masters: string[];
@@ -52,22 +53,7 @@ export interface MesosClusterOptions {
   reconcileRetryMs?: number;
 }
 
-interface TaskRecord {
-  taskId: string;
-  jobId: string;
-  instance: number;
-  configHash: string;
-  commit: string;
-  launchedAt: number;
-  hasHealthCheck: boolean;
-  agentId?: string;
-  hostname?: string;
-  /** The agent's attributes, for the job's `limit:N` constraints when more instances are placed. */
-  attributes?: Record<string, string[]>;
-  ports: Record<string, number>;
-}
-
-interface Live extends TaskRecord, KnownStatus {
+interface Live extends Omit<TaskRecord, 'ended'>, KnownStatus {
   state: TaskState;
   healthy?: boolean;
   reason?: string;
@@ -76,7 +62,6 @@ interface Live extends TaskRecord, KnownStatus {
 }
 
 const FRAMEWORK_KEY = 'framework-id';
-const TASKS = 'mesos-tasks';
 
 export class MesosCluster implements Cluster {
   readonly kind = 'mesos';
@@ -92,10 +77,12 @@ export class MesosCluster implements Cluster {
   private subscribed: (() => void) | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private readonly reconciliation: ExplicitReconciliation;
+  private readonly records: TaskRecords;
 
   constructor(private readonly options: MesosClusterOptions) {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? (() => {});
+    this.records = new TaskRecords(options.store, this.log);
     this.reconciliation = new ExplicitReconciliation({
       send: (tasks) => this.call(calls.reconcile(tasks)),
       initialMs: options.reconcileRetryMs,
@@ -104,11 +91,7 @@ export class MesosCluster implements Cluster {
 
   /** Loads what the store remembers, subscribes, and keeps re-subscribing until closed. */
   async start(): Promise<void> {
-    for (const name of await this.options.store.list(TASKS)) {
-      const saved = await this.options.store.get<TaskRecord>(`${TASKS}/${name}`);
-      if (saved)
-        this.tasks.set(saved.value.taskId, { ...saved.value, state: 'STARTING', updatedAt: this.now() });
-    }
+    for (const record of await this.records.load()) this.tasks.set(record.taskId, liveOf(record, this.now()));
     const first = new Promise<void>((resolve) => (this.subscribed = resolve));
     this.running = this.subscribeLoop();
     this.reconcileTimer = setInterval(
@@ -147,8 +130,11 @@ export class MesosCluster implements Cluster {
     for (const launch of launches) {
       if (this.tasks.has(launch.taskId) || this.pending.has(launch.taskId)) continue;
       this.pending.set(launch.taskId, launch);
-      const record = recordOf(launch, this.now());
-      this.tasks.set(launch.taskId, { ...record, state: 'PENDING', updatedAt: this.now() });
+      this.tasks.set(launch.taskId, {
+        ...recordOf(launch, this.now()),
+        state: 'PENDING',
+        updatedAt: this.now(),
+      });
     }
     if (this.suppressed && this.pending.size > 0) await this.revive();
   }
@@ -170,7 +156,7 @@ export class MesosCluster implements Cluster {
       const task = this.tasks.get(taskId);
       if (!task || !isTerminal(task.state)) continue;
       this.tasks.delete(taskId);
-      await this.options.store.delete(`${TASKS}/${encodeKeySegment(taskId)}`);
+      await this.records.remove(taskId);
     }
   }
 
@@ -185,6 +171,7 @@ export class MesosCluster implements Cluster {
     this.reconciliation.stop();
     this.subscription?.close();
     await this.running;
+    await this.records.flush();
   }
 
   private async subscribeLoop(): Promise<void> {
@@ -256,7 +243,7 @@ export class MesosCluster implements Cluster {
     const offersById = new Map(offers.map((offer) => [offer.id.value, offer]));
     const placement = placeInstances(launches.map(pendingOf), offers, this.runningTasks());
     const byOffer = new Map<string, Record<string, unknown>[]>();
-    const saves: StateOperation[] = [];
+    const saves: TaskRecord[] = [];
     for (const placed of placement.launches) {
       const launch = byInstance.get(`${placed.instance.jobId}#${placed.instance.instance}`)!;
       const task = this.tasks.get(launch.taskId)!;
@@ -267,11 +254,7 @@ export class MesosCluster implements Cluster {
         attributes,
         ports: placed.ports,
       });
-      saves.push({
-        op: 'put',
-        key: `${TASKS}/${encodeKeySegment(launch.taskId)}`,
-        value: recordFields(task),
-      });
+      saves.push(recordFields(task));
       this.pending.delete(launch.taskId);
       const info = taskInfo(launch, {
         agentId: placed.agentId,
@@ -283,7 +266,7 @@ export class MesosCluster implements Cluster {
     }
     // Saved before any launch, in one transaction per offer cycle: a reconciler that dies
     // right after ACCEPT still knows every task it launched.
-    if (saves.length > 0) await this.options.store.transaction(saves);
+    await this.records.saveLaunching(saves);
     for (const [offerId, infos] of byOffer) await this.call(calls.launch([offerId], infos));
     if (placement.unusedOfferIds.length > 0)
       await this.call(calls.decline(placement.unusedOfferIds, this.options.refuseSeconds ?? 5));
@@ -328,6 +311,9 @@ export class MesosCluster implements Cluster {
     const changed = update.state !== previous || update.healthy !== task.healthy;
     Object.assign(task, update);
     if (update.healthy === undefined) delete task.healthy;
+    // A placed task that ended, or came back from an unreachable agent: its record says so.
+    if (task.agentId && isTerminal(task.state) !== isTerminal(previous))
+      this.records.update(recordFields(task));
     if (!changed) return;
     task.updatedAt = this.now();
     const observed = this.observed(task);
@@ -394,17 +380,16 @@ function recordOf(launch: TaskLaunch, now: number): TaskRecord {
 }
 
 function recordFields(task: Live): TaskRecord {
-  const {
-    state: _state,
-    healthy: _healthy,
-    reason: _reason,
-    message: _message,
-    updatedAt: _updatedAt,
-    mesosState: _mesosState,
-    timestamp: _timestamp,
-    ...record
-  } = task;
-  return record;
+  const { state, healthy: _healthy, reason, message, updatedAt, mesosState, timestamp, ...record } = task;
+  if (!isTerminal(state)) return record;
+  return { ...record, ended: { state, mesosState, reason, message, updatedAt, timestamp } };
+}
+
+/** A remembered task: as it ended, or STARTING until reconciliation says what it is. */
+function liveOf(record: TaskRecord, now: number): Live {
+  const { ended, ...fields } = record;
+  if (!ended) return { ...fields, state: 'STARTING', updatedAt: now };
+  return { ...fields, ...ended };
 }
 
 function pendingOf(launch: TaskLaunch): PendingInstance {

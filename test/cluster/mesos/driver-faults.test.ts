@@ -18,11 +18,16 @@ import {
 import { newTaskId } from '../../../src/deploy/task-ids.js';
 import { FileStateStore } from '../../../src/state/file/file-store.js';
 import type { JobFields } from '../../support/jobs.js';
-import { MesosMaster, type AgentSpec, type MesosMasterOptions } from '../../support/mesos-master/index.js';
+import {
+  MesosMaster,
+  QUICK_TIMINGS,
+  ROOMY_AGENT,
+  type MesosMasterOptions,
+} from '../../support/mesos-master/index.js';
 import { spec } from '../../support/specs.js';
 import { eventually } from '../../support/waiting.js';
 
-const AGENT: AgentSpec = { cpus: 4, mem: 4096, disk: 10240, ports: [31000, 31100] };
+const AGENT = ROOMY_AGENT;
 
 function launchesOf(fields: JobFields, instances: number[]): TaskLaunch[] {
   const job = spec(fields);
@@ -57,12 +62,7 @@ class Harness {
   private readonly drivers: MesosCluster[] = [];
 
   async start(options: MesosMasterOptions): Promise<this> {
-    this.master = await MesosMaster.start({
-      heartbeatSeconds: 0.5,
-      updateRetryMs: 500,
-      allocationIntervalMs: 50,
-      ...options,
-    });
+    this.master = await MesosMaster.start({ ...QUICK_TIMINGS, ...options });
     this.store = await FileStateStore.open(this.dir);
     return this;
   }

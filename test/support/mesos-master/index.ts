@@ -10,18 +10,20 @@
  * cluster, registered in ZooKeeper, with failover).
  */
 import { agents, MesosMaster } from './master.js';
+import type { AgentSpec } from './state.js';
 
 export { MesosMaster, agents, type MesosMasterOptions, type TaskView } from './master.js';
 export { MesosEnsemble, type EnsembleOptions } from './ensemble.js';
 export type { AgentSpec, CallRecord, TaskBehaviour, TaskScript } from './state.js';
 export type { Violation } from './schema.js';
 
-/** A master with `count` roomy agents and short heartbeat, retry and allocation periods, for tests. */
+/** Short heartbeat, retry and allocation periods, so tests do not wait on Mesos's defaults. */
+export const QUICK_TIMINGS = { heartbeatSeconds: 0.5, updateRetryMs: 500, allocationIntervalMs: 50 } as const;
+
+/** An agent with room for a few test tasks. */
+export const ROOMY_AGENT: AgentSpec = { cpus: 4, mem: 4096, disk: 10240, ports: [31000, 31100] };
+
+/** A master with `count` roomy agents and quick timings, for tests. */
 export function startQuickMaster(count: number): Promise<MesosMaster> {
-  return MesosMaster.start({
-    agents: agents(count, { cpus: 4, mem: 4096, disk: 10240, ports: [31000, 31100] }),
-    heartbeatSeconds: 0.5,
-    updateRetryMs: 500,
-    allocationIntervalMs: 50,
-  });
+  return MesosMaster.start({ agents: agents(count, ROOMY_AGENT), ...QUICK_TIMINGS });
 }

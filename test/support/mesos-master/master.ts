@@ -191,6 +191,11 @@ export class MesosMaster {
     return [...this.state.frameworks.keys()];
   }
 
+  /** Frameworks whose scheduler is subscribed right now (to whichever master leads). */
+  subscribedFrameworkIds(): string[] {
+    return [...this.state.frameworks.values()].filter((fw) => fw.subscription).map((fw) => fw.id);
+  }
+
   tasks(): TaskView[] {
     return [...this.state.tasks.values()].map((t: Task) => ({
       taskId: t.taskId,
