@@ -13,6 +13,7 @@ import { TrackedSource } from '../source/tracked.js';
 import { loadClusters } from '../spec/clusters.js';
 import { DeploymentLog } from '../state/deployments.js';
 import { FencedCluster } from '../cluster/fenced.js';
+import { LeaderScopedCluster } from '../cluster/leader-scoped.js';
 import { MesosCluster } from '../cluster/mesos/cluster.js';
 import { detectLeader } from '../cluster/mesos/leader-detector.js';
 import type { StateStore } from '../state/types.js';
@@ -23,7 +24,7 @@ import { Coordinator } from '../zookeeper/coordinator.js';
 import { ZkSession, type ZkAuth } from '../zookeeper/session.js';
 import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
 import { loadRepository } from '../spec/load.js';
-import type { ClusterConfig, LoadedRepository } from '../spec/types.js';
+import type { ClusterConfig, LoadedRepository, MesosClusterConfig } from '../spec/types.js';
 import { FileStateStore } from '../state/file/file-store.js';
 import { Records } from '../state/records.js';
 
@@ -116,6 +117,11 @@ async function openBackend(
   store: StateStore,
 ): Promise<Cluster> {
   if (config?.type !== 'mesos') return openCluster(options, config);
+  return openMesos(config, store);
+}
+
+/** Subscribes as the framework; the framework id and task records live in `store`. */
+async function openMesos(config: MesosClusterConfig, store: StateStore): Promise<MesosCluster> {
   const listed = Array.isArray(config.master) ? config.master : [config.master];
   const zkMaster = listed.find((url) => url.startsWith('zk://'));
   const cluster = new MesosCluster({
@@ -194,16 +200,6 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
       close,
     };
   }
-  if (config?.type === 'mesos') {
-    // Only the leader may hold the framework's subscription; starting the driver on election is not built yet.
-    throw new BorealisError(
-      'UNSUPPORTED',
-      'a Mesos cluster with state in ZooKeeper (several reconcilers) is not supported yet',
-      {
-        hint: 'run one reconciler with a state directory for now',
-      },
-    );
-  }
   const { connect, chroot } = parseZkUrl(options.state);
   const coordinator = await Coordinator.start({
     connect,
@@ -214,12 +210,21 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   const records = new Records(coordinator.store);
-  const local = openCluster(options, config);
+  // Mesos keeps one subscription per framework: only the leader subscribes.
+  const backend =
+    config?.type === 'mesos'
+      ? new LeaderScopedCluster({
+          kind: 'mesos',
+          leadership: coordinator,
+          open: () => openMesos(config, coordinator.store),
+          log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+        })
+      : openCluster(options, config);
   const close = async () => {
-    await local.close();
+    await backend.close();
     await coordinator.close();
   };
-  const cluster = new FencedCluster(local, coordinator);
+  const cluster = new FencedCluster(backend, coordinator);
   return {
     source,
     cluster,

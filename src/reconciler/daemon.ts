@@ -6,6 +6,7 @@
  */
 import { isTerminal, type Cluster, type ObservedTask } from '../cluster/types.js';
 import type { DeployProgress, HaltRequest } from '../deploy/executor.js';
+import type { Leadership } from '../leadership.js';
 import type { SignaturePolicy } from '../source/signatures.js';
 import type { TrackedSource } from '../source/tracked.js';
 import { loadRepository } from '../spec/load.js';
@@ -23,13 +24,6 @@ export interface DaemonOptions {
   resyncMs: number;
   allowMassKill?: boolean;
   requireSigned?: SignaturePolicy;
-}
-
-/** Only the leader reconciles; without one (a single reconciler) the daemon always leads. */
-export interface Leadership {
-  isLeader(): boolean;
-  /** Calls back whenever leadership is gained or lost; returns the unsubscribe function. */
-  onChange(listener: (leading: boolean) => void): () => void;
 }
 
 /** Publishes healthy instances for service discovery (ZooKeeper ServerSets). */
@@ -50,6 +44,7 @@ export interface DaemonDeps {
   /** Called after every deployment record is closed (for notes, chat, metrics). */
   onDeployment?: (record: DeploymentRecord) => void | Promise<void>;
   now?: () => number;
+  /** Only the leader reconciles; without one (a single reconciler) the daemon always leads. */
   leadership?: Leadership;
   announcer?: Announcer;
 }

@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import type { Leadership } from '../reconciler/daemon.js';
+import type { Leadership } from '../leadership.js';
 import { ZooKeeperStateStore } from '../state/zookeeper/zookeeper-store.js';
 import { DelegatingStore } from '../state/delegating-store.js';
 import type { StateStore } from '../state/types.js';

@@ -131,7 +131,11 @@ describe('several reconcilers, one leader', () => {
     for (const name of ['a', 'b', 'c']) proxies.set(name, await startProxy(zk.port));
     reconcilers = ['a', 'b', 'c'].map(
       (name) =>
-        new ReconcilerProcess(name, repo.dir, `zk://${proxies.get(name)!.connect}/borealis`, SESSION_MS),
+        new ReconcilerProcess(name, {
+          repo: repo.dir,
+          state: `zk://${proxies.get(name)!.connect}/borealis`,
+          env: { BOREALIS_ZK_SESSION_TIMEOUT_MS: String(SESSION_MS) },
+        }),
     );
     await Promise.all(reconcilers.map((r) => r.waitFor(/elected leader|watching/, 20_000)));
     const deployed = await finished(first, 30_000);

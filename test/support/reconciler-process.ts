@@ -1,4 +1,4 @@
-/** `borealis watch` as a real process against ZooKeeper state, with its log collected line by line. */
+/** `borealis watch` as a real process, with its log collected line by line. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,15 @@ import { withTimeout } from './waiting.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/borealis.js', import.meta.url));
 
+export interface ReconcilerOptions {
+  repo: string;
+  /** A state directory or a zk:// URL. */
+  state: string;
+  /** Flags of `watch`; default `--no-http --resync 2`. */
+  watchArgs?: string[];
+  env?: Record<string, string>;
+}
+
 export class ReconcilerProcess {
   readonly lines: string[] = [];
   private readonly child: ChildProcess;
@@ -17,19 +26,14 @@ export class ReconcilerProcess {
 
   constructor(
     readonly name: string,
-    repo: string,
-    state: string,
-    sessionTimeoutMs: number,
+    options: ReconcilerOptions,
   ) {
     const cwd = mkdtempSync(join(tmpdir(), `borealis-${name}-`));
+    const watchArgs = options.watchArgs ?? ['--no-http', '--resync', '2'];
     this.child = spawn(
       process.execPath,
-      [BIN, '--repo', repo, '--state', state, 'watch', '--no-http', '--resync', '2'],
-      {
-        cwd,
-        env: { ...process.env, BOREALIS_ZK_SESSION_TIMEOUT_MS: String(sessionTimeoutMs) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      [BIN, '--repo', options.repo, '--state', options.state, 'watch', ...watchArgs],
+      { cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => this.onLine(line));
