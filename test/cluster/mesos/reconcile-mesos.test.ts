@@ -7,21 +7,21 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { DeployEnv } from '../../support/deploy-env.js';
 import { jobObject } from '../../support/jobs.js';
-import { startQuickMaster, type MesosMaster } from '../../support/mesos-master/index.js';
+import { agents, MesosMaster, QUICK_TIMINGS, ROOMY_AGENT } from '../../support/mesos-master/index.js';
 
-const web = (version: string) =>
-  jobObject({
-    cluster: 'west',
-    name: 'web',
-    instances: 4,
-    service: true,
-    constraints: { host: 'limit:1' },
-    update_config: { batch_size: 2, watch_secs: 0 },
-    task: {
-      processes: [{ name: 'serve', cmdline: `serve --version ${version} --port {{thermos.ports[http]}}` }],
-      resources: { cpu: 0.5, ram: '128MiB', disk: '64MiB', ports: ['http'] },
-    },
-  });
+const webFields = (version: string) => ({
+  cluster: 'west',
+  name: 'web',
+  instances: 4,
+  service: true,
+  constraints: { host: 'limit:1' },
+  update_config: { batch_size: 2, watch_secs: 0 },
+  task: {
+    processes: [{ name: 'serve', cmdline: `serve --version ${version} --port {{thermos.ports[http]}}` }],
+    resources: { cpu: 0.5, ram: '128MiB', disk: '64MiB', ports: ['http'] },
+  },
+});
+const web = (version: string) => jobObject(webFields(version));
 
 describe('reconcile onto a Mesos cluster', () => {
   let master: MesosMaster;
@@ -37,7 +37,15 @@ describe('reconcile onto a Mesos cluster', () => {
   const running = () => master.tasks().filter((t) => t.state === 'TASK_RUNNING');
 
   before(async () => {
-    master = await startQuickMaster(50);
+    master = await MesosMaster.start({
+      agents: agents(50, ROOMY_AGENT),
+      ...QUICK_TIMINGS,
+      // Mesos's own task validation refuses what the job named `bad` asks for.
+      behaviour: (info) =>
+        String(info.name).includes('.bad.')
+          ? { kind: 'refused', message: 'Container image not allowed' }
+          : { kind: 'runs' },
+    });
     env = new DeployEnv();
   });
   after(async () => {
@@ -59,5 +67,23 @@ describe('reconcile onto a Mesos cluster', () => {
     assert.deepEqual(master.violations, []);
     const again = await env.cli('--cluster', 'west', 'reconcile');
     assert.match(again.stdout, /No changes/);
+  });
+
+  it('a task Mesos refuses (TASK_ERROR) fails the deployment once and is not retried', async () => {
+    const bad = jobObject({ ...webFields('v1'), name: 'bad', instances: 2 });
+    env.repo.commit('a job Mesos refuses', { 'jobs/bad.yaml': stringify(bad) });
+    const first = await env.cli('--cluster', 'west', 'reconcile');
+    assert.equal(first.code, 3, first.stdout + first.stderr);
+    assert.match(first.stdout, /Container image not allowed/);
+    const refused = () =>
+      master.calls.filter((c) => c.type === 'ACCEPT' && JSON.stringify(c.body).includes('.bad.'));
+    const launched = refused().length;
+    const second = await env.cli('--cluster', 'west', 'reconcile');
+    assert.match(
+      second.stdout,
+      /bad\/0 was refused by the cluster as invalid \(Container image not allowed\)/,
+    );
+    assert.equal(refused().length, launched, 'no retry of a refused task');
+    assert.deepEqual(master.violations, []);
   });
 });
