@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isTerminal } from '../types.js';
+import { isTerminal, type TaskState } from '../types.js';
 import { fileExists, readJsonIfExists, writeFileAtomicSync, writeJsonAtomicSync } from './atomic-file.js';
 import { killMarkedProcesses, processStartTime } from '../../util/proc.js';
 import {
@@ -47,7 +47,8 @@ class KillSwitch {
   }
 }
 
-export async function runSupervisor(sandboxDir: string): Promise<number> {
+/** Runs the task in `sandboxDir` to its end and returns how it ended. */
+export async function runSupervisor(sandboxDir: string): Promise<TaskState> {
   const paths = sandboxPaths(resolve(sandboxDir));
   const kill = new KillSwitch();
   process.on('SIGTERM', () => kill.request());
@@ -68,7 +69,7 @@ export async function runSupervisor(sandboxDir: string): Promise<number> {
   kill.attach(supervisor);
   const outcome = await supervisor.run();
   supervisorLog(`task ${outcome.state}; supervisor exiting`);
-  return 0;
+  return outcome.state;
 }
 
 function readCurrentStatus(paths: SandboxPaths): SandboxStatus | undefined {

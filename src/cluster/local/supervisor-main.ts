@@ -29,4 +29,4 @@ function claimSandbox(dir: string): boolean {
 
 if (!claimSandbox(sandboxDir)) process.exit(0);
 process.on('uncaughtException', fail);
-runSupervisor(sandboxDir).then((code) => process.exit(code), fail);
+runSupervisor(sandboxDir).then(() => process.exit(0), fail);

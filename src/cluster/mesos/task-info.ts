@@ -2,12 +2,15 @@
  * A Borealis task launch as a Mesos v1 `TaskInfo`: the labels the planner rebuilds
  * ObservedTask from, the exact resources placement claimed, the command (a single process
  * runs its command line directly, with a Mesos-native health check; several processes run
- * the Borealis task supervisor, which must be installed on the agents), the container, a
- * kill policy from finalization_wait and discovery info with the named ports.
+ * `borealis-task-supervisor`, which must be installed on the agents, and its health is
+ * asked of it), the container, a kill policy from finalization_wait and discovery info
+ * with the named ports.
  */
 import { renderTemplate } from '../../spec/templating.js';
 import type { HealthCheckConfig, InstanceConfig } from '../../spec/types.js';
 import type { TaskLaunch } from '../types.js';
+import { portEnvName } from '../local/task-env.js';
+import type { AgentTaskSpec } from './agent-supervisor.js';
 import type { MesosResource } from './offer.js';
 
 export const LABELS = {
@@ -48,9 +51,7 @@ export function taskInfo(launch: TaskLaunch, assignment: Assignment): Record<str
   };
   const container = containerInfo(config);
   if (container) info.container = container;
-  const health = singleProcess(config)
-    ? healthCheck(config.health_check_config, assignment.ports)
-    : undefined;
+  const health = healthCheck(config, assignment.ports);
   if (health) info.health_check = health;
   return info;
 }
@@ -67,7 +68,7 @@ function command(
   const variables = [
     ...Object.entries(config.env).map(([name, value]) => ({ name, value })),
     ...Object.entries(bindings.ports).map(([name, port]) => ({
-      name: `PORT_${name.toUpperCase()}`,
+      name: portEnvName(name),
       value: String(port),
     })),
   ];
@@ -76,12 +77,7 @@ function command(
     return { shell: true, value: renderTemplate(config.task.processes[0]!.cmdline, bindings), environment };
   }
   // The supervisor reads the whole task (processes, ordering, health checks) from its argument.
-  const spec = JSON.stringify({
-    taskId: launch.taskId,
-    instance: launch.instance,
-    config,
-    ports: bindings.ports,
-  });
+  const spec = JSON.stringify({ ...launch, ports: bindings.ports } satisfies AgentTaskSpec);
   return {
     shell: false,
     value: SUPERVISOR_COMMAND,
@@ -130,17 +126,27 @@ function containerInfo(config: InstanceConfig): Record<string, unknown> | undefi
 }
 
 /**
- * Aurora's health-check semantics in Mesos's own terms (HTTP on the health or http port, or
- * a shell command). Mesos's HTTP check judges the status code only; a job that needs
- * `expected_response` compared runs under the supervisor (several processes) or uses a
- * shell check.
+ * Aurora's health-check semantics in Mesos's own terms. A single process gets Mesos's HTTP
+ * check on the health or http port (it judges the status code only; a job that needs
+ * `expected_response` compared uses a shell check or several processes) or a shell
+ * command. Under the supervisor, which runs Aurora's checks itself, Mesos's COMMAND check
+ * only asks it for its verdict, so Mesos reports the task healthy when the supervisor says so.
  */
 function healthCheck(
-  config: HealthCheckConfig | undefined,
+  instance: InstanceConfig,
   ports: Record<string, number>,
 ): Record<string, unknown> | undefined {
+  const config = instance.health_check_config;
   if (!config) return undefined;
-  const timing = {
+  if (!singleProcess(instance)) {
+    const ask = { shell: false, value: SUPERVISOR_COMMAND, arguments: [SUPERVISOR_COMMAND, '--healthy'] };
+    return { type: 'COMMAND', command: ask, ...healthTiming(config) };
+  }
+  return nativeHealthCheck(config, ports);
+}
+
+function healthTiming(config: HealthCheckConfig): Record<string, number> {
+  return {
     delay_seconds: 0,
     interval_seconds: config.interval_secs,
     timeout_seconds: config.timeout_secs,
@@ -148,6 +154,13 @@ function healthCheck(
     consecutive_failures: config.max_consecutive_failures + 1,
     grace_period_seconds: config.initial_interval_secs,
   };
+}
+
+function nativeHealthCheck(
+  config: HealthCheckConfig,
+  ports: Record<string, number>,
+): Record<string, unknown> | undefined {
+  const timing = healthTiming(config);
   if (config.shell)
     return { type: 'COMMAND', command: { shell: true, value: config.shell.shell_command }, ...timing };
   const port = ports.health ?? ports.http;

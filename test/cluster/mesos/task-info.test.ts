@@ -105,4 +105,40 @@ describe('taskInfo', () => {
     });
     assert.equal(info.health_check, undefined);
   });
+
+  it('passes the whole launch to the supervisor and asks it for health with a COMMAND check', () => {
+    const launch = launchOf({
+      name: 'site',
+      health_check_config: {
+        shell: { shell_command: 'test -f ready' },
+        interval_secs: 2,
+        initial_interval_secs: 6,
+      },
+      task: {
+        processes: [
+          { name: 'setup', cmdline: 'touch ready' },
+          { name: 'serve', cmdline: 'exec sleep 60' },
+        ],
+        resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
+      },
+    });
+    const info = taskInfo(launch, { ...assignment, ports: {} });
+    const spec = JSON.parse((info.command as { arguments: string[] }).arguments[2]!) as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(
+      [spec.taskId, spec.jobId, spec.configHash, spec.commit],
+      [launch.taskId, launch.jobId, launch.configHash, launch.commit],
+    );
+    assert.deepEqual(info.health_check, {
+      type: 'COMMAND',
+      command: { shell: false, value: SUPERVISOR_COMMAND, arguments: [SUPERVISOR_COMMAND, '--healthy'] },
+      delay_seconds: 0,
+      interval_seconds: 2,
+      timeout_seconds: 1,
+      consecutive_failures: 1,
+      grace_period_seconds: 6,
+    });
+  });
 });
