@@ -19,7 +19,7 @@ import type { MesosOffer } from './offer.js';
 import { placeInstances, type PendingInstance, type RunningTask } from './placement.js';
 import { sendCall, subscribe, type SchedulerEvent, type Subscription } from './scheduler-client.js';
 import { calls, type FrameworkSettings, type SchedulerCall } from './scheduler-messages.js';
-import { statusView, taskStateOf, type TaskStatusView } from './status-map.js';
+import { reportedState, statusView, taskStateOf, type TaskStatusView } from './status-map.js';
 import { taskInfo } from './task-info.js';
 
 export interface MesosClusterOptions {
@@ -270,9 +270,7 @@ export class MesosCluster implements Cluster {
   private async onUpdate(status: TaskStatusView): Promise<void> {
     const task = this.tasks.get(status.taskId);
     if (task) {
-      let state = taskStateOf(status.state);
-      // Aurora reports RUNNING only once healthy; Mesos reports it at start.
-      if (state === 'RUNNING' && task.hasHealthCheck && status.healthy !== true) state = 'STARTING';
+      const state = reportedState(status.state, task.hasHealthCheck, status.healthy);
       if (status.agentId) task.agentId = status.agentId;
       this.change(task, { state, healthy: status.healthy, reason: status.reason, message: status.message });
     } else if (!isTerminal(taskStateOf(status.state)) && status.agentId) {

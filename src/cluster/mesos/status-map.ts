@@ -25,6 +25,16 @@ export function taskStateOf(mesosState: string): TaskState {
   return STATES[mesosState] ?? 'LOST';
 }
 
+/**
+ * The state Borealis reports for a task. Mesos says TASK_RUNNING as soon as the process
+ * starts; Aurora, whose semantics Borealis keeps, counts a health-checked task as RUNNING
+ * only once its check has passed, so until then it is still STARTING.
+ */
+export function reportedState(mesosState: string, hasHealthCheck: boolean, healthy?: boolean): TaskState {
+  const state = taskStateOf(mesosState);
+  return state === 'RUNNING' && hasHealthCheck && healthy !== true ? 'STARTING' : state;
+}
+
 export interface TaskStatusView {
   taskId: string;
   state: string;
