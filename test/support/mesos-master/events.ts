@@ -27,10 +27,10 @@ function packedIp(ip: string): number {
   return ((d << 24) >>> 0) + (c << 16) + (b << 8) + a;
 }
 
-export function subscribed(frameworkId: string, heartbeatSeconds: number, m: MasterInfo): Json {
-  const address = { hostname: m.hostname, ip: m.ip, port: m.port };
-  const masterInfo = {
-    address,
+/** `MasterInfo`, as SUBSCRIBED and GET_MASTER carry it. */
+export function masterInfoJson(m: MasterInfo): Json {
+  return {
+    address: { hostname: m.hostname, ip: m.ip, port: m.port },
     hostname: m.hostname,
     id: m.id,
     ip: packedIp(m.ip),
@@ -38,12 +38,15 @@ export function subscribed(frameworkId: string, heartbeatSeconds: number, m: Mas
     port: m.port,
     version: m.version,
   };
+}
+
+export function subscribed(frameworkId: string, heartbeatSeconds: number, m: MasterInfo): Json {
   return {
     type: 'SUBSCRIBED',
     subscribed: {
       framework_id: { value: frameworkId },
       heartbeat_interval_seconds: heartbeatSeconds,
-      master_info: masterInfo,
+      master_info: masterInfoJson(m),
     },
   };
 }
@@ -69,6 +72,8 @@ export interface StatusFields {
   executorId?: string;
   reason?: string;
   message?: string;
+  /** Set by a health check's verdict (the command executor sends TASK_RUNNING with it). */
+  healthy?: boolean;
   /** Base64 of 16 bytes; absent on master-generated updates (they need no ACKNOWLEDGE). */
   uuid?: string;
 }
@@ -81,6 +86,7 @@ export function taskStatus(s: StatusFields): Json {
   if (s.uuid !== undefined) status.uuid = s.uuid;
   if (s.agentId !== undefined) status.agent_id = { value: s.agentId };
   if (s.executorId !== undefined) status.executor_id = { value: s.executorId };
+  if (s.healthy !== undefined) status.healthy = s.healthy;
   status.timestamp = Date.now() / 1000;
   return status;
 }
@@ -88,3 +94,7 @@ export function taskStatus(s: StatusFields): Json {
 export const update = (status: Json): Json => ({ type: 'UPDATE', update: { status } });
 
 export const newStatusUuid = (): string => randomBytes(16).toString('base64');
+
+/** Now as `TimeInfo.nanoseconds`: beyond 2^53, and not a whole millisecond, as real clocks give. */
+export const epochNanos = (): bigint =>
+  BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);

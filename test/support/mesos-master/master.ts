@@ -5,13 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { epochNanos } from './events.js';
 import { handle } from './http.js';
 import { allocate, rescindOffer } from './offers.js';
 import { emptyPool } from './resources.js';
 import type { Violation } from './schema.js';
 import type { Agent, AgentSpec, CallRecord, Framework, State, Task } from './state.js';
 import { closeStream, recoverOffers } from './stream.js';
-import { agentLost, killAll, retryUnacknowledged } from './tasks.js';
+import { agentLost, executorUpdate, killAll, retryUnacknowledged } from './tasks.js';
 
 export interface MesosMasterOptions {
   agents?: AgentSpec[];
@@ -101,6 +102,7 @@ export class MesosMaster {
       free: { ...total, ports: [...total.ports] },
       attributes: spec.attributes ?? {},
       lost: false,
+      registeredNs: epochNanos(),
     };
     this.state.agents.set(id, agent);
   }
@@ -174,6 +176,16 @@ export class MesosMaster {
     agentLost(this.state, agentId);
     agent.lost = true;
     agent.free = emptyPool();
+  }
+
+  /**
+   * The task's health check decides: a TASK_RUNNING update with `healthy`, as the command
+   * executor sends when a check first passes or its verdict changes.
+   */
+  reportHealth(taskId: string, healthy: boolean): void {
+    const task = [...this.state.tasks.values()].find((t) => t.taskId === taskId);
+    if (task?.state !== 'TASK_RUNNING') throw new Error(`no running task ${taskId}`);
+    executorUpdate(this.state, task, 'TASK_RUNNING', undefined, healthy);
   }
 
   /** Fault: rescinds an outstanding offer (RESCIND event). */

@@ -5,6 +5,7 @@
  * updates (TASK_LOST, TASK_ERROR, reconciliation) have no uuid and are sent once.
  */
 import { newStatusUuid, taskStatus, update, type StatusFields } from './events.js';
+import { recordStatus } from './history.js';
 import { add } from './resources.js';
 import { TERMINAL, taskKey, type Framework, type State, type Task } from './state.js';
 import { send } from './stream.js';
@@ -26,7 +27,13 @@ function setState(state: State, task: Task, next: string): void {
 }
 
 /** An update from the (simulated) executor: queued, sent when it reaches the head. */
-export function executorUpdate(state: State, task: Task, nextState: string, reason?: string): void {
+export function executorUpdate(
+  state: State,
+  task: Task,
+  nextState: string,
+  reason?: string,
+  healthy?: boolean,
+): void {
   setState(state, task, nextState);
   const status: StatusFields = {
     taskId: task.taskId,
@@ -37,6 +44,8 @@ export function executorUpdate(state: State, task: Task, nextState: string, reas
   };
   if (task.executorId !== undefined) status.executorId = task.executorId;
   if (reason !== undefined) status.reason = reason;
+  if (healthy !== undefined) status.healthy = healthy;
+  recordStatus(task, status);
   task.pending.push(status);
   if (task.pending.length === 1) sendHead(state, task);
 }
@@ -116,6 +125,7 @@ export function agentLost(state: State, agentId: string): void {
     setState(state, task, next);
     task.pending = [];
     const status = { taskId: task.taskId, state: next, reason: 'REASON_AGENT_REMOVED', agentId };
+    recordStatus(task, { ...status, message: 'Agent removed', source: 'SOURCE_MASTER' });
     if (fw !== undefined) masterUpdate(state, fw, { ...status, message: 'Agent removed' });
   }
 }
@@ -126,5 +136,8 @@ export function killAll(state: State, frameworkId: string): void {
     if (task.frameworkId !== frameworkId || TERMINAL.has(task.state)) continue;
     setState(state, task, 'TASK_KILLED');
     task.pending = [];
+    const status = { taskId: task.taskId, state: 'TASK_KILLED', agentId: task.agentId };
+    const why = { reason: 'REASON_FRAMEWORK_REMOVED', message: `Framework ${frameworkId} removed` };
+    recordStatus(task, { ...status, ...why, source: 'SOURCE_MASTER' });
   }
 }
