@@ -23,7 +23,7 @@ import { calls, type FrameworkSettings, type SchedulerCall } from './scheduler-m
 import { ExplicitReconciliation } from './reconciliation.js';
 import {
   isNews,
-  observedState,
+  reportedState,
   reasonOf,
   statusView,
   taskStateOf,
@@ -299,7 +299,7 @@ export class MesosCluster implements Cluster {
     if (status.timestamp !== undefined) task.timestamp = status.timestamp;
     if (status.agentId) task.agentId = status.agentId;
     this.change(task, {
-      state: observedState(status.state, task.hasHealthCheck, healthy),
+      state: reportedState(status.state, task.hasHealthCheck, healthy),
       healthy,
       reason: reasonOf(status),
       message: status.message,

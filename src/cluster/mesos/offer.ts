@@ -66,7 +66,8 @@ export interface MesosOffer {
   executor_ids?: MesosId[];
 }
 
-function attributeStrings(attribute: MesosAttribute): string[] {
+/** An attribute's values as strings, as Aurora compares them. */
+export function attributeStrings(attribute: MesosAttribute): string[] {
   switch (attribute.type) {
     case 'TEXT':
       return attribute.text === undefined ? [] : [attribute.text.value];

@@ -6,7 +6,8 @@
  * framework id after a back-off.
  */
 import { BorealisError } from '../../errors.js';
-import { parseMesosJson, stringifyMesosJson } from './json.js';
+import { parseMesosJson } from './json.js';
+import { postJson, postToLeader } from './leader-http.js';
 import { records } from './recordio.js';
 import { subscribeCall, type FrameworkSettings, type SchedulerCall } from './scheduler-messages.js';
 
@@ -32,16 +33,16 @@ export interface SubscribeOptions {
   missedHeartbeats?: number;
 }
 
-const JSON_TYPE = 'application/json';
-const MAX_REDIRECTS = 5;
+export { leaderFromLocation } from './leader-http.js';
+
+const PATH = '/api/v1/scheduler';
 
 export async function subscribe(options: SubscribeOptions): Promise<Subscription> {
   const controller = new AbortController();
   const { response, master } = await postToLeader(
     options.masters,
     subscribeCall(options.framework, options.frameworkId),
-    {},
-    controller.signal,
+    { path: PATH, call: 'SUBSCRIBE', signal: controller.signal },
   );
   if (response.status !== 200 || !response.body) {
     throw new BorealisError(
@@ -80,11 +81,8 @@ export async function sendCall(
   call: SchedulerCall,
 ): Promise<void> {
   const body = { framework_id: { value: subscription.frameworkId }, ...call };
-  const response = await fetch(`${subscription.master}/api/v1/scheduler`, {
-    method: 'POST',
-    headers: { 'content-type': JSON_TYPE, accept: JSON_TYPE, 'mesos-stream-id': subscription.streamId },
-    body: stringifyMesosJson(body),
-    redirect: 'manual',
+  const response = await postJson(`${subscription.master}${PATH}`, body, {
+    'mesos-stream-id': subscription.streamId,
   });
   if (response.status === 202 || response.status === 200) {
     // Reading the (empty) body to its end returns the connection to the pool; cancelling
@@ -96,48 +94,6 @@ export async function sendCall(
     'MESOS_CALL_FAILED',
     `${call.type} to ${subscription.master} answered ${response.status}: ${await response.text()}`,
   );
-}
-
-/** Posts to each master in turn, following 307s to the leader. */
-async function postToLeader(
-  masters: readonly string[],
-  body: unknown,
-  headers: Record<string, string>,
-  signal: AbortSignal,
-): Promise<{ response: Response; master: string }> {
-  const failures: string[] = [];
-  for (const start of masters) {
-    let master = start.replace(/\/+$/, '');
-    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      let response: Response;
-      try {
-        response = await fetch(`${master}/api/v1/scheduler`, {
-          method: 'POST',
-          headers: { 'content-type': JSON_TYPE, accept: JSON_TYPE, ...headers },
-          body: stringifyMesosJson(body),
-          redirect: 'manual',
-          signal,
-        });
-      } catch (error) {
-        failures.push(`${master}: ${(error as Error).message}`);
-        break;
-      }
-      if (response.status !== 307) return { response, master };
-      await response.body?.cancel();
-      master = leaderFromLocation(master, response.headers.get('location'));
-    }
-  }
-  throw new BorealisError(
-    'MESOS_NO_LEADER',
-    `no Mesos master answered: ${failures.join('; ') || 'too many redirects'}`,
-  );
-}
-
-/** `//host:5050/api/v1/scheduler` → `http://host:5050`, keeping the scheme we used. */
-export function leaderFromLocation(current: string, location: string | null): string {
-  if (!location) throw new BorealisError('MESOS_BAD_REDIRECT', `${current} redirected without a Location`);
-  const url = new URL(location, `${current}/`);
-  return `${url.protocol}//${url.host}`;
 }
 
 async function nextEvent(events: AsyncIterator<Uint8Array>): Promise<SchedulerEvent | undefined> {

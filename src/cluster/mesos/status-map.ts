@@ -25,12 +25,12 @@ export function taskStateOf(mesosState: string): TaskState {
   return STATES[mesosState] ?? 'LOST';
 }
 
-/** Aurora reports RUNNING only once a health-checked task is healthy; Mesos reports it at start. */
-export function observedState(
-  mesosState: string,
-  hasHealthCheck: boolean,
-  healthy: boolean | undefined,
-): TaskState {
+/**
+ * The state Borealis reports for a task. Mesos says TASK_RUNNING as soon as the process
+ * starts; Aurora, whose semantics Borealis keeps, counts a health-checked task as RUNNING
+ * only once its check has passed, so until then it is still STARTING.
+ */
+export function reportedState(mesosState: string, hasHealthCheck: boolean, healthy?: boolean): TaskState {
   const state = taskStateOf(mesosState);
   return state === 'RUNNING' && hasHealthCheck && healthy !== true ? 'STARTING' : state;
 }

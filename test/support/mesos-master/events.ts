@@ -27,7 +27,7 @@ function packedIp(ip: string): number {
   return ((d << 24) >>> 0) + (c << 16) + (b << 8) + a;
 }
 
-/** A `MasterInfo` as SUBSCRIBED carries it and as masters publish it in ZooKeeper (`json.info_`). */
+/** A `MasterInfo` as SUBSCRIBED and GET_MASTER carry it and as masters publish it in ZooKeeper (`json.info_`). */
 export function masterInfoJson(m: MasterInfo): Json {
   return {
     address: { hostname: m.hostname, ip: m.ip, port: m.port },
@@ -72,10 +72,10 @@ export interface StatusFields {
   executorId?: string;
   reason?: string;
   message?: string;
+  /** Set by a health check's verdict (the command executor sends TASK_RUNNING with it). */
+  healthy?: boolean;
   /** Base64 of 16 bytes; absent on master-generated updates (they need no ACKNOWLEDGE). */
   uuid?: string;
-  /** Set by an executor that runs the task's health check. */
-  healthy?: boolean;
   /**
    * Seconds since the epoch when the update was generated. A retried update keeps it, as
    * the agent's status update manager resends the same TaskStatus.
@@ -99,3 +99,7 @@ export function taskStatus(s: StatusFields): Json {
 export const update = (status: Json): Json => ({ type: 'UPDATE', update: { status } });
 
 export const newStatusUuid = (): string => randomBytes(16).toString('base64');
+
+/** Now as `TimeInfo.nanoseconds`: beyond 2^53, and not a whole millisecond, as real clocks give. */
+export const epochNanos = (): bigint =>
+  BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);

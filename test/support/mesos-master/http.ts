@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseMesosJson } from '../../../src/cluster/mesos/json.js';
 import { authorize, HANDLERS } from './calls.js';
+import { handleOperator, OPERATOR_PATH } from './operator.js';
 import { CALL_TYPES, isObject, validateMessage } from './schema.js';
 import type { State } from './state.js';
 import { subscribe, subscribeRequestError, type HttpError } from './subscribe.js';
@@ -15,6 +16,7 @@ const PATH = '/api/v1/scheduler';
 
 export async function handle(state: State, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req);
+  if ((req.url ?? '').split('?')[0] === OPERATOR_PATH) return handleOperator(state, req, res, body);
   const record = { type: undefined as string | undefined, body: undefined as unknown, status: 0 };
   state.calls.push(record);
   const outcome = route(state, req, res, body, record);

@@ -1,13 +1,24 @@
 /**
- * Test Mesos master (v1 scheduler HTTP API) for Borealis's Mesos client tests.
+ * Test Mesos master (v1 scheduler and operator HTTP APIs) for Borealis's Mesos client tests.
  *
  * Modules: `http` (routing, transport rules), `schema` (message shapes; unknown fields are
  * recorded in `violations`), `subscribe` + `stream` (SUBSCRIBE, RecordIO stream, heartbeats),
  * `calls` (the other calls), `offers` + `resources` (allocator, bookkeeping), `launch` (ACCEPT),
- * `tasks` (status updates, acknowledgements, kill, reconcile), `behaviour` (what a launched
- * task's executor reports: runs and turns healthy, fails, finishes), `events` (event JSON
- * shapes), `master` (the class, with the fault controls), `ensemble` (several masters of one
- * cluster, registered in ZooKeeper, with failover).
+ * `tasks` (status updates, acknowledgements, kill, reconcile), `history` (the statuses the
+ * master keeps per task), `behaviour` (what a launched task's executor reports: runs and
+ * turns healthy, fails, finishes), `events` (event JSON shapes), `master` (the class, with
+ * the fault controls), `ensemble` (several masters of one cluster, registered in ZooKeeper,
+ * with failover).
+ *
+ * The operator API (`POST /api/v1`): `operator` (transport rules and call validation, as
+ * `Master::Http::api`), `operator-schema` (the `master.Call` table; `knownFields`, what stout
+ * keeps of a message), `response-schema` (the `master.Response` table, for tests to check
+ * answers), `operator-answers` (GET_HEALTH, GET_STATE, GET_AGENTS, GET_FRAMEWORKS,
+ * GET_EXECUTORS, GET_TASKS, GET_MASTER; other calls answer 501). The answers have the shapes
+ * of the documented (Mesos 1.1) examples in the fixtures; Mesos 1.11 also writes agents'
+ * `deactivated` and `capabilities`, frameworks' `offers`, `allocated_resources`,
+ * `offered_resources` and `unregistered_time`, GET_MASTER's `start_time` and `elected_time`,
+ * and the proto defaults of nested messages (e.g. `HealthCheck.HTTPCheckInfo.protocol`).
  */
 import { agents, MesosMaster } from './master.js';
 import type { AgentSpec } from './state.js';
@@ -15,7 +26,8 @@ import type { AgentSpec } from './state.js';
 export { MesosMaster, agents, type MesosMasterOptions, type TaskView } from './master.js';
 export { MesosEnsemble, type EnsembleOptions } from './ensemble.js';
 export type { AgentSpec, CallRecord, TaskBehaviour, TaskScript } from './state.js';
-export type { Violation } from './schema.js';
+export { validateMessage, type Violation } from './schema.js';
+export { OPERATOR_MESSAGES } from './response-schema.js';
 
 /** Short heartbeat, retry and allocation periods, so tests do not wait on Mesos's defaults. */
 export const QUICK_TIMINGS = { heartbeatSeconds: 0.5, updateRetryMs: 500, allocationIntervalMs: 50 } as const;

@@ -76,6 +76,7 @@ function launchOne(state: State, fw: Framework, agentId: string, info: Json, poo
     pool: used,
     state: 'TASK_STAGING',
     pending: [],
+    info,
   };
   state.tasks.set(taskKey(fw.id, taskId), task);
   executorUpdate(state, task, 'TASK_STARTING');

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { epochNanos } from './events.js';
 import { handle } from './http.js';
 import { allocate, rescindOffer } from './offers.js';
 import { emptyPool } from './resources.js';
@@ -13,7 +14,7 @@ import { runsHealthy } from './behaviour.js';
 import type { MasterInfo } from './events.js';
 import type { Agent, AgentSpec, CallRecord, Framework, State, Task, TaskBehaviour } from './state.js';
 import { closeStream, recoverOffers } from './stream.js';
-import { agentLost, killAll, retryUnacknowledged } from './tasks.js';
+import { agentLost, executorUpdate, killAll, retryUnacknowledged } from './tasks.js';
 
 export interface MesosMasterOptions {
   agents?: AgentSpec[];
@@ -153,6 +154,7 @@ export class MesosMaster {
       free: { ...total, ports: [...total.ports] },
       attributes: spec.attributes ?? {},
       lost: false,
+      registeredNs: epochNanos(),
     };
     this.state.agents.set(id, agent);
   }
@@ -231,6 +233,16 @@ export class MesosMaster {
     agentLost(this.state, agentId);
     agent.lost = true;
     agent.free = emptyPool();
+  }
+
+  /**
+   * The task's health check decides: a TASK_RUNNING update with `healthy`, as the command
+   * executor sends when a check first passes or its verdict changes.
+   */
+  reportHealth(taskId: string, healthy: boolean): void {
+    const task = [...this.state.tasks.values()].find((t) => t.taskId === taskId);
+    if (task?.state !== 'TASK_RUNNING') throw new Error(`no running task ${taskId}`);
+    executorUpdate(this.state, task, 'TASK_RUNNING', { healthy });
   }
 
   /** Fault: rescinds an outstanding offer (RESCIND event). */

@@ -60,7 +60,8 @@ function offerJson(state: State, offer: Offer, fw: Framework): Json {
   return json;
 }
 
-function attributeJson(name: string, v: string | number): Json {
+/** An agent attribute as `Attribute` JSON: numbers are SCALAR, strings TEXT. */
+export function attributeJson(name: string, v: string | number): Json {
   return typeof v === 'number'
     ? { name, type: 'SCALAR', scalar: { value: v } }
     : { name, type: 'TEXT', text: { value: v } };

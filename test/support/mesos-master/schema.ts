@@ -27,12 +27,12 @@ export interface Violation {
   detail: string;
 }
 
-const str: Field = { type: 'string' };
-const reqStr: Field = { type: 'string', required: true };
-const strs: Field = { type: 'string', repeated: true };
-const opaque: Field = { type: 'opaque' };
-const msg = (name: string, more: Partial<Field> = {}): Field => ({ type: { msg: name }, ...more });
-const enumOf = (values: readonly string[], more: Partial<Field> = {}): Field => ({
+export const str: Field = { type: 'string' };
+export const reqStr: Field = { type: 'string', required: true };
+export const strs: Field = { type: 'string', repeated: true };
+export const opaque: Field = { type: 'opaque' };
+export const msg = (name: string, more: Partial<Field> = {}): Field => ({ type: { msg: name }, ...more });
+export const enumOf = (values: readonly string[], more: Partial<Field> = {}): Field => ({
   type: { enum: values },
   ...more,
 });
@@ -310,15 +310,27 @@ type Json = Record<string, unknown>;
 
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Checks `value` against the message `name`, recursively. */
-export function validateMessage(value: unknown, name: string): ValidationResult {
+export type MessageTable = Readonly<Record<string, Schema>>;
+
+/** Checks `value` against the message `name` of `table` (the scheduler API's by default), recursively. */
+export function validateMessage(
+  value: unknown,
+  name: string,
+  table: MessageTable = MESSAGES,
+): ValidationResult {
   const out: ValidationResult = { violations: [], errors: [] };
-  checkMessage(value, name, '', out);
+  checkMessage(value, name, '', { out, table });
   return out;
 }
 
-function checkMessage(value: unknown, name: string, path: string, out: ValidationResult): void {
-  const schema = MESSAGES[name];
+interface Check {
+  out: ValidationResult;
+  table: MessageTable;
+}
+
+function checkMessage(value: unknown, name: string, path: string, check: Check): void {
+  const { out } = check;
+  const schema = check.table[name];
   if (schema === undefined) throw new Error(`no schema for message ${name}`);
   if (!isObject(value)) {
     out.errors.push(`${path || '<root>'}: expected a JSON object for ${name}`);
@@ -335,36 +347,37 @@ function checkMessage(value: unknown, name: string, path: string, out: Validatio
     if (field === undefined) {
       out.violations.push({ path: at, kind: 'unknown-field', detail: `${name} has no field '${key}'` });
     } else {
-      checkField(v, field, at, out);
+      checkField(v, field, at, check);
     }
   }
 }
 
-function checkField(value: unknown, field: Field, path: string, out: ValidationResult): void {
+function checkField(value: unknown, field: Field, path: string, check: Check): void {
   if (value === null) return; // stout skips JSON nulls
   if (field.repeated !== true) {
-    checkValue(value, field, path, out);
+    checkValue(value, field, path, check);
     return;
   }
   if (!Array.isArray(value)) {
-    out.errors.push(`${path}: expected a JSON array`);
+    check.out.errors.push(`${path}: expected a JSON array`);
     return;
   }
-  value.forEach((item, i) => checkValue(item, field, `${path}[${i}]`, out));
+  value.forEach((item, i) => checkValue(item, field, `${path}[${i}]`, check));
 }
 
-function checkValue(value: unknown, field: Field, path: string, out: ValidationResult): void {
+function checkValue(value: unknown, field: Field, path: string, check: Check): void {
+  const { out } = check;
   const type = field.type;
   if (typeof type === 'string') {
     if (!scalarMatches(value, type)) out.errors.push(`${path}: expected ${type}`);
   } else if ('msg' in type) {
-    checkMessage(value, type.msg, path, out);
+    checkMessage(value, type.msg, path, check);
   } else if ('enum' in type) {
     checkEnum(value, type.enum, field.required === true, path, out);
   } else if (!isObject(value)) {
     out.errors.push(`${path}: expected a JSON object (map)`);
   } else {
-    for (const [k, v] of Object.entries(value)) checkMessage(v, type.map, `${path}.${k}`, out);
+    for (const [k, v] of Object.entries(value)) checkMessage(v, type.map, `${path}.${k}`, check);
   }
 }
 

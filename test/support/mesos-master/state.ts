@@ -20,6 +20,8 @@ export interface Agent {
   free: Pool;
   attributes: Record<string, string | number>;
   lost: boolean;
+  /** `registered_time` in GET_AGENTS. */
+  registeredNs?: bigint;
 }
 
 export interface Offer {
@@ -46,6 +48,9 @@ export interface Framework {
   filters: Map<string, number>;
   subscription: Subscription | undefined;
   failoverTimer: NodeJS.Timeout | undefined;
+  /** `registered_time` and `reregistered_time` in GET_FRAMEWORKS. */
+  registeredNs?: bigint;
+  reregisteredNs?: bigint;
 }
 
 export interface Task {
@@ -61,6 +66,10 @@ export interface Task {
   healthy?: boolean;
   /** Agent-generated updates not yet acknowledged: only the head is sent (and retried). */
   pending: StatusFields[];
+  /** The TaskInfo it was launched with; the operator API reports parts of it. */
+  info?: Json;
+  /** The operator API's `Task.statuses`, oldest first (history.ts). */
+  statuses?: Json[];
 }
 
 export interface CallRecord {

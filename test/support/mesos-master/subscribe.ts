@@ -1,6 +1,6 @@
 /** SUBSCRIBE: validation (400 vs 200 + ERROR), failover of an existing subscription, SUBSCRIBED. */
 import type { ServerResponse } from 'node:http';
-import { subscribed } from './events.js';
+import { epochNanos, subscribed } from './events.js';
 import { CAPABILITIES, isObject } from './schema.js';
 import { closeStream, openStream, recoverOffers, refuse, send } from './stream.js';
 import type { Framework, State } from './state.js';
@@ -78,6 +78,7 @@ function frameworkFor(state: State, info: Json, capabilities: Set<string>): Fram
   const multiRole = capabilities.has('MULTI_ROLE');
   const roles = multiRole ? strings(info.roles) : [typeof info.role === 'string' ? info.role : '*'];
   const existing = state.frameworks.get(id);
+  const now = epochNanos();
   if (existing !== undefined) {
     closeStream(existing, 'Framework failed over');
     clearTimeout(existing.failoverTimer);
@@ -93,6 +94,8 @@ function frameworkFor(state: State, info: Json, capabilities: Set<string>): Fram
     filters: existing?.filters ?? new Map<string, number>(),
     subscription: undefined,
     failoverTimer: undefined,
+    registeredNs: existing?.registeredNs ?? now,
+    reregisteredNs: now,
   };
   state.frameworks.set(id, fw);
   return fw;

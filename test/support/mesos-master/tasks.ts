@@ -5,6 +5,7 @@
  * updates (TASK_LOST, TASK_ERROR, reconciliation) have no uuid and are sent once.
  */
 import { newStatusUuid, taskStatus, update, type Json, type StatusFields } from './events.js';
+import { recordStatus } from './history.js';
 import { add } from './resources.js';
 import { TERMINAL, taskKey, type Framework, type State, type Task } from './state.js';
 import { send } from './stream.js';
@@ -54,6 +55,7 @@ export function executorUpdate(state: State, task: Task, nextState: string, deta
     ...detail,
   };
   if (task.executorId !== undefined) status.executorId = task.executorId;
+  recordStatus(task, status);
   task.pending.push(status);
   if (task.pending.length === 1) sendHead(state, task);
 }
@@ -146,6 +148,12 @@ export function agentLost(state: State, agentId: string): void {
     setState(state, task, next);
     task.pending = [];
     const status = { taskId: task.taskId, state: next, reason: 'REASON_AGENT_REMOVED', agentId };
+    recordStatus(task, {
+      ...status,
+      message: 'Agent removed',
+      source: 'SOURCE_MASTER',
+      timestamp: Date.now() / 1000,
+    });
     if (fw !== undefined) masterUpdate(state, fw, { ...status, message: 'Agent removed' });
   }
 }
@@ -156,5 +164,8 @@ export function killAll(state: State, frameworkId: string): void {
     if (task.frameworkId !== frameworkId || TERMINAL.has(task.state)) continue;
     setState(state, task, 'TASK_KILLED');
     task.pending = [];
+    const status = { taskId: task.taskId, state: 'TASK_KILLED', agentId: task.agentId };
+    const why = { reason: 'REASON_FRAMEWORK_REMOVED', message: `Framework ${frameworkId} removed` };
+    recordStatus(task, { ...status, ...why, source: 'SOURCE_MASTER', timestamp: Date.now() / 1000 });
   }
 }
