@@ -3,9 +3,10 @@
  * read, its validated jobs, the cluster backend and the state records.
  */
 import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import type { LocalCluster } from '../cluster/local/cluster.js';
+import { openLocal, openMesosDriver, openReader } from './backends.js';
 import { promisify } from 'node:util';
-import { LocalCluster } from '../cluster/local/cluster.js';
 import type { Cluster } from '../cluster/types.js';
 import { BorealisError } from '../errors.js';
 import { GitTree } from '../source/git-tree.js';
@@ -14,17 +15,14 @@ import { loadClusters } from '../spec/clusters.js';
 import { DeploymentLog } from '../state/deployments.js';
 import { FencedCluster } from '../cluster/fenced.js';
 import { LeaderScopedCluster } from '../cluster/leader-scoped.js';
-import { MesosCluster } from '../cluster/mesos/cluster.js';
-import { detectLeader } from '../cluster/mesos/leader-detector.js';
 import type { StateStore } from '../state/types.js';
-import { userInfo } from 'node:os';
 import { DelegatingStore } from '../state/delegating-store.js';
 import { ZooKeeperStateStore } from '../state/zookeeper/zookeeper-store.js';
 import { Coordinator } from '../zookeeper/coordinator.js';
 import { ZkSession, type ZkAuth } from '../zookeeper/session.js';
 import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
 import { loadRepository } from '../spec/load.js';
-import type { ClusterConfig, LoadedRepository, MesosClusterConfig } from '../spec/types.js';
+import type { ClusterConfig, LoadedRepository } from '../spec/types.js';
 import { FileStateStore } from '../state/file/file-store.js';
 import { Records } from '../state/records.js';
 
@@ -93,21 +91,13 @@ export function localDir(options: GlobalOptions): string {
   return isZkUrl(options.state) ? '.borealis' : options.state;
 }
 
-/** The local cluster for read-only commands; a Mesos cluster is only driven by `reconcile` and `watch`. */
-export function openCluster(options: GlobalOptions, config?: ClusterConfig): Cluster {
-  if (config && config.type !== 'local') {
-    throw new BorealisError(
-      'BACKEND_UNAVAILABLE',
-      `cluster "${config.name}" is a Mesos cluster: ask the daemon (GET /api/status)`,
-      {
-        hint: 'only one scheduler may be subscribed as the framework, so one-shot commands do not subscribe',
-      },
-    );
-  }
-  const root = config?.sandbox_root
-    ? resolve(localDir(options), config.sandbox_root)
-    : join(localDir(options), 'sandboxes');
-  return new LocalCluster({ root });
+/** What read-only commands look at: the local cluster, or a Mesos cluster through its operator API. */
+export function openCluster(
+  options: GlobalOptions,
+  config: ClusterConfig | undefined,
+  store: StateStore,
+): Cluster {
+  return openReader(localDir(options), config, store);
 }
 
 /** The backend that applies commits: the local cluster, or Borealis subscribed as a Mesos framework. */
@@ -116,25 +106,29 @@ async function openBackend(
   config: ClusterConfig | undefined,
   store: StateStore,
 ): Promise<Cluster> {
-  if (config?.type !== 'mesos') return openCluster(options, config);
-  return openMesos(config, store);
+  if (config?.type !== 'mesos') return openLocal(localDir(options), config);
+  return openMesosDriver(config, store);
 }
 
-/** Subscribes as the framework; the framework id and task records live in `store`. */
-async function openMesos(config: MesosClusterConfig, store: StateStore): Promise<MesosCluster> {
-  const listed = Array.isArray(config.master) ? config.master : [config.master];
-  const zkMaster = listed.find((url) => url.startsWith('zk://'));
-  const cluster = new MesosCluster({
-    masters: listed.filter((url) => !url.startsWith('zk://')),
-    // With zk://…/mesos the leader is looked up again before every subscribe, so a master
-    // failover is followed even when the old leader is gone.
-    ...(zkMaster ? { resolveMasters: async () => [await detectLeader(zkMaster)] } : {}),
-    framework: { user: config.user ?? userInfo().username, roles: [config.role ?? '*'] },
-    store,
-    log: (line) => process.stderr.write(`${new Date().toISOString()} mesos: ${line}\n`),
-  });
-  await cluster.start();
-  return cluster;
+/** The local cluster, with the sandbox root clusters.yaml gives it (for `logs` and `local down`). */
+export async function openLocalCluster(options: GlobalOptions): Promise<LocalCluster> {
+  const config = await headClusterConfig(options);
+  if (config?.type === 'mesos') {
+    throw new BorealisError('LOCAL_ONLY', `cluster "${config.name}" is a Mesos cluster, not the local one`, {
+      hint: "a Mesos task's logs are in its agent's sandbox (the Mesos web UI, or GET /files/read on the agent)",
+    });
+  }
+  return openLocal(localDir(options), config);
+}
+
+/** The cluster's entry in clusters.yaml at the branch head; undefined when the repository cannot say. */
+export async function headClusterConfig(options: GlobalOptions): Promise<ClusterConfig | undefined> {
+  try {
+    const { repository } = await loadCommit(options);
+    return repository.clusters.find((cluster) => cluster.name === options.cluster);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Records for reading (and, with file state, writing): ZooKeeper state is opened without leadership. */
@@ -210,16 +204,17 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   const records = new Records(coordinator.store);
-  // Mesos keeps one subscription per framework: only the leader subscribes.
+  // Mesos keeps one subscription per framework: only the leader subscribes; followers read.
   const backend =
     config?.type === 'mesos'
       ? new LeaderScopedCluster({
           kind: 'mesos',
           leadership: coordinator,
-          open: () => openMesos(config, coordinator.store),
+          open: () => openMesosDriver(config, coordinator.store),
+          follower: openReader(localDir(options), config, coordinator.store),
           log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
         })
-      : openCluster(options, config);
+      : openLocal(localDir(options), config);
   const close = async () => {
     await backend.close();
     await coordinator.close();

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Io } from './io.js';
 import { isTerminal } from '../cluster/types.js';
 import { waitUntilEnded } from '../deploy/wait.js';
-import { openCluster } from './context.js';
+import { openLocalCluster } from './context.js';
 import { globalOptions } from './global-options.js';
 
 export function registerLocal(program: Command, io: Io): void {
@@ -12,7 +12,7 @@ export function registerLocal(program: Command, io: Io): void {
     .command('down')
     .description('kill every task of the local cluster and wait until they have ended')
     .action(async (_options: unknown, command: Command) => {
-      const cluster = openCluster(globalOptions(command));
+      const cluster = await openLocalCluster(globalOptions(command));
       try {
         const live = (await cluster.snapshot()).filter((task) => !isTerminal(task.state));
         await cluster.kill(live.map((task) => task.taskId));

@@ -4,11 +4,10 @@ import type { Io } from './io.js';
 import { createReadStream, watch } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LocalCluster } from '../cluster/local/cluster.js';
 import { LOG_DIR } from '../cluster/local/sandbox-layout.js';
 import { isTerminal, type ObservedTask } from '../cluster/types.js';
 import { BorealisError } from '../errors.js';
-import { openCluster } from './context.js';
+import { openLocalCluster } from './context.js';
 import { globalOptions } from './global-options.js';
 
 export function registerLogs(program: Command, io: Io): void {
@@ -25,9 +24,7 @@ export function registerLogs(program: Command, io: Io): void {
         options: { follow?: boolean },
         command: Command,
       ) => {
-        const cluster = openCluster(globalOptions(command));
-        if (!(cluster instanceof LocalCluster))
-          throw new BorealisError('LOGS_UNAVAILABLE', 'logs are only kept for the local cluster');
+        const cluster = await openLocalCluster(globalOptions(command));
         try {
           const task = pickTask(await cluster.snapshot(), target);
           const dir = join(cluster.sandboxPath(task.taskId), LOG_DIR);

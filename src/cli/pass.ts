@@ -26,8 +26,8 @@ export async function openPass(
     io.stdout.write(renderProblems(problems, `${loaded.ref} (${loaded.commit.slice(0, 12)})`, output));
     throw new ExitCode(1);
   }
-  const cluster = openCluster(options, clusterConfig(options, clusters));
   const records = await openRecords(options);
+  const cluster = openCluster(options, clusterConfig(options, clusters), records.store);
   const input: PassInput = { commit: loaded.commit, clusterName: options.cluster, jobs, cluster, records };
   return {
     input,

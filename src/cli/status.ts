@@ -6,7 +6,7 @@ import { statusReport, type InstanceStatus, type JobStatus } from '../status/job
 import { currentLeader, type CandidateInfo } from '../zookeeper/election.js';
 import { ZkSession } from '../zookeeper/session.js';
 import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
-import { openCluster, openRecords, zkAuth, type GlobalOptions } from './context.js';
+import { headClusterConfig, openCluster, openRecords, zkAuth, type GlobalOptions } from './context.js';
 import { globalOptions } from './global-options.js';
 import { outputOption, type Output } from './output.js';
 
@@ -22,7 +22,7 @@ export function registerStatus(program: Command, io: Io): void {
     .action(async (job: string | undefined, options: { output: Output }, command: Command) => {
       const global = globalOptions(command);
       const records = await openRecords(global);
-      const cluster = openCluster(global);
+      const cluster = openCluster(global, await headClusterConfig(global), records.store);
       try {
         const report = await statusReport(records, cluster, global.cluster);
         const statuses = filterJob(report.jobs, job);

@@ -66,6 +66,17 @@ export interface TaskStatusUpdate {
   previous?: TaskState;
 }
 
+/** An instance a plan would launch, for a backend to check it could be placed. */
+export type PlannedLaunch = Pick<TaskLaunch, 'jobId' | 'instance' | 'config'>;
+
+/** Instances of one job that no host could take now, and why. */
+export interface PlacementProblem {
+  jobId: JobId;
+  instances: number[];
+  /** e.g. `insufficient cpu on 48 offers`, `limit:1 on host reached on 2 offers`. */
+  reasons: string[];
+}
+
 export interface Cluster {
   /** Backend name for messages, e.g. `local` or `mesos`. */
   readonly kind: string;
@@ -75,6 +86,14 @@ export interface Cluster {
   kill(taskIds: string[]): Promise<void>;
   /** Drop terminal tasks from the cluster's memory (and their sandboxes' status, where kept). */
   forget(taskIds: string[]): Promise<void>;
+  /**
+   * Which planned launches no host could take now (released: task ids the plan kills, whose
+   * resources count as free). Only backends that place tasks themselves implement it.
+   */
+  placementProblems?(
+    launches: readonly PlannedLaunch[],
+    released: readonly string[],
+  ): Promise<PlacementProblem[]>;
   /** Subscribe to state changes; returns the unsubscribe function. */
   subscribe(listener: (update: TaskStatusUpdate) => void): () => void;
   close(): Promise<void>;

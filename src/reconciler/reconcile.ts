@@ -4,11 +4,12 @@
  * (deploy), which records as it goes. Level-triggered: whatever woke it, the pass is the
  * same, and running it again on the same commit changes nothing.
  */
-import type { Cluster } from '../cluster/types.js';
+import type { Cluster, ObservedTask } from '../cluster/types.js';
 import { executePlan, type DeployProgress, type DeployResult, type HaltRequest } from '../deploy/executor.js';
 import { BorealisError } from '../errors.js';
 import { DEFAULT_BACKOFF } from '../plan/backoff.js';
 import { forgettableTasks } from '../plan/history.js';
+import { placementWarning, plannedLaunches, releasedTasks } from '../plan/launches.js';
 import { plan as computePlan } from '../plan/planner.js';
 import type { Plan } from '../plan/types.js';
 import type { Records } from '../state/records.js';
@@ -27,14 +28,37 @@ export interface PassInput {
 export async function planPass(input: PassInput): Promise<Plan> {
   const now = input.now ?? Date.now;
   const [observed, recorded] = await Promise.all([input.cluster.snapshot(), input.records.jobs()]);
-  return computePlan({
+  const desired = jobsFor(input.jobs, input.clusterName);
+  const planned = computePlan({
     commit: input.commit,
     cluster: input.clusterName,
-    desired: jobsFor(input.jobs, input.clusterName),
+    desired,
     observed,
     recorded,
     now: now(),
   });
+  planned.warnings.push(...(await placementWarnings(input.cluster, planned, desired, observed)));
+  return planned;
+}
+
+/** A backend that places tasks itself says which launches would not fit now; never fails the plan. */
+async function placementWarnings(
+  cluster: Cluster,
+  planned: Plan,
+  desired: readonly JobSpec[],
+  observed: readonly ObservedTask[],
+): Promise<string[]> {
+  if (!cluster.placementProblems) return [];
+  const launches = plannedLaunches(planned, desired);
+  if (launches.length === 0) return [];
+  try {
+    const problems = await cluster.placementProblems(launches, releasedTasks(planned, observed));
+    return problems.map(placementWarning);
+  } catch (error) {
+    return [
+      `cannot tell whether the plan fits the cluster: ${error instanceof Error ? error.message : String(error)}`,
+    ];
+  }
 }
 
 export interface ApplyOptions {

@@ -11,13 +11,17 @@ import {
   isTerminal,
   type Cluster,
   type ObservedTask,
+  type PlacementProblem,
+  type PlannedLaunch,
   type TaskLaunch,
   type TaskState,
   type TaskStatusUpdate,
 } from '../types.js';
 import type { StateStore } from '../../state/types.js';
+import { checkPlacement } from './capacity.js';
 import { attributeValues, type MesosOffer } from './offer.js';
-import { placeInstances, type PendingInstance, type RunningTask } from './placement.js';
+import { OperatorClient } from './operator-client.js';
+import { pendingOf, placeInstances, type RunningTask } from './placement.js';
 import { sendCall, subscribe, type SchedulerEvent, type Subscription } from './scheduler-client.js';
 import { calls, type FrameworkSettings, type SchedulerCall } from './scheduler-messages.js';
 import { ExplicitReconciliation } from './reconciliation.js';
@@ -62,6 +66,11 @@ interface Live extends Omit<TaskRecord, 'ended'>, KnownStatus {
 }
 
 const FRAMEWORK_KEY = 'framework-id';
+
+/** The framework id the driver subscribed as, kept in the state store; undefined before the first subscribe. */
+export async function recordedFrameworkId(store: StateStore): Promise<string | undefined> {
+  return (await store.get<string>(FRAMEWORK_KEY))?.value;
+}
 
 export class MesosCluster implements Cluster {
   readonly kind = 'mesos';
@@ -160,6 +169,21 @@ export class MesosCluster implements Cluster {
     }
   }
 
+  /** Checked against the agents the operator API reports now, as the subscribed master sees them. */
+  placementProblems(
+    launches: readonly PlannedLaunch[],
+    released: readonly string[],
+  ): Promise<PlacementProblem[]> {
+    const subscription = this.subscription;
+    if (!subscription) return Promise.resolve([]);
+    return checkPlacement(
+      new OperatorClient({ masters: [subscription.master] }),
+      subscription.frameworkId,
+      launches,
+      released,
+    );
+  }
+
   subscribe(listener: (update: TaskStatusUpdate) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -177,7 +201,7 @@ export class MesosCluster implements Cluster {
   private async subscribeLoop(): Promise<void> {
     for (let attempt = 0; !this.closed;) {
       try {
-        const frameworkId = (await this.options.store.get<string>(FRAMEWORK_KEY))?.value;
+        const frameworkId = await recordedFrameworkId(this.options.store);
         // Events are handled one at a time, in order, and only once the subscription (whose
         // stream id every call needs) is known: the first ones arrive before subscribe returns.
         let ready!: () => void;
@@ -390,13 +414,4 @@ function liveOf(record: TaskRecord, now: number): Live {
   const { ended, ...fields } = record;
   if (!ended) return { ...fields, state: 'STARTING', updatedAt: now };
   return { ...fields, ...ended };
-}
-
-function pendingOf(launch: TaskLaunch): PendingInstance {
-  return {
-    jobId: launch.jobId,
-    instance: launch.instance,
-    resources: launch.config.task.resources,
-    constraints: launch.config.constraints,
-  };
 }

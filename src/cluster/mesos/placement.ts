@@ -10,6 +10,7 @@
  * its remaining resources shrink as they are placed.
  */
 import type { JobId, JobSpec, Resources } from '../../spec/types.js';
+import type { PlannedLaunch } from '../types.js';
 import {
   DEDICATED,
   limitVetoes,
@@ -69,6 +70,16 @@ export interface Placement {
 export interface PlacementOptions {
   /** Attribute that spreads one job's instances; default `host` (the offer's hostname). */
   spreadBy?: string;
+}
+
+/** A launch waiting for an offer, as placement sees it. */
+export function pendingOf(launch: PlannedLaunch): PendingInstance {
+  return {
+    jobId: launch.jobId,
+    instance: launch.instance,
+    resources: launch.config.task.resources,
+    constraints: launch.config.constraints,
+  };
 }
 
 /** The pending instances of a job, from its normalised configuration. */

@@ -21,6 +21,11 @@ const STATES: Record<string, TaskState> = {
   TASK_UNKNOWN: 'LOST',
 };
 
+/** Mesos states after which a task no longer holds its resources. */
+export const TERMINAL_MESOS_STATES: ReadonlySet<string> = new Set(
+  Object.keys(STATES).filter((state) => isTerminal(STATES[state]!)),
+);
+
 export function taskStateOf(mesosState: string): TaskState {
   return STATES[mesosState] ?? 'LOST';
 }

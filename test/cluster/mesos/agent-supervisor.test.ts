@@ -48,6 +48,7 @@ describe('borealis-task-supervisor on a Mesos agent', () => {
 
   it('runs ordered processes, turns healthy, and on SIGTERM stops every process and exits 0', async () => {
     const dir = sandbox();
+    assert.equal(healthy(dir), false, 'an empty sandbox is not healthy');
     const marker = `agent-supervisor-${process.pid}-${Date.now()}`;
     const { child, exited } = run(dir, {
       processes: [
@@ -57,7 +58,6 @@ describe('borealis-task-supervisor on a Mesos agent', () => {
       constraints: [{ order: ['setup', 'serve'] }],
       health: healthCheckConfig({ shell: { shell_command: 'test -f site.txt' } }),
     });
-    assert.equal(healthy(dir), false, 'not healthy before it started');
     await eventually(() => healthy(dir), 20_000, 'the supervisor to report the task healthy', 100);
     assert.equal(readFileSync(join(dir, 'site.txt'), 'utf8'), 'built\n', 'setup ran before serve');
     assert.equal(processesMentioning(marker).length, 1, 'serve runs');

@@ -69,6 +69,40 @@ describe('reconcile onto a Mesos cluster', () => {
     assert.match(again.stdout, /No changes/);
   });
 
+  it('status reads the cluster through the operator API, without subscribing', async () => {
+    const subscribes = master.calls.filter((c) => c.type === 'SUBSCRIBE').length;
+    const result = await env.cli('--cluster', 'west', 'status', '-o', 'json');
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const report = JSON.parse(result.stdout) as {
+      jobs: { job: string; in_sync: boolean; instances: { state: string; host: string }[] }[];
+    };
+    const job = report.jobs.find((j) => j.job.endsWith('/web'))!;
+    assert.equal(job.in_sync, true);
+    assert.deepEqual(
+      job.instances.map((i) => i.state),
+      ['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING'],
+    );
+    assert.equal(new Set(job.instances.map((i) => i.host)).size, 4, 'hosts from GET_AGENTS');
+    assert.equal(master.calls.filter((c) => c.type === 'SUBSCRIBE').length, subscribes, 'no subscription');
+  });
+
+  it('plan warns about instances the cluster cannot place, and changes nothing', async () => {
+    const tasks = master.tasks().length;
+    commit('too big', { ...web('v2'), instances: 55 });
+    const result = await env.cli('--cluster', 'west', 'plan', '-o', 'json');
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const plan = JSON.parse(result.stdout) as { warnings: string[] };
+    // limit:1 per host on 50 agents: the 4 replaced instances fit again, 5 of the 51 added do not.
+    assert.deepEqual(
+      plan.warnings.filter((w) => /cannot be placed/.test(w)),
+      [
+        'west/www-data/prod/web: 5 instances [50-54] cannot be placed on the cluster now (limit:1 on host reached on 50 offers); they will wait for resources',
+      ],
+    );
+    assert.equal(master.tasks().length, tasks, 'a plan launches nothing');
+    commit('v2 again', web('v2'));
+  });
+
   it('a task Mesos refuses (TASK_ERROR) fails the deployment once and is not retried', async () => {
     const bad = jobObject({ ...webFields('v1'), name: 'bad', instances: 2 });
     env.repo.commit('a job Mesos refuses', { 'jobs/bad.yaml': stringify(bad) });
