@@ -60,6 +60,8 @@ async function runReconcile(
       clusterName: global.cluster,
       allowMassKill: options.allowMassKill,
       requireSigned: signaturePolicy(options),
+      // An explicit reconcile retries an update held after failing; the daemon never does.
+      retryHeld: true,
       onPlan: (plan) => {
         io.stdout.write(renderPlan(plan, options.output, io.stdout.isTTY === true));
         printer = new ProgressPrinter(plan, io);

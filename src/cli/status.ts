@@ -76,8 +76,11 @@ function renderText(statuses: JobStatus[], appliedCommit: string | undefined): s
     const finished = status.instances.filter((i) => i.state === 'FINISHED').length;
     const sync = status.in_sync ? 'in sync' : status.recorded ? 'OUT OF SYNC' : 'UNRECORDED (orphan)';
     const update = status.update ? `  update ${status.update.status}` : '';
+    const held = status.held
+      ? `  update to ${status.held.config} (commit ${status.held.commit.slice(0, 12)}) ${status.held.outcome.replace('_', ' ')}, held`
+      : '';
     lines.push(
-      `${status.job}  ${sync}  ${running}/${status.instances_desired} running${finished ? `, ${finished} finished` : ''}  config ${status.config ?? '-'}${update}`,
+      `${status.job}  ${sync}  ${running}/${status.instances_desired} running${finished ? `, ${finished} finished` : ''}  config ${status.config ?? '-'}${update}${held}`,
     );
     for (const instance of status.instances) lines.push(`  ${formatInstance(instance)}`);
   }

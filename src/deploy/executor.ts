@@ -5,9 +5,10 @@
  * leaves a gap. Each rollout's state is saved before the actions it decides are taken.
  */
 import type { Cluster, ObservedTask, TaskLaunch } from '../cluster/types.js';
-import type { JobChange, Plan, RecordedJob } from '../plan/types.js';
+import type { HeldUpdate, JobChange, Plan, RecordedJob } from '../plan/types.js';
 import type { Records } from '../state/records.js';
 import type { JobId, JobSpec } from '../spec/types.js';
+import { effectiveSpec } from '../plan/held.js';
 import { needsRollout, newRollout } from './new-rollout.js';
 import {
   hasInFlight,
@@ -70,12 +71,16 @@ export async function executePlan(
   options: DeployOptions,
 ): Promise<DeployResult> {
   const now = options.now ?? Date.now;
-  const jobs = new Map(desired.map((job) => [job.id, job]));
   const recorded = new Map((await options.records.jobs()).map((job) => [job.id, job]));
+  const changes = new Map(plan.changes.map((change) => [change.job, change]));
+  // A held job is carried out as it last rolled out, so its heals relaunch what it runs.
+  const jobs = new Map(
+    desired.map((job) => [job.id, effectiveSpec(job, recorded.get(job.id), changes.get(job.id))]),
+  );
   const rollouts = await prepareRollouts(plan, jobs, recorded, options, now());
   const outcomes: JobOutcome[] = [];
   await healInstances(plan, jobs, options);
-  outcomes.push(...(await recordConfigOnlyChanges(plan, jobs, rollouts, options, now())));
+  outcomes.push(...(await recordConfigOnlyChanges(plan, jobs, recorded, rollouts, options, now())));
   outcomes.push(...(await driveRollouts(rollouts, plan, jobs, options, now)));
   const interrupted = [...rollouts.keys()];
   if (interrupted.length > 0) return { outcomes, ok: false, interrupted };
@@ -134,6 +139,7 @@ async function healInstances(plan: Plan, jobs: Map<JobId, JobSpec>, options: Dep
 async function recordConfigOnlyChanges(
   plan: Plan,
   jobs: Map<JobId, JobSpec>,
+  recorded: Map<JobId, RecordedJob>,
   rollouts: Map<JobId, RolloutState>,
   options: DeployOptions,
   at: number,
@@ -141,8 +147,10 @@ async function recordConfigOnlyChanges(
   const outcomes: JobOutcome[] = [];
   for (const change of plan.changes) {
     const job = jobs.get(change.job);
-    if (!job || rollouts.has(change.job)) continue;
-    const recordNeeded = change.action !== 'noop' || !(await options.records.job(job.id));
+    if (!job || rollouts.has(change.job) || change.held) continue; // a held job's record stays as it is
+    const record = recorded.get(job.id);
+    // No record yet, or one whose hold no longer applies: the desired configuration changed.
+    const recordNeeded = change.action !== 'noop' || !record || record.held !== undefined;
     if (recordNeeded) await options.records.putJob(recordOf(job, plan.commit, at));
     if (change.action !== 'noop') outcomes.push({ job: job.id, action: change.action, result: 'succeeded' });
   }
@@ -157,7 +165,7 @@ async function driveRollouts(
   now: () => number,
 ): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
-  const actionOf = new Map(plan.changes.map((change) => [change.job, change.action]));
+  const changeOf = new Map(plan.changes.map((change) => [change.job, change]));
   while (rollouts.size > 0 && !options.signal?.aborted) {
     const halt = options.halt?.() ?? 'no';
     if (halt === 'now') break;
@@ -176,7 +184,7 @@ async function driveRollouts(
       for (const event of step.events) options.onProgress?.({ job: id, ...event });
       if (step.wakeAt !== undefined) wakeAt = Math.min(wakeAt, step.wakeAt);
       if (isFinished(step.state)) {
-        outcomes.push(await finishRollout(step.state, job, actionOf.get(id) ?? 'update', options, now()));
+        outcomes.push(await finishRollout(step.state, job, changeOf.get(id), options, now()));
         rollouts.delete(id);
       }
     }
@@ -190,24 +198,51 @@ async function driveRollouts(
 async function finishRollout(
   state: RolloutState,
   job: JobSpec,
-  action: JobChange['action'],
+  change: JobChange | undefined,
   options: DeployOptions,
   at: number,
 ): Promise<JobOutcome> {
   options.onProgress?.({ job: job.id, event: 'ROLLOUT_FINISHED', detail: state.status });
-  if (state.status === 'ROLLED_FORWARD') await options.records.putJob(recordOf(job, state.commit, at));
-  await options.records.deleteRollout(job.id);
-  if (state.status === 'ROLLED_FORWARD') return { job: job.id, action, result: 'succeeded' };
-  const failed = state.instances.filter((p) => p.status === 'failed').map((p) => p.instance);
-  if (state.status === 'ROLLED_BACK') {
-    return { job: job.id, action, result: 'rolled_back', message: `update failed and was rolled back` };
+  const action = change?.action ?? 'update';
+  if (state.status === 'ROLLED_FORWARD') {
+    // A held job rolled out its recorded configuration (a scale): the failed one stays held,
+    // and the configuration is still the one an earlier commit applied.
+    const held = change?.held;
+    const commit = held ? ((await options.records.job(job.id))?.commit ?? state.commit) : state.commit;
+    await options.records.putJob(recordOf(job, commit, at, held));
+    await options.records.deleteRollout(job.id);
+    return { job: job.id, action, result: 'succeeded' };
   }
-  return {
-    job: job.id,
-    action,
-    result: 'failed',
-    message: `instances failed: ${failed.join(', ') || 'none'}`,
-  };
+  const failed = state.instances.filter((p) => p.status === 'failed').map((p) => p.instance);
+  const outcome: JobOutcome =
+    state.status === 'ROLLED_BACK'
+      ? { job: job.id, action, result: 'rolled_back', message: 'update failed and was rolled back' }
+      : {
+          job: job.id,
+          action,
+          result: 'failed',
+          message: `instances failed: ${failed.join(', ') || 'none'}`,
+        };
+  await holdFailedUpdate(job, state, outcome, options, at);
+  await options.records.deleteRollout(job.id);
+  return outcome;
+}
+
+/** A failed update of a running job is held, so resyncs do not try it again and again. */
+async function holdFailedUpdate(
+  job: JobSpec,
+  state: RolloutState,
+  outcome: JobOutcome,
+  options: DeployOptions,
+  at: number,
+): Promise<void> {
+  const record = await options.records.job(job.id);
+  if (!record || record.configHash === job.configHash) return; // a failed create heals with back-off instead
+  const held: HeldUpdate =
+    outcome.result === 'rolled_back'
+      ? { configHash: job.configHash, commit: state.commit, outcome: 'rolled_back', at }
+      : { configHash: job.configHash, commit: state.commit, outcome: 'failed', at, reason: outcome.message };
+  await options.records.putJob({ ...record, held });
 }
 
 /**
@@ -284,8 +319,16 @@ function launchOf(
   return { taskId, jobId: job.id, key: job.key, instance, configHash, commit, config };
 }
 
-function recordOf(job: JobSpec, commit: string, at: number): RecordedJob {
-  return { id: job.id, commit, config: job.config, configHash: job.configHash, appliedAt: at };
+function recordOf(job: JobSpec, commit: string, at: number, held?: HeldUpdate): RecordedJob {
+  const record: RecordedJob = {
+    id: job.id,
+    commit,
+    config: job.config,
+    configHash: job.configHash,
+    appliedAt: at,
+  };
+  if (held) record.held = held;
+  return record;
 }
 
 function groupByJob(tasks: ObservedTask[]): Map<JobId, ObservedTask[]> {

@@ -10,6 +10,7 @@ import type { JobId, JobSpec } from '../spec/types.js';
 import { DEFAULT_BACKOFF, relaunchAt, type BackoffPolicy } from './backoff.js';
 import { classifyTasks } from './classify.js';
 import { diffConfigs } from './diff.js';
+import { heldWarning, holdOf, recordedSpec } from './held.js';
 import { massKillCheck } from './guard.js';
 import {
   ACTIONS,
@@ -31,6 +32,8 @@ export interface PlanInput {
   recorded: readonly RecordedJob[];
   now: number;
   backoff?: BackoffPolicy;
+  /** Try again the updates held after failing (an explicit `borealis reconcile`). */
+  retryHeld?: boolean;
 }
 
 export function plan(input: PlanInput): Plan {
@@ -42,7 +45,7 @@ export function plan(input: PlanInput): Plan {
   const changes = ids.flatMap((id) => {
     const tasks = observed.get(id) ?? [];
     const job = desired.get(id);
-    if (job) return [planDeclared(job, recorded.get(id), tasks, input, warnings)];
+    if (job) return [planDesired(job, recorded.get(id), tasks, input, warnings)];
     const undeclared = planUndeclared(id, recorded.get(id), tasks);
     return undeclared ? [undeclared] : [];
   });
@@ -78,6 +81,20 @@ function planUndeclared(
   return change;
 }
 
+/** A declared job, planned as it last rolled out while its update is held. */
+function planDesired(
+  job: JobSpec,
+  record: RecordedJob | undefined,
+  tasks: readonly ObservedTask[],
+  input: PlanInput,
+  warnings: string[],
+): JobChange {
+  const held = holdOf(job, record, input.retryHeld ?? false);
+  if (!held || !record) return planDeclared(job, record, tasks, input, warnings);
+  warnings.push(heldWarning(job, held));
+  return { ...planDeclared(recordedSpec(job, record), record, tasks, input, warnings), held };
+}
+
 function planDeclared(
   job: JobSpec,
   record: RecordedJob | undefined,
@@ -96,6 +113,8 @@ function planDeclared(
   change.instances.remove = uniqueSorted(sets.excess.map((task) => task.instance));
   change.killTasks = [...sets.excess, ...sets.duplicate].map((task) => task.taskId).sort();
   const history = groupBy(sets.terminal, (task) => task.instance);
+  const refusal = refusalOf(job, sets.terminal);
+  if (refusal) warnings.push(refusal);
   for (let instance = 0; instance < count; instance++) {
     const running = sets.byInstance.get(instance);
     if (running) {
@@ -104,6 +123,7 @@ function planDeclared(
       );
       continue;
     }
+    if (refusal) continue; // nothing is launched with a configuration the cluster refused
     const ended = history.get(instance) ?? [];
     const isNew = record ? instance >= record.config.instances : ended.length === 0;
     if (isNew) change.instances.add.push(instance);
@@ -124,16 +144,6 @@ function planRelaunch(
   warnings: string[],
 ): void {
   const sameConfig = ended.filter((task) => task.configHash === job.configHash);
-  const latest = sameConfig.reduce<ObservedTask | undefined>(
-    (newest, task) => (newest && newest.updatedAt >= task.updatedAt ? newest : task),
-    undefined,
-  );
-  if (latest && isInvalidTask(latest)) {
-    warnings.push(
-      `${job.id}/${instance} was refused by the cluster as invalid${latest.message ? ` (${latest.message})` : ''}; not relaunched until the job's configuration changes`,
-    );
-    return;
-  }
   if (!job.config.service) {
     if (sameConfig.some((task) => task.state === 'FINISHED')) return; // a batch instance that succeeded stays finished
     const failures = sameConfig.filter((task) => task.state === 'FAILED' || task.state === 'LOST').length;
@@ -148,6 +158,23 @@ function planRelaunch(
   const retryAt = relaunchAt(ended, input.now, input.backoff ?? DEFAULT_BACKOFF);
   if (retryAt <= input.now) change.instances.heal.push(instance);
   else change.deferred.push({ instance, retryAt } satisfies Deferred);
+}
+
+/**
+ * Why nothing may be launched with the job's configuration: its newest ended task was
+ * refused by the cluster as invalid (Mesos TASK_ERROR). The same TaskInfo would be refused
+ * again, for any instance, so the job waits for a new configuration: no retry storm.
+ */
+function refusalOf(job: JobSpec, ended: readonly ObservedTask[]): string | undefined {
+  const latest = ended
+    .filter((task) => task.configHash === job.configHash)
+    .reduce<ObservedTask | undefined>(
+      (newest, task) => (newest && newest.updatedAt >= task.updatedAt ? newest : task),
+      undefined,
+    );
+  if (!latest || !isInvalidTask(latest)) return undefined;
+  const why = latest.message ? ` (${latest.message})` : '';
+  return `${job.id}: the cluster refused configuration ${job.configHash} as invalid${why}; nothing is launched with it until the job's configuration changes`;
 }
 
 function declaredAction(

@@ -48,9 +48,28 @@ export interface Deferred {
   retryAt: number;
 }
 
+/**
+ * An update that failed (or was rolled back) and is not retried on its own: while the
+ * commit still asks for that configuration, the job keeps what it ran before (lost
+ * instances are relaunched with it). A commit that changes the job, or an explicit
+ * `borealis reconcile`, tries again.
+ */
+export interface HeldUpdate {
+  /** The configuration that failed to roll out. */
+  configHash: string;
+  /** The commit that asked for it. */
+  commit: string;
+  outcome: 'failed' | 'rolled_back';
+  /** Epoch milliseconds. */
+  at: number;
+  reason?: string;
+}
+
 export interface JobChange {
   job: JobId;
   action: Action;
+  /** Set when the job's desired configuration is held back after a failed update. */
+  held?: HeldUpdate;
   instances: InstanceSets;
   /** Task ids to kill that belong to no declared instance: duplicates and orphans. */
   killTasks: string[];
@@ -83,4 +102,6 @@ export interface RecordedJob {
   config: JobConfig;
   configHash: string;
   appliedAt: number;
+  /** The update that last failed for this job, while the desired configuration is still that one. */
+  held?: HeldUpdate;
 }

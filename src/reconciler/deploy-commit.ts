@@ -43,6 +43,8 @@ export interface DeployCommitContext {
   /** Called with task ids just before they are killed. */
   beforeKill?: (taskIds: string[]) => Promise<void>;
   now?: () => number;
+  /** Try again updates held after failing: an operator asked for this commit explicitly. */
+  retryHeld?: boolean;
 }
 
 export async function deployCommit(
@@ -113,6 +115,7 @@ export async function deployCommit(
     cluster: context.cluster,
     records: context.records,
     now,
+    retryHeld: context.retryHeld,
   };
   const plan = await planPass(input);
   context.onPlan?.(plan);

@@ -23,6 +23,8 @@ export interface PassInput {
   cluster: Cluster;
   records: Records;
   now?: () => number;
+  /** Try again updates held after failing (an explicit `borealis reconcile`); passes of the daemon do not. */
+  retryHeld?: boolean;
 }
 
 export async function planPass(input: PassInput): Promise<Plan> {
@@ -36,6 +38,7 @@ export async function planPass(input: PassInput): Promise<Plan> {
     observed,
     recorded,
     now: now(),
+    retryHeld: input.retryHeld,
   });
   planned.warnings.push(...(await placementWarnings(input.cluster, planned, desired, observed)));
   return planned;

@@ -32,6 +32,8 @@ export interface JobStatus {
   commit?: string;
   instances_desired: number;
   update?: { status: string; commit: string };
+  /** An update that failed and is held back: the job keeps its previous configuration. */
+  held?: { config: string; commit: string; outcome: string; reason?: string };
   instances: InstanceStatus[];
 }
 
@@ -89,6 +91,11 @@ function jobStatus(
   };
   if (record) Object.assign(status, { config: record.configHash, commit: record.commit });
   if (update) status.update = { status: update.status, commit: update.commit };
+  const held = record?.held;
+  if (held) {
+    status.held = { config: held.configHash, commit: held.commit, outcome: held.outcome };
+    if (held.reason) status.held.reason = held.reason;
+  }
   return status;
 }
 

@@ -119,6 +119,7 @@ describe('operator API: tasks', () => {
 
   it('does not report fields Mesos would have dropped', async () => {
     const master = await start();
+    master.expectViolations(); // discovery.nmae is misspelled on purpose
     const scheduler = await subscribe(master);
     const [offer] = await scheduler.offers();
     const discovery = { visibility: 'FRAMEWORK', nmae: 'web' };

@@ -500,6 +500,7 @@ describe('test Mesos master: calls', () => {
 
   it('records unknown fields and enum values as violations, and ignores them like Mesos', async () => {
     const master = await startMaster();
+    master.expectViolations();
     const s = await subscribe(master, { capabilities: [{ type: 'TASK_KILLING' }], checkpointing: true });
     const r = await s.call('REVIVE', { revive: { role: 'x' } });
     assert.equal(r.status, 202);

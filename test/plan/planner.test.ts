@@ -38,10 +38,17 @@ interface Case {
   desired: JobSpec[];
   observed: ObservedTask[];
   recorded: RecordedJob[];
+  retryHeld?: boolean;
   expect: Record<string, Expect>;
   massKill?: boolean;
   warnings?: RegExp[];
 }
+
+/** `job` as recorded, with the update to `failed` held after it was rolled back. */
+const heldRecord = (job: JobSpec, failed: JobSpec): RecordedJob => ({
+  ...recorded(job),
+  held: { configHash: failed.configHash, commit: 'c2', outcome: 'rolled_back', at: NOW - 60_000 },
+});
 
 const ended = (job: JobSpec, instance: number, state: ObservedTask['state'], endedMsAgo: number) =>
   task(job, instance, { state, updatedAt: NOW - endedMsAgo });
@@ -208,9 +215,61 @@ const CASES: Case[] = [
     ],
     recorded: [recorded(web)],
     expect: { [web.id]: { action: 'noop', instances: { heal: [], unchanged: [0, 2] } } },
-    warnings: [
-      /web\/1 was refused by the cluster as invalid; not relaunched until the job's configuration changes/,
+    warnings: [/web: the cluster refused configuration \w+ as invalid; nothing is launched with it until/],
+  },
+  {
+    name: 'create-refused-as-invalid-launches-no-other-instance',
+    desired: [web],
+    observed: [
+      task(web, 0, {
+        state: 'FAILED',
+        reason: REASON_TASK_INVALID,
+        message: 'bad image',
+        updatedAt: NOW - 1_000,
+      }),
     ],
+    recorded: [],
+    expect: { [web.id]: { action: 'noop', instances: { add: [], heal: [] } } },
+    warnings: [/refused configuration \w+ as invalid \(bad image\)/],
+  },
+  {
+    name: 'held-update-keeps-the-recorded-configuration',
+    desired: [webNewCmd],
+    observed: running(web),
+    recorded: [heldRecord(web, webNewCmd)],
+    expect: { [web.id]: { action: 'noop', instances: { update: [], unchanged: [0, 1, 2] } } },
+    warnings: [
+      /update to configuration \w+ \(commit c2\) was rolled back; it keeps its previous configuration/,
+    ],
+  },
+  {
+    name: 'held-update-heals-lost-instances-with-the-recorded-configuration',
+    desired: [webNewCmd],
+    observed: [...running(web).filter((t) => t.instance !== 2), ended(web, 2, 'LOST', 3_600_000)],
+    recorded: [heldRecord(web, webNewCmd)],
+    expect: { [web.id]: { action: 'heal', instances: { heal: [2], update: [] } } },
+  },
+  {
+    name: 'held-update-retried-when-asked',
+    desired: [webNewCmd],
+    observed: running(web),
+    recorded: [heldRecord(web, webNewCmd)],
+    retryHeld: true,
+    expect: { [web.id]: { action: 'update', instances: { update: [0, 1, 2] } } },
+  },
+  {
+    name: 'a-held-job-still-scales-with-its-recorded-configuration',
+    desired: [web5NewCmd],
+    observed: running(web),
+    recorded: [heldRecord(web, webNewCmd)],
+    expect: { [web.id]: { action: 'scale', instances: { update: [], add: [3, 4], unchanged: [0, 1, 2] } } },
+  },
+  {
+    name: 'a-hold-of-another-configuration-does-not-apply',
+    desired: [webBatch2],
+    observed: running(web),
+    recorded: [heldRecord(web, webNewCmd)],
+    expect: { [web.id]: { action: 'update', instances: { update: [], unchanged: [0, 1, 2] } } },
   },
   {
     name: 'service-refused-then-failed-normally-is-relaunched',
@@ -271,6 +330,7 @@ function run(testCase: Case) {
     observed: testCase.observed,
     recorded: testCase.recorded,
     now: NOW,
+    retryHeld: testCase.retryHeld,
   };
   return plan(input);
 }

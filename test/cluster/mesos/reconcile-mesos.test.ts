@@ -115,7 +115,7 @@ describe('reconcile onto a Mesos cluster', () => {
     const second = await env.cli('--cluster', 'west', 'reconcile');
     assert.match(
       second.stdout,
-      /bad\/0 was refused by the cluster as invalid \(Container image not allowed\)/,
+      /bad: the cluster refused configuration \w+ as invalid \(Container image not allowed\)/,
     );
     assert.equal(refused().length, launched, 'no retry of a refused task');
     assert.deepEqual(master.violations, []);

@@ -55,6 +55,7 @@ export class MesosMaster {
   private readonly server: Server;
   private readonly state: State;
   private timers: NodeJS.Timeout[] = [];
+  private violationsExpected = false;
 
   private constructor(options: MesosMasterOptions, world?: World) {
     const id = randomUUID();
@@ -270,7 +271,28 @@ export class MesosMaster {
     allocate(this.state);
   }
 
-  async close(): Promise<void> {
+  /** The test sends unknown fields on purpose, to see them recorded: `close` then does not fail. */
+  expectViolations(): void {
+    this.violationsExpected = true;
+  }
+
+  /**
+   * Every request Borealis sent must have matched the message shapes, since real Mesos drops
+   * a misspelled field silently: closing a master that recorded a violation fails the test
+   * that opened it.
+   */
+  checkViolations(): void {
+    if (this.violationsExpected || this.state.violations.length === 0) return;
+    const list = this.state.violations.map((v) => `${v.call ?? '?'} ${v.path}: ${v.detail}`);
+    throw new Error(`requests with fields real Mesos would drop silently:\n  ${list.join('\n  ')}`);
+  }
+
+  async close(options: { check?: boolean } = {}): Promise<void> {
+    await this.stop();
+    if (options.check ?? true) this.checkViolations();
+  }
+
+  private async stop(): Promise<void> {
     this.timers.forEach((t) => clearInterval(t));
     // The frameworks belong to whichever master leads; a follower leaves them alone.
     for (const fw of this.isLeading ? this.state.frameworks.values() : []) {

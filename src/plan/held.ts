@@ -1,0 +1,43 @@
+/**
+ * Held updates: after a rolling update fails, the cluster is not asked to try it again on
+ * every resync (each try kills healthy instances, fails, and rolls back: a retry storm).
+ * The job is planned as it last rolled out until its configuration changes in Git or an
+ * operator retries explicitly.
+ */
+import { instanceConfig } from '../spec/normalise.js';
+import type { JobSpec } from '../spec/types.js';
+import type { HeldUpdate, JobChange, RecordedJob } from './types.js';
+
+/** The hold that applies to `job`: its desired configuration is the one that failed. */
+export function holdOf(
+  job: JobSpec,
+  record: RecordedJob | undefined,
+  retry: boolean,
+): HeldUpdate | undefined {
+  const held = record?.held;
+  return !retry && held?.configHash === job.configHash ? held : undefined;
+}
+
+/**
+ * The job as it last rolled out, at the instance count Git asks for now: what a held job
+ * runs and relaunches. Only the configuration that failed is held back, so an operator can
+ * still scale a job whose update is held.
+ */
+export function recordedSpec(job: JobSpec, record: RecordedJob): JobSpec {
+  const config = { ...record.config, instances: job.config.instances };
+  return { ...job, config, instance: instanceConfig(config), configHash: record.configHash };
+}
+
+/** The spec a change is carried out with: the recorded one for a held job. */
+export function effectiveSpec(
+  job: JobSpec,
+  record: RecordedJob | undefined,
+  change: JobChange | undefined,
+): JobSpec {
+  return change?.held && record ? recordedSpec(job, record) : job;
+}
+
+export function heldWarning(job: JobSpec, held: HeldUpdate): string {
+  const what = held.outcome === 'rolled_back' ? 'was rolled back' : 'failed';
+  return `${job.id}: the update to configuration ${held.configHash} (commit ${held.commit.slice(0, 12)}) ${what}${held.reason ? ` (${held.reason})` : ''}; it keeps its previous configuration until the job changes or \`borealis reconcile\` retries it`;
+}
