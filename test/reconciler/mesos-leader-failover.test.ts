@@ -19,7 +19,7 @@ import {
 } from '../support/mesos-master/index.js';
 import { ReconcilerProcess } from '../support/reconciler-process.js';
 import { eventually } from '../support/waiting.js';
-import { startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.js';
+import { freePort, startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.js';
 
 const SESSION_MS = 2_000;
 
@@ -49,13 +49,18 @@ describe('several reconcilers on one Mesos cluster', () => {
       }),
       'jobs/web.yaml': stringify(web(version)),
     });
-  const start = (name: string) =>
-    new ReconcilerProcess(name, {
+  const ports = new Map<ReconcilerProcess, number>();
+  const start = async (name: string) => {
+    const port = await freePort();
+    const reconciler = new ReconcilerProcess(name, {
       repo: repo.dir,
       state: `zk://${zk.connect}/borealis`,
-      watchArgs: ['--cluster', 'west', '--no-http', '--resync', '1'],
+      watchArgs: ['--cluster', 'west', '--listen', `127.0.0.1:${port}`, '--resync', '1'],
       env: { BOREALIS_ZK_SESSION_TIMEOUT_MS: String(SESSION_MS) },
     });
+    ports.set(reconciler, port);
+    return reconciler;
+  };
   const master = () => ensemble.leader;
   const running = (): TaskView[] =>
     master()
@@ -72,7 +77,7 @@ describe('several reconcilers on one Mesos cluster', () => {
     });
     repo = new TempGitRepo('borealis-mesos-ha-');
     commit('v1', 'v1');
-    reconcilers = [start('first'), start('second')];
+    reconcilers = [await start('first'), await start('second')];
   });
 
   after(async () => {
@@ -92,6 +97,21 @@ describe('several reconcilers on one Mesos cluster', () => {
     assert.equal(running().length, 3);
     assert.equal(subscribes().length, 1, 'the follower never subscribed');
     assert.equal(master().subscribedFrameworkIds().length, 1);
+  });
+
+  it('the follower serves the status API from the operator API, without subscribing', async () => {
+    const follower = reconcilers.find((r) => !r.leads())!;
+    const response = await fetch(`http://127.0.0.1:${ports.get(follower)}/api/status`);
+    const report = (await response.json()) as {
+      leader: boolean;
+      jobs: { job: string; in_sync: boolean; instances: { state: string }[] }[];
+    };
+    assert.equal(report.leader, false);
+    assert.deepEqual(
+      report.jobs.map((job) => [job.job, job.in_sync, job.instances.map((i) => i.state)]),
+      [['west/www-data/prod/web', true, ['RUNNING', 'RUNNING', 'RUNNING']]],
+    );
+    assert.equal(subscribes().length, 1);
   });
 
   it('a SIGKILLed leader is replaced by the follower, which takes over the same framework and its tasks', async () => {
