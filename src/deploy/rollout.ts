@@ -59,6 +59,8 @@ export interface RolloutState {
   removals: number[];
   startedAt: number;
   updatedAt: number;
+  /** Epoch ms of the last step that moved an instance along (absent in rollouts saved before it existed). */
+  progressedAt?: number;
 }
 
 export type RolloutAction =
@@ -121,7 +123,13 @@ export function stepRollout(
 
 function finish(step: RolloutStep, now: number): RolloutStep {
   step.state.updatedAt = now;
+  if (step.events.length > 0) step.state.progressedAt = now;
   return step;
+}
+
+/** When the rollout last moved an instance along: a rollout still for too long is stuck. */
+export function lastProgress(state: RolloutState): number {
+  return state.progressedAt ?? state.startedAt;
 }
 
 function advanceInstance(
