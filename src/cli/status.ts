@@ -83,6 +83,8 @@ function renderText(statuses: JobStatus[], appliedCommit: string | undefined): s
       `${status.job}  ${sync}  ${running}/${status.instances_desired} running${finished ? `, ${finished} finished` : ''}  config ${status.config ?? '-'}${update}${held}`,
     );
     for (const instance of status.instances) lines.push(`  ${formatInstance(instance)}`);
+    for (const drift of status.drift ?? [])
+      lines.push(`  drift ${drift.kind}: ${drift.detail} (since ${drift.since})`);
   }
   if (statuses.length === 0) lines.push('No jobs.');
   return `${lines.join('\n')}\n`;

@@ -12,6 +12,7 @@ import type { ZkSession } from '../zookeeper/session.js';
 import { startServer } from '../server/app.js';
 import type { ServerDeps, WebhookSecrets } from '../server/types.js';
 import { writeNote } from '../source/notes.js';
+import { Metrics } from '../metrics/metrics.js';
 import { statusReport } from '../status/job-status.js';
 import { openDeployEnvironment, type DeployEnvironment } from './context.js';
 import { notesOption, signatureOptions, signaturePolicy, type SignatureFlags } from './deploy-flags.js';
@@ -25,6 +26,13 @@ interface WatchOptions extends SignatureFlags {
   resync: number;
   allowMassKill?: boolean;
   notes?: boolean;
+  autoApply: boolean;
+  prune: boolean;
+  reminder: number;
+  flapThreshold: number;
+  flapWindow: number;
+  settle: number;
+  stuckAfter: number;
 }
 
 const seconds = (value: string) => {
@@ -32,6 +40,18 @@ const seconds = (value: string) => {
   if (!Number.isFinite(parsed) || parsed <= 0)
     throw new Error(`${value} is not a positive number of seconds`);
   return parsed;
+};
+
+const count = (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${value} is not a whole number`);
+  return parsed;
+};
+
+const bool = (value: string) => {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new Error(`${value} is not true or false`);
 };
 
 export function registerWatch(program: Command, io: Io): void {
@@ -45,12 +65,39 @@ export function registerWatch(program: Command, io: Io): void {
     .option('--interval <SECONDS>', 'how often a remote repository is fetched', seconds, 60)
     .option('--resync <SECONDS>', 'how often the cluster is checked against the applied commit', seconds, 30)
     .option('--allow-mass-kill', 'apply even plans that kill more than half of the running jobs')
+    .option(
+      '--auto-apply <BOOL>',
+      'apply new commits as they arrive; false: announce them, apply on request',
+      bool,
+      true,
+    )
+    .option('--no-prune', 'leave running, and report, tasks no commit declares')
+    .option('--reminder <SECONDS>', 'an open drift is announced again at most this often', seconds, 4 * 3600)
+    .option(
+      '--flap-threshold <N>',
+      'an instance ending more than N times in the flap window is flapping',
+      count,
+      3,
+    )
+    .option('--flap-window <SECONDS>', 'see --flap-threshold', seconds, 600)
+    .option('--settle <SECONDS>', 'how long an instance must run before it counts as back', seconds, 10)
+    .option(
+      '--stuck-after <SECONDS>',
+      'a rolling update that moves no instance for this long is stuck',
+      seconds,
+      900,
+    )
     .addOption(notesOption());
   signatureOptions(command).action(async (options: WatchOptions, self: Command) => {
     const global = { ...globalOptions(self), listen: options.http ? options.listen : undefined };
     const env = await openDeployEnvironment(global);
     const announcer = env.coordinator ? announcerFor(env.coordinator) : undefined;
     const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
+    const metrics = new Metrics({
+      jobs: async () => (await statusReport(env.records, env.cluster, global.cluster)).jobs,
+      openDrift: () => env.records.openDrift(),
+      isLeader: () => env.coordinator?.isLeader() ?? true,
+    });
     const daemon = new Daemon(
       {
         ...env,
@@ -63,16 +110,27 @@ export function registerWatch(program: Command, io: Io): void {
         onDeployment: options.notes ? (record) => writeNote(env.source.dir, record) : undefined,
         leadership: env.coordinator,
         announcer,
+        metrics,
       },
       {
         pollMs: options.interval * 1000,
         resyncMs: options.resync * 1000,
         allowMassKill: options.allowMassKill,
         requireSigned: signaturePolicy(options),
+        autoApply: options.autoApply,
+        prune: options.prune,
+        reminderMs: options.reminder * 1000,
+        drift: {
+          flapThreshold: options.flapThreshold,
+          flapWindowMs: options.flapWindow * 1000,
+          settleMs: options.settle * 1000,
+          stuckAfterMs: options.stuckAfter * 1000,
+        },
       },
     );
+    const deps = serverDeps(daemon, env, global.cluster, webhookSecrets(), log);
     const server = options.http
-      ? await startServer(serverDeps(daemon, env, global.cluster, webhookSecrets(), log), options.listen)
+      ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen)
       : undefined;
     log(
       `watching ${env.source.description}${global.path ? ` path ${global.path}` : ''} for cluster ${global.cluster}${server ? `; HTTP on ${server.url}` : ''}`,
@@ -125,6 +183,30 @@ export function serverDeps(
     deployments: async (limit) => ({ deployments: await env.deployments.list(limit) }),
     health: async () => ({ ok: true, ...(await leadershipView(env.coordinator)) }),
   };
+}
+
+/** Sync (leader only, with BOREALIS_API_TOKEN) and metrics. */
+function operationDeps(
+  daemon: Daemon,
+  env: Pick<DeployEnvironment, 'coordinator'>,
+  metrics: Metrics,
+): Pick<ServerDeps, 'sync' | 'apiToken' | 'metrics' | 'onWebhook'> {
+  const deps: Pick<ServerDeps, 'sync' | 'apiToken' | 'metrics' | 'onWebhook'> = {
+    sync: () => {
+      if (env.coordinator && !env.coordinator.isLeader())
+        return {
+          accepted: false,
+          reason: 'this reconciler does not lead: ask the leader (GET /healthz names it)',
+        };
+      daemon.requestSync();
+      return { accepted: true };
+    },
+    metrics: () => metrics.exposition(),
+    onWebhook: (provider, status) => metrics.webhook(provider, status),
+  };
+  // From the environment, never a flag: flags show up in `ps`.
+  if (process.env.BOREALIS_API_TOKEN) deps.apiToken = process.env.BOREALIS_API_TOKEN;
+  return deps;
 }
 
 /** Followers serve reads and say who leads. */

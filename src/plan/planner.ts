@@ -8,7 +8,7 @@
 import { isInvalidTask, isTerminal, type ObservedTask } from '../cluster/types.js';
 import type { JobId, JobSpec } from '../spec/types.js';
 import { DEFAULT_BACKOFF, relaunchAt, type BackoffPolicy } from './backoff.js';
-import { classifyTasks } from './classify.js';
+import { classifyTasks, type TaskSets } from './classify.js';
 import { diffConfigs } from './diff.js';
 import { heldWarning, holdOf, recordedSpec } from './held.js';
 import { massKillCheck } from './guard.js';
@@ -34,6 +34,11 @@ export interface PlanInput {
   backoff?: BackoffPolicy;
   /** Try again the updates held after failing (an explicit `borealis reconcile`). */
   retryHeld?: boolean;
+  /**
+   * Kill tasks no commit declares (on an instance no applied commit ever had, duplicates,
+   * jobs nothing declares); default true. False (`--no-prune`) leaves them to be reported.
+   */
+  prune?: boolean;
 }
 
 export function plan(input: PlanInput): Plan {
@@ -46,7 +51,7 @@ export function plan(input: PlanInput): Plan {
     const tasks = observed.get(id) ?? [];
     const job = desired.get(id);
     if (job) return [planDesired(job, recorded.get(id), tasks, input, warnings)];
-    const undeclared = planUndeclared(id, recorded.get(id), tasks);
+    const undeclared = planUndeclared(id, recorded.get(id), tasks, input.prune ?? true);
     return undeclared ? [undeclared] : [];
   });
   const summary = Object.fromEntries(ACTIONS.map((action) => [action, 0])) as Plan['summary'];
@@ -71,9 +76,10 @@ function planUndeclared(
   id: JobId,
   record: RecordedJob | undefined,
   tasks: readonly ObservedTask[],
+  prune: boolean,
 ): JobChange | undefined {
   const active = tasks.filter((task) => !isTerminal(task.state));
-  if (!record && active.length === 0) return undefined;
+  if (!record && (active.length === 0 || !prune)) return undefined;
   const change = emptyChange(id, record ? 'kill' : 'orphan');
   change.instances.remove = record ? uniqueSorted(active.map((task) => task.instance)) : [];
   change.killTasks = active.map((task) => task.taskId).sort();
@@ -110,8 +116,9 @@ function planDeclared(
     change.from = { configHash: record.configHash, instances: record.config.instances };
     change.diff = diffConfigs(record.config, job.config);
   }
-  change.instances.remove = uniqueSorted(sets.excess.map((task) => task.instance));
-  change.killTasks = [...sets.excess, ...sets.duplicate].map((task) => task.taskId).sort();
+  const { excess, duplicate } = prunable(sets, record, count, input.prune ?? true);
+  change.instances.remove = uniqueSorted(excess.map((task) => task.instance));
+  change.killTasks = [...excess, ...duplicate].map((task) => task.taskId).sort();
   const history = groupBy(sets.terminal, (task) => task.instance);
   const refusal = refusalOf(job, sets.terminal);
   if (refusal) warnings.push(refusal);
@@ -158,6 +165,22 @@ function planRelaunch(
   const retryAt = relaunchAt(ended, input.now, input.backoff ?? DEFAULT_BACKOFF);
   if (retryAt <= input.now) change.instances.heal.push(instance);
   else change.deferred.push({ instance, retryAt } satisfies Deferred);
+}
+
+/**
+ * The surplus tasks to kill. Without pruning only a scale-down Git asked for is carried
+ * out (instances the applied configuration had); a task on an instance no applied commit
+ * ever declared, or a duplicate, was started by someone else and is left running.
+ */
+function prunable(
+  sets: TaskSets,
+  record: RecordedJob | undefined,
+  count: number,
+  prune: boolean,
+): Pick<TaskSets, 'excess' | 'duplicate'> {
+  if (prune) return sets;
+  const declaredBefore = record?.config.instances ?? count;
+  return { excess: sets.excess.filter((task) => task.instance < declaredBefore), duplicate: [] };
 }
 
 /**

@@ -14,8 +14,14 @@ import type { JobSpec } from '../spec/types.js';
 import type { DeploymentLog, DeploymentRecord, Trigger } from '../state/deployments.js';
 import type { Records } from '../state/records.js';
 import { deployCommit, recordSuperseded, type DeployCommitContext } from './deploy-commit.js';
-import { applyPass, forgetHistory, planPass } from './reconcile.js';
+import { applyPass, forgetHistory, jobsFor, planPass } from './reconcile.js';
 import { hasChanges, summaryLine } from '../plan/describe.js';
+import type { Plan } from '../plan/types.js';
+import type { DriftPolicy } from '../drift/detect.js';
+import type { CommitSummary, NotificationEvent } from '../notify/events.js';
+import { commitSummary, finishedEvent, startedEvent } from './announcements.js';
+import { DriftCheck, type DriftLook } from './drift-check.js';
+import type { PassKind } from '../metrics/metrics.js';
 
 export interface DaemonOptions {
   /** How often a remote is fetched (ms); jittered by up to 20% so replicas do not fetch in step. */
@@ -24,7 +30,16 @@ export interface DaemonOptions {
   resyncMs: number;
   allowMassKill?: boolean;
   requireSigned?: SignaturePolicy;
+  /** Apply new commits as they arrive (default); false: announce them and apply on request. */
+  autoApply?: boolean;
+  /** Kill tasks no commit declares (default); false leaves them running and reports them. */
+  prune?: boolean;
+  drift?: DriftPolicy;
+  /** An open drift is announced again no more often than this (ms; default 4 hours). */
+  reminderMs?: number;
 }
+
+const DEFAULT_REMINDER_MS = 4 * 3_600_000;
 
 /** Publishes healthy instances for service discovery (ZooKeeper ServerSets). */
 export interface Announcer {
@@ -47,6 +62,18 @@ export interface DaemonDeps {
   /** Only the leader reconciles; without one (a single reconciler) the daemon always leads. */
   leadership?: Leadership;
   announcer?: Announcer;
+  /** Chat and webhooks: returns at once, never fails a pass. */
+  notify?: (event: NotificationEvent) => void;
+  /** A web page of a commit, when the repository's host is known. */
+  commitUrl?: (sha: string) => string | undefined;
+  metrics?: DaemonMetrics;
+}
+
+/** What the daemon reports as it works (src/metrics/ implements it for Prometheus). */
+export interface DaemonMetrics {
+  passFinished(kind: PassKind, seconds: number, ok: boolean, at: number): void;
+  planned(plan: Plan): void;
+  deployed(outcome: string): void;
 }
 
 export class Daemon {
@@ -62,11 +89,28 @@ export class Daemon {
   private readonly cleanups: (() => Promise<void> | void)[] = [];
   /** Resolves each time a pass ends: for tests and for `--once`. */
   private passListeners: (() => void)[] = [];
+  /** With auto-apply off: the head may be applied on the next pass (`POST /api/sync`). */
+  private syncRequested = false;
+  /** With auto-apply off: what applying a waiting head would do, planned once per head. */
+  private preview: { commit: string; detail: string } | undefined;
+  private readonly drift: DriftCheck;
+  private readonly commits = new Map<string, CommitSummary>();
 
   constructor(
     private readonly deps: DaemonDeps,
     private readonly options: DaemonOptions,
-  ) {}
+  ) {
+    this.drift = new DriftCheck({
+      clusterName: deps.clusterName,
+      cluster: deps.cluster,
+      records: deps.records,
+      notify: deps.notify,
+      commitSummary: (sha) => this.commitSummary(sha),
+      policy: options.drift,
+      reminderMs: options.reminderMs ?? DEFAULT_REMINDER_MS,
+      now: deps.now,
+    });
+  }
 
   async start(): Promise<void> {
     const stopWatching = await this.deps.source.watchRefs(() => this.trigger('watch'));
@@ -106,6 +150,12 @@ export class Daemon {
     // A commit-carrying trigger outranks a resync: it decides the record's trigger field.
     if (!this.pending || this.pending === 'resync') this.pending = kind;
     this.wake?.();
+  }
+
+  /** Applies the branch head on the next pass even with auto-apply off (`POST /api/sync`). */
+  requestSync(): void {
+    this.syncRequested = true;
+    this.trigger('manual');
   }
 
   /** Graceful: the current rollout step finishes and is saved, then the loop exits. Tasks keep running. */
@@ -165,23 +215,36 @@ export class Daemon {
         continue;
       }
       this.busy = true;
+      const started = this.now();
+      let kind: PassKind = 'resync';
+      let ok = false;
       try {
-        await this.pass(trigger);
+        kind = await this.pass(trigger);
+        ok = true;
       } catch (error) {
         this.deps.log(`pass failed (${trigger}): ${error instanceof Error ? error.message : String(error)}`);
       }
+      this.deps.metrics?.passFinished(kind, (this.now() - started) / 1000, ok, this.now());
       this.busy = false;
       await this.announce();
       for (const listener of this.passListeners.splice(0)) listener();
     }
   }
 
-  private async pass(trigger: Trigger): Promise<void> {
+  private async pass(trigger: Trigger): Promise<PassKind> {
     if (trigger === 'poll' || trigger === 'webhook' || trigger === 'manual') await this.deps.source.refresh();
     this.headMoved = false;
     const head = await this.deps.source.head();
     const [newest] = await this.deps.deployments.list(1);
-    if (newest && newest.commit === head && newest.outcome !== 'in_progress') return this.resync();
+    if (newest && newest.commit === head && newest.outcome !== 'in_progress') {
+      await this.resync(head, newest);
+      return 'resync';
+    }
+    if (this.options.autoApply === false && !this.syncRequested) {
+      await this.resync(head, undefined);
+      return 'resync';
+    }
+    this.syncRequested = false;
     const commits = await this.deps.source.commitsSince(newest?.commit ?? null, head);
     await recordSuperseded(commits.slice(1), head, trigger, this.context());
     this.deploying = head;
@@ -194,15 +257,26 @@ export class Daemon {
     this.deps.log(
       `${head.slice(0, 12)} "${record.message.split('\n')[0]}" by ${record.author.name}: ${record.outcome}${summary}${record.reason ? `: ${record.reason}` : ''}`,
     );
+    this.deps.metrics?.deployed(record.outcome);
+    const finished = finishedEvent(record, await this.commitSummary(head), this.now());
+    if (finished) this.deps.notify?.(finished);
     await this.deps.onDeployment?.(record);
+    await this.checkDrift(head, record);
+    return 'deployment';
   }
 
-  /** No new commit: heal what drifted from the applied commit (lost instances, orphans). */
-  private async resync(): Promise<void> {
+  /**
+   * No new commit to apply: heal what drifted from the applied commit (lost instances,
+   * orphans), after looking for drift, so what was missing is seen before it is healed.
+   */
+  private async resync(head: string, headRecord: DeploymentRecord | undefined): Promise<void> {
     const applied = await this.deps.records.applied();
-    if (!applied) return;
-    const jobs = await this.jobsAt(applied.commit);
-    if (!jobs) return;
+    const jobs = applied ? await this.jobsAt(applied.commit) : undefined;
+    const waiting = await this.waitingHead(head, applied?.commit, headRecord);
+    if (!applied || !jobs) {
+      await this.lookForDrift({ waiting });
+      return;
+    }
     const input = {
       commit: applied.commit,
       clusterName: this.deps.clusterName,
@@ -210,8 +284,14 @@ export class Daemon {
       cluster: this.deps.cluster,
       records: this.deps.records,
       now: this.deps.now,
+      prune: this.options.prune,
     };
+    await this.lookForDrift({
+      applied: { commit: applied.commit, jobs: jobsFor(jobs, this.deps.clusterName) },
+      waiting,
+    });
     const plan = await planPass(input);
+    this.deps.metrics?.planned(plan);
     if (plan.nextWakeAt !== undefined) this.wakeAt(plan.nextWakeAt);
     if (!hasChanges(plan)) return;
     if (plan.massKill) return this.deps.log(`resync refused: ${plan.massKill.message}`);
@@ -226,6 +306,73 @@ export class Daemon {
       beforeKill: this.deps.announcer ? (ids) => this.deps.announcer!.withdraw(ids) : undefined,
     });
     await forgetHistory(input);
+  }
+
+  /** After a deployment: drift against what is now applied (a rejected head stays out of sync). */
+  private async checkDrift(head: string, record: DeploymentRecord): Promise<void> {
+    const applied = await this.deps.records.applied();
+    const jobs = applied ? await this.jobsAt(applied.commit) : undefined;
+    await this.lookForDrift({
+      applied:
+        applied && jobs ? { commit: applied.commit, jobs: jobsFor(jobs, this.deps.clusterName) } : undefined,
+      waiting: await this.waitingHead(head, applied?.commit, record),
+    });
+  }
+
+  /** Drift never fails a pass; undecided drifts are looked at again when they can be decided. */
+  private async lookForDrift(look: DriftLook): Promise<void> {
+    try {
+      const { recheckAt } = await this.drift.run(look);
+      if (recheckAt !== undefined) this.wakeAt(recheckAt);
+    } catch (error) {
+      this.deps.log(`drift check failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Why the branch head is not the applied commit, when it is not (and not being deployed). */
+  private async waitingHead(
+    head: string,
+    applied: string | undefined,
+    record: DeploymentRecord | undefined,
+  ): Promise<{ commit: string; detail: string } | undefined> {
+    if (head === applied || record?.outcome === 'in_progress') return undefined;
+    const short = head.slice(0, 12);
+    if (record?.outcome === 'rejected')
+      return { commit: head, detail: `branch head ${short} was rejected: ${record.reason ?? ''}` };
+    if (record) return undefined; // superseded or a noop under another path: nothing waits
+    if (this.preview?.commit !== head) this.preview = { commit: head, detail: await this.previewOf(head) };
+    return this.preview;
+  }
+
+  /** With auto-apply off: what applying the waiting head would do, for its announcement. */
+  private async previewOf(head: string): Promise<string> {
+    const short = head.slice(0, 12);
+    const ask = 'borealis reconcile or POST /api/sync applies it (auto-apply is off)';
+    const tree = this.deps.source.tree(head);
+    const repository = await loadRepository(tree).finally(() => tree.close());
+    if (repository.problems.length > 0)
+      return `branch head ${short} is not applied and is invalid (${repository.problems.length} problem(s))`;
+    const plan = await planPass({
+      commit: head,
+      clusterName: this.deps.clusterName,
+      jobs: repository.jobs,
+      cluster: this.deps.cluster,
+      records: this.deps.records,
+      now: this.deps.now,
+    });
+    return `branch head ${short} is not applied: ${summaryLine(plan)} ${ask}`;
+  }
+
+  private async commitSummary(sha: string): Promise<CommitSummary> {
+    const known = this.commits.get(sha);
+    if (known) return known;
+    const summary = commitSummary(await this.deps.source.commit(sha), this.deps.commitUrl?.(sha));
+    this.commits.set(sha, summary);
+    return summary;
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
   }
 
   /** Brings the ServerSet members in line with what runs healthy now; never fails a pass. */
@@ -257,6 +404,13 @@ export class Daemon {
     timer.unref();
   }
 
+  private async announceStart(plan: Plan): Promise<void> {
+    this.deps.metrics?.planned(plan);
+    if (!this.deps.notify) return;
+    const started = startedEvent(plan, await this.commitSummary(plan.commit), this.now());
+    if (started) this.deps.notify(started);
+  }
+
   private haltRequest(): HaltRequest {
     if (this.stopping) return 'now';
     if (this.deps.leadership && !this.deps.leadership.isLeader()) return 'now';
@@ -274,6 +428,8 @@ export class Daemon {
       requireSigned: this.options.requireSigned,
       onProgress: this.deps.onProgress,
       halt: () => this.haltRequest(),
+      prune: this.options.prune,
+      onPlan: (plan) => void this.announceStart(plan),
       // The next resync plans against this commit: keep its jobs rather than parse it again.
       onLoaded: (commit, jobs) => (this.cachedRepository = { commit, jobs }),
       beforeKill: this.deps.announcer ? (ids) => this.deps.announcer!.withdraw(ids) : undefined,

@@ -45,6 +45,8 @@ export interface DeployCommitContext {
   now?: () => number;
   /** Try again updates held after failing: an operator asked for this commit explicitly. */
   retryHeld?: boolean;
+  /** Kill tasks no commit declares (default true). */
+  prune?: boolean;
 }
 
 export async function deployCommit(
@@ -116,6 +118,7 @@ export async function deployCommit(
     records: context.records,
     now,
     retryHeld: context.retryHeld,
+    prune: context.prune,
   };
   const plan = await planPass(input);
   context.onPlan?.(plan);

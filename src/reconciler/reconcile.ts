@@ -25,6 +25,8 @@ export interface PassInput {
   now?: () => number;
   /** Try again updates held after failing (an explicit `borealis reconcile`); passes of the daemon do not. */
   retryHeld?: boolean;
+  /** Kill tasks no commit declares (default true; `watch --no-prune` leaves them running). */
+  prune?: boolean;
 }
 
 export async function planPass(input: PassInput): Promise<Plan> {
@@ -39,6 +41,7 @@ export async function planPass(input: PassInput): Promise<Plan> {
     recorded,
     now: now(),
     retryHeld: input.retryHeld,
+    prune: input.prune,
   });
   planned.warnings.push(...(await placementWarnings(input.cluster, planned, desired, observed)));
   return planned;

@@ -7,6 +7,7 @@ import { installErrorHandlers } from './error-handler.js';
 import { localUrl, parseListen } from './listen.js';
 import { ReplayCache } from './replay-cache.js';
 import { apiRoutes } from './routes/api.js';
+import { operateRoutes } from './routes/operate.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { ServerDeps } from './types.js';
 
@@ -39,6 +40,7 @@ export function buildServer(deps: ServerDeps, options: ServerOptions = {}): Fast
     done();
   });
   apiRoutes(app, deps);
+  operateRoutes(app, deps);
   return app;
 }
 

@@ -30,4 +30,15 @@ export interface ServerDeps {
   deployments(limit: number): Promise<unknown>;
   /** GET /healthz: 200 when `ok`, 503 otherwise; the object is the body. */
   health(): Promise<{ ok: boolean } & Record<string, unknown>>;
+  /**
+   * POST /api/sync: apply the branch head now (for `watch --auto-apply=false`). Returns
+   * whether this reconciler will (only the leader applies). Absent: the route answers 404.
+   */
+  sync?(): { accepted: boolean; reason?: string };
+  /** The bearer token POST /api/sync requires; without one, sync is refused (403). */
+  apiToken?: string;
+  /** Called once per webhook request answered, with its provider and status (for metrics). */
+  onWebhook?(provider: WebhookProvider, status: number): void;
+  /** GET /metrics: the Prometheus text exposition and its content type. */
+  metrics?(): Promise<{ contentType: string; body: string }>;
 }

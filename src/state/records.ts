@@ -4,11 +4,13 @@
  *   applied                  the last commit applied to the cluster
  *   jobs/<job id>            per job: the configuration last applied (RecordedJob)
  *   updates/<job id>         per job: an in-flight rollout, saved before every step
+ *   drift/open               the drifts announced and not yet resolved (so a restart does not announce them again)
  *
  * Job ids are encoded into one key segment each. Every record carries a `version` field
  * of its own format, checked on read, so an older Borealis never misreads a newer record.
  */
 import type { RolloutState } from '../deploy/rollout.js';
+import type { OpenDrift } from '../drift/transitions.js';
 import type { RecordedJob } from '../plan/types.js';
 import type { JobId } from '../spec/types.js';
 import { decodeKeySegment, encodeKeySegment, type StateStore } from './types.js';
@@ -25,6 +27,12 @@ interface JobRecordDocument extends RecordedJob {
   format: typeof RECORD_FORMAT;
 }
 
+interface OpenDriftDocument {
+  format: typeof RECORD_FORMAT;
+  open: OpenDrift[];
+}
+
+const DRIFT_KEY = 'drift/open';
 const jobKey = (id: JobId) => `jobs/${encodeKeySegment(id)}`;
 const updateKey = (id: JobId) => `updates/${encodeKeySegment(id)}`;
 
@@ -73,6 +81,15 @@ export class Records {
 
   async deleteRollout(id: JobId): Promise<void> {
     await this.store.delete(updateKey(id));
+  }
+
+  async openDrift(): Promise<OpenDrift[]> {
+    const found = await this.store.get<OpenDriftDocument>(DRIFT_KEY);
+    return found ? checkFormat(DRIFT_KEY, found.value).open : [];
+  }
+
+  async putOpenDrift(open: readonly OpenDrift[]): Promise<void> {
+    await this.store.put(DRIFT_KEY, { format: RECORD_FORMAT, open: [...open] } satisfies OpenDriftDocument);
   }
 }
 

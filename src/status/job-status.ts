@@ -4,6 +4,7 @@
  */
 import { isTerminal, type Cluster, type ObservedTask } from '../cluster/types.js';
 import type { RolloutState } from '../deploy/rollout.js';
+import type { OpenDrift } from '../drift/transitions.js';
 import type { RecordedJob } from '../plan/types.js';
 import type { Records } from '../state/records.js';
 import type { JobId } from '../spec/types.js';
@@ -34,6 +35,8 @@ export interface JobStatus {
   update?: { status: string; commit: string };
   /** An update that failed and is held back: the job keeps its previous configuration. */
   held?: { config: string; commit: string; outcome: string; reason?: string };
+  /** Drift the daemon has announced and not yet seen resolved. */
+  drift?: { kind: string; instance?: number; detail: string; since: string }[];
   instances: InstanceStatus[];
 }
 
@@ -42,19 +45,34 @@ export function jobStatuses(
   tasks: readonly ObservedTask[],
   rollouts: readonly RolloutState[],
   now: number,
+  openDrift: readonly OpenDrift[] = [],
 ): JobStatus[] {
   const records = new Map(recorded.map((job) => [job.id, job]));
   const updates = new Map(rollouts.map((state) => [state.jobId, state]));
   const ids = [...new Set([...records.keys(), ...tasks.map((task) => task.jobId)])].sort();
   return ids.map((id) =>
-    jobStatus(
-      id,
-      records.get(id),
-      tasks.filter((task) => task.jobId === id),
-      updates.get(id),
-      now,
+    withDrift(
+      jobStatus(
+        id,
+        records.get(id),
+        tasks.filter((task) => task.jobId === id),
+        updates.get(id),
+        now,
+      ),
+      openDrift.filter((drift) => drift.job === id),
     ),
   );
+}
+
+function withDrift(status: JobStatus, drifts: readonly OpenDrift[]): JobStatus {
+  if (drifts.length === 0) return status;
+  status.drift = drifts.map((drift) => ({
+    kind: drift.kind,
+    ...(drift.instance === undefined ? {} : { instance: drift.instance }),
+    detail: drift.detail,
+    since: new Date(drift.since).toISOString(),
+  }));
+  return status;
 }
 
 function jobStatus(
@@ -129,20 +147,21 @@ export interface StatusReport {
 }
 
 export async function statusReport(
-  records: Pick<Records, 'jobs' | 'rollouts' | 'applied'>,
+  records: Pick<Records, 'jobs' | 'rollouts' | 'applied' | 'openDrift'>,
   cluster: Pick<Cluster, 'snapshot'>,
   clusterName: string,
   now = Date.now(),
 ): Promise<StatusReport> {
-  const [recorded, tasks, rollouts, applied] = await Promise.all([
+  const [recorded, tasks, rollouts, applied, openDrift] = await Promise.all([
     records.jobs(),
     cluster.snapshot(),
     records.rollouts(),
     records.applied(),
+    records.openDrift(),
   ]);
   return {
     applied_commit: applied?.commit ?? null,
     cluster: clusterName,
-    jobs: jobStatuses(recorded, tasks, rollouts, now),
+    jobs: jobStatuses(recorded, tasks, rollouts, now, openDrift),
   };
 }

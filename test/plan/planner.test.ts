@@ -39,6 +39,7 @@ interface Case {
   observed: ObservedTask[];
   recorded: RecordedJob[];
   retryHeld?: boolean;
+  prune?: boolean;
   expect: Record<string, Expect>;
   massKill?: boolean;
   warnings?: RegExp[];
@@ -283,6 +284,30 @@ const CASES: Case[] = [
     expect: { [web.id]: { action: 'heal', instances: { heal: [1] } } },
   },
   {
+    name: 'no-prune-keeps-a-task-on-an-instance-never-declared',
+    desired: [web],
+    observed: [...running(web), task(web, 7)],
+    recorded: [recorded(web)],
+    prune: false,
+    expect: { [web.id]: { action: 'noop', instances: { remove: [] }, killTasks: 0 } },
+  },
+  {
+    name: 'no-prune-still-scales-down-as-git-asks',
+    desired: [web2],
+    observed: [...running(web), task(web, 7)],
+    recorded: [recorded(web)],
+    prune: false,
+    expect: { [web.id]: { action: 'scale', instances: { remove: [2] }, killTasks: 1 } },
+  },
+  {
+    name: 'no-prune-keeps-duplicates-and-orphans',
+    desired: [web],
+    observed: [...running(web), task(web, 1, { configHash: 'stale' }), ...running(old)],
+    recorded: [recorded(web)],
+    prune: false,
+    expect: { [web.id]: { action: 'noop', killTasks: 0 } },
+  },
+  {
     name: 'duplicate-task-for-one-instance-is-killed',
     desired: [web],
     observed: [...running(web), task(web, 1, { configHash: 'stale' })],
@@ -331,6 +356,7 @@ function run(testCase: Case) {
     recorded: testCase.recorded,
     now: NOW,
     retryHeld: testCase.retryHeld,
+    prune: testCase.prune,
   };
   return plan(input);
 }

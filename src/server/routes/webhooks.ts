@@ -129,6 +129,7 @@ function logDecision(
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
+  context.deps.onWebhook?.(spec.name, reply.statusCode);
   context.log?.(
     formatDecision({
       provider: spec.name,
