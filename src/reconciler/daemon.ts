@@ -14,13 +14,12 @@ import type { JobSpec } from '../spec/types.js';
 import type { DeploymentLog, DeploymentRecord, Trigger } from '../state/deployments.js';
 import type { Records } from '../state/records.js';
 import { deployCommit, recordSuperseded, type DeployCommitContext } from './deploy-commit.js';
-import { applyPass, forgetHistory, jobsFor, planPass } from './reconcile.js';
+import { applyPass, forgetHistory, planPass } from './reconcile.js';
 import { hasChanges, summaryLine } from '../plan/describe.js';
 import type { Plan } from '../plan/types.js';
 import type { DriftPolicy } from '../drift/detect.js';
-import type { CommitSummary, NotificationEvent } from '../notify/events.js';
-import { commitSummary, finishedEvent, startedEvent } from './announcements.js';
-import { DriftCheck, type DriftLook } from './drift-check.js';
+import type { NotificationEvent } from '../notify/events.js';
+import { Reporter } from './reporter.js';
 import type { PassKind } from '../metrics/metrics.js';
 
 export interface DaemonOptions {
@@ -91,24 +90,16 @@ export class Daemon {
   private passListeners: (() => void)[] = [];
   /** With auto-apply off: the head may be applied on the next pass (`POST /api/sync`). */
   private syncRequested = false;
-  /** With auto-apply off: what applying a waiting head would do, planned once per head. */
-  private preview: { commit: string; detail: string } | undefined;
-  private readonly drift: DriftCheck;
-  private readonly commits = new Map<string, CommitSummary>();
+  private readonly reporter: Reporter;
 
   constructor(
     private readonly deps: DaemonDeps,
     private readonly options: DaemonOptions,
   ) {
-    this.drift = new DriftCheck({
-      clusterName: deps.clusterName,
-      cluster: deps.cluster,
-      records: deps.records,
-      notify: deps.notify,
-      commitSummary: (sha) => this.commitSummary(sha),
+    this.reporter = new Reporter({
+      ...deps,
       policy: options.drift,
       reminderMs: options.reminderMs ?? DEFAULT_REMINDER_MS,
-      now: deps.now,
     });
   }
 
@@ -258,10 +249,9 @@ export class Daemon {
       `${head.slice(0, 12)} "${record.message.split('\n')[0]}" by ${record.author.name}: ${record.outcome}${summary}${record.reason ? `: ${record.reason}` : ''}`,
     );
     this.deps.metrics?.deployed(record.outcome);
-    const finished = finishedEvent(record, await this.commitSummary(head), this.now());
-    if (finished) this.deps.notify?.(finished);
+    await this.reporter.deploymentFinished(record);
     await this.deps.onDeployment?.(record);
-    await this.checkDrift(head, record);
+    await this.lookForDrift(head, record);
     return 'deployment';
   }
 
@@ -270,26 +260,17 @@ export class Daemon {
    * orphans), after looking for drift, so what was missing is seen before it is healed.
    */
   private async resync(head: string, headRecord: DeploymentRecord | undefined): Promise<void> {
-    const applied = await this.deps.records.applied();
-    const jobs = applied ? await this.jobsAt(applied.commit) : undefined;
-    const waiting = await this.waitingHead(head, applied?.commit, headRecord);
-    if (!applied || !jobs) {
-      await this.lookForDrift({ waiting });
-      return;
-    }
+    const applied = await this.lookForDrift(head, headRecord);
+    if (!applied) return;
     const input = {
       commit: applied.commit,
       clusterName: this.deps.clusterName,
-      jobs,
+      jobs: applied.jobs,
       cluster: this.deps.cluster,
       records: this.deps.records,
       now: this.deps.now,
       prune: this.options.prune,
     };
-    await this.lookForDrift({
-      applied: { commit: applied.commit, jobs: jobsFor(jobs, this.deps.clusterName) },
-      waiting,
-    });
     const plan = await planPass(input);
     this.deps.metrics?.planned(plan);
     if (plan.nextWakeAt !== undefined) this.wakeAt(plan.nextWakeAt);
@@ -308,67 +289,17 @@ export class Daemon {
     await forgetHistory(input);
   }
 
-  /** After a deployment: drift against what is now applied (a rejected head stays out of sync). */
-  private async checkDrift(head: string, record: DeploymentRecord): Promise<void> {
-    const applied = await this.deps.records.applied();
-    const jobs = applied ? await this.jobsAt(applied.commit) : undefined;
-    await this.lookForDrift({
-      applied:
-        applied && jobs ? { commit: applied.commit, jobs: jobsFor(jobs, this.deps.clusterName) } : undefined,
-      waiting: await this.waitingHead(head, applied?.commit, record),
-    });
-  }
-
-  /** Drift never fails a pass; undecided drifts are looked at again when they can be decided. */
-  private async lookForDrift(look: DriftLook): Promise<void> {
-    try {
-      const { recheckAt } = await this.drift.run(look);
-      if (recheckAt !== undefined) this.wakeAt(recheckAt);
-    } catch (error) {
-      this.deps.log(`drift check failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-
-  /** Why the branch head is not the applied commit, when it is not (and not being deployed). */
-  private async waitingHead(
+  /** Drift against the applied commit; returns the applied commit and its jobs, when there is one. */
+  private async lookForDrift(
     head: string,
-    applied: string | undefined,
-    record: DeploymentRecord | undefined,
-  ): Promise<{ commit: string; detail: string } | undefined> {
-    if (head === applied || record?.outcome === 'in_progress') return undefined;
-    const short = head.slice(0, 12);
-    if (record?.outcome === 'rejected')
-      return { commit: head, detail: `branch head ${short} was rejected: ${record.reason ?? ''}` };
-    if (record) return undefined; // superseded or a noop under another path: nothing waits
-    if (this.preview?.commit !== head) this.preview = { commit: head, detail: await this.previewOf(head) };
-    return this.preview;
-  }
-
-  /** With auto-apply off: what applying the waiting head would do, for its announcement. */
-  private async previewOf(head: string): Promise<string> {
-    const short = head.slice(0, 12);
-    const ask = 'borealis reconcile or POST /api/sync applies it (auto-apply is off)';
-    const tree = this.deps.source.tree(head);
-    const repository = await loadRepository(tree).finally(() => tree.close());
-    if (repository.problems.length > 0)
-      return `branch head ${short} is not applied and is invalid (${repository.problems.length} problem(s))`;
-    const plan = await planPass({
-      commit: head,
-      clusterName: this.deps.clusterName,
-      jobs: repository.jobs,
-      cluster: this.deps.cluster,
-      records: this.deps.records,
-      now: this.deps.now,
-    });
-    return `branch head ${short} is not applied: ${summaryLine(plan)} ${ask}`;
-  }
-
-  private async commitSummary(sha: string): Promise<CommitSummary> {
-    const known = this.commits.get(sha);
-    if (known) return known;
-    const summary = commitSummary(await this.deps.source.commit(sha), this.deps.commitUrl?.(sha));
-    this.commits.set(sha, summary);
-    return summary;
+    headRecord: DeploymentRecord | undefined,
+  ): Promise<{ commit: string; jobs: JobSpec[] } | undefined> {
+    const record = await this.deps.records.applied();
+    const jobs = record ? await this.jobsAt(record.commit) : undefined;
+    const applied = record && jobs ? { commit: record.commit, jobs } : undefined;
+    const recheckAt = await this.reporter.lookForDrift({ head, headRecord, applied });
+    if (recheckAt !== undefined) this.wakeAt(recheckAt);
+    return applied;
   }
 
   private now(): number {
@@ -404,13 +335,6 @@ export class Daemon {
     timer.unref();
   }
 
-  private async announceStart(plan: Plan): Promise<void> {
-    this.deps.metrics?.planned(plan);
-    if (!this.deps.notify) return;
-    const started = startedEvent(plan, await this.commitSummary(plan.commit), this.now());
-    if (started) this.deps.notify(started);
-  }
-
   private haltRequest(): HaltRequest {
     if (this.stopping) return 'now';
     if (this.deps.leadership && !this.deps.leadership.isLeader()) return 'now';
@@ -429,7 +353,10 @@ export class Daemon {
       onProgress: this.deps.onProgress,
       halt: () => this.haltRequest(),
       prune: this.options.prune,
-      onPlan: (plan) => void this.announceStart(plan),
+      onPlan: (plan) => {
+        this.deps.metrics?.planned(plan);
+        void this.reporter.deploymentStarted(plan);
+      },
       // The next resync plans against this commit: keep its jobs rather than parse it again.
       onLoaded: (commit, jobs) => (this.cachedRepository = { commit, jobs }),
       beforeKill: this.deps.announcer ? (ids) => this.deps.announcer!.withdraw(ids) : undefined,
