@@ -1,0 +1,53 @@
+/**
+ * Generic JSON webhooks, for receivers of one's own: the event as it is, in a versioned
+ * envelope with a delivery id the receiver can deduplicate on (retries repeat it).
+ *
+ * With a secret, `X-Borealis-Signature: sha256=<hex>` is the HMAC-SHA256 of
+ * `<X-Borealis-Timestamp>.<raw body>`. Binding the timestamp means a captured request cannot
+ * be replayed later with a fresh timestamp: receivers should verify the signature and refuse
+ * timestamps more than a few minutes old. Each attempt is signed when it is sent, so a retry
+ * after a long back-off still passes such a check.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import type { SinkConfig } from './config.js';
+import type { NotificationEvent } from './events.js';
+import { JSON_HEADERS, is2xx, type PreparedRequest, type SinkProtocol } from './protocol.js';
+
+export const WEBHOOK_PAYLOAD_VERSION = 1;
+
+export interface WebhookPayload {
+  version: typeof WEBHOOK_PAYLOAD_VERSION;
+  delivery: string;
+  event: NotificationEvent;
+}
+
+export function webhookPayload(event: NotificationEvent, delivery: string): WebhookPayload {
+  return { version: WEBHOOK_PAYLOAD_VERSION, delivery, event };
+}
+
+/** The signature header's value for a body sent at `timestamp` (unix seconds). */
+export function webhookSignature(secret: string, timestamp: number, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+function prepare(event: NotificationEvent, config: SinkConfig): PreparedRequest {
+  const delivery = randomUUID();
+  const body = JSON.stringify(webhookPayload(event, delivery));
+  return {
+    body,
+    headers(nowMs) {
+      const timestamp = Math.floor(nowMs / 1000);
+      return {
+        ...JSON_HEADERS,
+        'X-Borealis-Event': event.type,
+        'X-Borealis-Delivery': delivery,
+        'X-Borealis-Timestamp': String(timestamp),
+        ...(config.secret === undefined
+          ? {}
+          : { 'X-Borealis-Signature': webhookSignature(config.secret, timestamp, body) }),
+      };
+    },
+  };
+}
+
+export const webhook: SinkProtocol = { kind: 'webhook', prepare, accepts: is2xx };
