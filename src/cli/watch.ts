@@ -13,6 +13,7 @@ import { startServer } from '../server/app.js';
 import type { ServerDeps, WebhookSecrets } from '../server/types.js';
 import { writeNote } from '../source/notes.js';
 import { Metrics } from '../metrics/metrics.js';
+import { commitUrl, createNotifier, parseSinks } from '../notify/index.js';
 import { statusReport } from '../status/job-status.js';
 import { openDeployEnvironment, type DeployEnvironment } from './context.js';
 import { notesOption, signatureOptions, signaturePolicy, type SignatureFlags } from './deploy-flags.js';
@@ -33,6 +34,8 @@ interface WatchOptions extends SignatureFlags {
   flapWindow: number;
   settle: number;
   stuckAfter: number;
+  notify: string[];
+  commitUrl?: string;
 }
 
 const seconds = (value: string) => {
@@ -87,9 +90,20 @@ export function registerWatch(program: Command, io: Io): void {
       seconds,
       900,
     )
+    .option(
+      '--notify <KIND=URL>',
+      'send deployments and drift to KIND (slack, mattermost, teams, webhook); repeatable; prefer BOREALIS_NOTIFY_<KIND> (flags show in ps)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--commit-url <TEMPLATE>',
+      'link to a commit in messages, e.g. https://git.example.com/jobs/commit/{sha}',
+    )
     .addOption(notesOption());
   signatureOptions(command).action(async (options: WatchOptions, self: Command) => {
     const global = { ...globalOptions(self), listen: options.http ? options.listen : undefined };
+    const sinks = parseSinks(options.notify, process.env); // a bad sink fails before anything is opened
     const env = await openDeployEnvironment(global);
     const announcer = env.coordinator ? announcerFor(env.coordinator) : undefined;
     const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -98,6 +112,11 @@ export function registerWatch(program: Command, io: Io): void {
       openDrift: () => env.records.openDrift(),
       isLeader: () => env.coordinator?.isLeader() ?? true,
     });
+    const notifier = createNotifier(sinks, {
+      log,
+      onResult: (sink, result) => metrics.notification(sink, result),
+    });
+    const published = await env.source.publishedUrl();
     const daemon = new Daemon(
       {
         ...env,
@@ -111,6 +130,8 @@ export function registerWatch(program: Command, io: Io): void {
         leadership: env.coordinator,
         announcer,
         metrics,
+        notify: (event) => notifier.notify(event),
+        commitUrl: (sha) => commitUrl(published, sha, options.commitUrl),
       },
       {
         pollMs: options.interval * 1000,
@@ -142,6 +163,7 @@ export function registerWatch(program: Command, io: Io): void {
     });
     log('stopping: finishing the current step');
     await daemon.stop();
+    await notifier.close(); // what is still queued gets a few seconds to go out
     await server?.close();
     announcer?.close();
     await env.close();

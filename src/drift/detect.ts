@@ -129,7 +129,7 @@ function jobDrift(
   const live = tasks.filter((task) => !isTerminal(task.state));
   for (let instance = 0; instance < count; instance++) {
     const mine = tasks.filter((task) => task.instance === instance);
-    instanceDrift(job, record, instance, mine, input, detection);
+    instanceDrift(job, instance, mine, input, detection);
     for (const extra of mine
       .filter((t) => !isTerminal(t.state))
       .sort(newestFirst)
@@ -138,11 +138,12 @@ function jobDrift(
   }
   for (const task of live.filter((t) => t.instance >= count))
     detection.present.push(unexpected(task, `runs instance ${task.instance} of a job of ${count}`));
+  const other = live.filter((task) => task.instance < count && task.configHash !== job.configHash);
+  if (other.length > 0) detection.present.push(configDrift(job, record, other));
 }
 
 function instanceDrift(
   job: JobSpec,
-  record: RecordedJob | undefined,
   instance: number,
   tasks: readonly ObservedTask[],
   input: DriftInput,
@@ -168,8 +169,6 @@ function instanceDrift(
     over: recent.length <= policy.flapThreshold && (settled || finished),
     drift: () => flapping(job, instance, recent, policy),
   });
-  if (current && current.configHash !== job.configHash)
-    detection.present.push(configDrift(job, record, instance, current));
 }
 
 /** Present, pending or neither, by the two conditions. */
@@ -211,23 +210,22 @@ function flapping(
   };
 }
 
-function configDrift(
-  job: JobSpec,
-  record: RecordedJob | undefined,
-  instance: number,
-  task: ObservedTask,
-): Drift {
+/** One drift per job: a held update leaves every instance on the old configuration at once. */
+function configDrift(job: JobSpec, record: RecordedJob | undefined, tasks: readonly ObservedTask[]): Drift {
   const held = record?.held?.configHash === job.configHash ? record.held : undefined;
   const why = held
     ? ` (the update ${held.outcome === 'rolled_back' ? 'was rolled back' : 'failed'} and is held)`
     : '';
+  const instances = [...new Set(tasks.map((task) => task.instance))].sort((a, b) => a - b);
+  const configs = [...new Set(tasks.map((task) => task.configHash))].join(', ');
+  const which =
+    instances.length === 1 ? `instance ${instances[0]} runs` : `instances ${instances.join(', ')} run`;
   return {
-    id: driftId('config', job.id, instance),
+    id: driftId('config', job.id),
     kind: 'config',
     job: job.id,
-    instance,
-    detail: `instance ${instance} runs configuration ${task.configHash}, the applied commit asks for ${job.configHash}${why}`,
-    since: held?.at ?? task.launchedAt,
+    detail: `${which} configuration ${configs}, the applied commit asks for ${job.configHash}${why}`,
+    since: held?.at ?? Math.min(...tasks.map((task) => task.launchedAt)),
   };
 }
 

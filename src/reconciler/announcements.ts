@@ -92,3 +92,39 @@ export function driftEvent(
   if (commit) event.commit = commit;
   return event;
 }
+
+/** At most this many instance numbers are listed in one grouped message. */
+const INSTANCES_LISTED = 20;
+
+/**
+ * Changes of the same kind, job and status found in one look are one message: an agent lost
+ * with forty instances is one `missing` message naming them, not forty. Drifts keep their
+ * per-instance identity in the records; only the announcement is grouped.
+ */
+export function groupChanges(changes: readonly DriftChange[]): DriftChange[] {
+  const groups = new Map<string, DriftChange[]>();
+  for (const change of changes) {
+    const key = `${change.status}|${change.drift.kind}|${change.drift.job}`;
+    groups.set(key, [...(groups.get(key) ?? []), change]);
+  }
+  return [...groups.values()].map((group) => (group.length === 1 ? group[0]! : merged(group)));
+}
+
+function merged(group: readonly DriftChange[]): DriftChange {
+  const [first] = group as [DriftChange, ...DriftChange[]];
+  const others = group
+    .slice(1)
+    .flatMap((change) => (change.drift.instance === undefined ? [] : [change.drift.instance]));
+  const listed = others.slice(0, INSTANCES_LISTED).join(', ');
+  const more = others.length > INSTANCES_LISTED ? ` and ${others.length - INSTANCES_LISTED} more` : '';
+  const { instance: _instance, ...drift } = first.drift;
+  return {
+    status: first.status,
+    drift: {
+      ...drift,
+      id: `${drift.kind}:${drift.job}`,
+      detail: `${first.drift.detail}; the same for instance${others.length === 1 ? '' : 's'} ${listed}${more}`,
+      since: Math.min(...group.map((change) => change.drift.since)),
+    },
+  };
+}

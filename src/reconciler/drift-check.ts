@@ -9,7 +9,7 @@ import { nextTransition } from '../drift/transitions.js';
 import type { CommitSummary, NotificationEvent } from '../notify/events.js';
 import type { Records } from '../state/records.js';
 import type { JobSpec } from '../spec/types.js';
-import { driftEvent } from './announcements.js';
+import { driftEvent, groupChanges } from './announcements.js';
 
 export interface DriftCheckDeps {
   clusterName: string;
@@ -57,7 +57,7 @@ export class DriftCheck {
     const next = nextTransition(open, detection, now, this.deps.reminderMs);
     if (next.changes.length > 0 || next.open.length !== open.length)
       await this.deps.records.putOpenDrift(next.open);
-    for (const change of next.changes) {
+    for (const change of groupChanges(next.changes)) {
       const sha = change.drift.kind === 'out-of-sync' ? change.drift.job : look.applied?.commit;
       const commit = sha ? await this.deps.commitSummary(sha) : undefined;
       this.deps.notify?.(driftEvent(change, this.deps.clusterName, now, commit));

@@ -115,6 +115,16 @@ export class TrackedSource {
     };
   }
 
+  /** Where the repository is published, for links to commits: the tracked remote, else `origin`. */
+  async publishedUrl(): Promise<string | undefined> {
+    if (this.remote) return this.remote;
+    try {
+      return (await this.git.raw(['remote', 'get-url', 'origin'])).trim() || undefined;
+    } catch {
+      return undefined; // a repository without an origin has no web page to link to
+    }
+  }
+
   /** Commits after `since` up to `head`, newest first (just `head` when there is no `since`). */
   async commitsSince(since: string | null, head: string): Promise<string[]> {
     if (!since || since === head) return since === head ? [] : [head];
