@@ -147,6 +147,17 @@ describe('drift and deployments in chat, end to end', () => {
     // The held update shows as config drift: one message for the job, not one per instance.
     await until(() => about(WEB).includes(`Drift opened: ${WEB} config differs`), 'config drift');
     assert.equal(about(WEB).filter((t) => t.includes('config differs')).length, 1);
+    // status shows the open drift with the job.
+    const status = JSON.parse((await env.cli('status', '-o', 'json')).stdout) as {
+      jobs: { job: string; drift?: { kind: string; detail: string }[] }[];
+    };
+    const drift = status.jobs.find((job) => job.job === WEB)?.drift ?? [];
+    assert.deepEqual(
+      drift.map((d) => d.kind),
+      ['config'],
+    );
+    assert.match(drift[0]!.detail, /the update was rolled back and is held/);
+    assert.match((await env.cli('status')).stdout, /drift config: instances 0, 1 run configuration/);
   });
 });
 
