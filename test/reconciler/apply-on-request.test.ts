@@ -22,8 +22,8 @@ describe('watch --auto-apply=false', () => {
   let slack: ChatReceiver;
   let reconciler: ReconcilerProcess;
   let port: number;
-  const titles = () => slack.bodies().map((body) => (body as SlackPayload).attachments[0]!.title);
-  const texts = () => slack.bodies().map((body) => (body as SlackPayload).attachments[0]!.text);
+  const titles = () => slack.bodies().map((body) => (body as SlackPayload).attachments[0].title);
+  const texts = () => slack.bodies().map((body) => (body as SlackPayload).attachments[0].text);
   const sync = (token?: string) =>
     fetch(`http://127.0.0.1:${port}/api/sync`, {
       method: 'POST',
@@ -84,7 +84,7 @@ describe('watch --no-prune', () => {
   let env: DeployEnv;
   let slack: ChatReceiver;
   let reconciler: ReconcilerProcess;
-  const titles = () => slack.bodies().map((body) => (body as SlackPayload).attachments[0]!.title);
+  const titles = () => slack.bodies().map((body) => (body as SlackPayload).attachments[0].title);
 
   before(async () => {
     env = new DeployEnv();
