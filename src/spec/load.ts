@@ -42,8 +42,8 @@ export async function loadRepository(tree: RepoTree): Promise<LoadedRepository> 
   const clusters = loadClusters(clustersFile, clustersFile ? contents.get(clustersFile) : undefined);
   problems.push(...clusters.problems);
 
-  const jobs: JobSpec[] = [];
-  const keyLocations = new Map<JobSpec, KeyLocations>();
+    const jobs: JobSpec[] = [];
+  const keyLocations = new Map<JobSpec, () => KeyLocations>();
   for (const path of jobFiles) {
     for (const document of parse(path, contents.get(path) ?? '').documents) {
       if (!isPlainObject(document.value)) {
@@ -63,7 +63,7 @@ export async function loadRepository(tree: RepoTree): Promise<LoadedRepository> 
       const loaded = loadJob(merged);
       problems.push(...loaded.problems);
       if (loaded.job) jobs.push(loaded.job);
-      if (loaded.job) keyLocations.set(loaded.job, loaded.keyLocations!);
+            if (loaded.job) keyLocations.set(loaded.job, loaded.keyLocations!);
     }
   }
   problems.push(
@@ -78,7 +78,7 @@ interface KeyLocations {
   cluster: Location;
 }
 
-function loadJob(merged: MergedJob): { job?: JobSpec; keyLocations?: KeyLocations; problems: Problem[] } {
+function loadJob(merged: MergedJob): { job?: JobSpec; keyLocations?: () => KeyLocations; problems: Problem[] } {
   const value = structuredClone(merged.value);
   const toProblems = (found: SchemaProblem[]): Problem[] =>
     found.map(({ path, at, message }) => {
@@ -91,34 +91,35 @@ function loadJob(merged: MergedJob): { job?: JobSpec; keyLocations?: KeyLocation
   const ruleProblems = checkRules(written);
   if (ruleProblems.length > 0) return { problems: toProblems(ruleProblems) };
   const job = normaliseJob(written, merged.file);
-  const keyLocations = {
+    // Only a repository problem (a duplicate key, an unknown cluster) needs to point at them.
+  const keyLocations = () => ({
     name: locateInChain(merged.chain, ['name'], 'value'),
     cluster: locateInChain(merged.chain, ['cluster'], 'value'),
-  };
+  });
   return { job, keyLocations, problems: [] };
 }
 
 function repositoryProblems(
   jobs: JobSpec[],
-  locations: Map<JobSpec, KeyLocations>,
+  locations: Map<JobSpec, () => KeyLocations>,
   clusterNames: Set<string>,
   clustersValid: boolean,
 ): Problem[] {
   const problems: Problem[] = [];
-  const firstById = new Map<string, Location>();
+  const firstById = new Map<string, JobSpec>();
   for (const job of jobs) {
-    const { name, cluster } = locations.get(job)!;
     const first = firstById.get(job.id);
     if (first) {
+      const earlier = locations.get(first)!().name;
       problems.push({
-        ...name,
+        ...locations.get(job)!().name,
         path: 'name',
-        message: `job ${job.id} is already declared at ${first.file}:${first.line}; job keys (cluster/role/environment/name) must be unique`,
+        message: `job ${job.id} is already declared at ${earlier.file}:${earlier.line}; job keys (cluster/role/environment/name) must be unique`,
       });
-    } else firstById.set(job.id, name);
+    } else firstById.set(job.id, job);
     if (clustersValid && !clusterNames.has(job.key.cluster)) {
       problems.push({
-        ...cluster,
+        ...locations.get(job)!().cluster,
         path: 'cluster',
         message: `no cluster named "${job.key.cluster}" in clusters.yaml (declared: ${[...clusterNames].join(', ') || 'none'})`,
       });

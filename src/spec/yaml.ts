@@ -13,6 +13,7 @@ import {
   type Document,
   type Node,
 } from 'yaml';
+import { fastValues } from './fast-yaml.js';
 import type { Problem } from './types.js';
 
 export type FieldPath = readonly (string | number)[];
@@ -36,7 +37,29 @@ export interface ParsedFile {
   problems: Problem[];
 }
 
+/**
+ * A file's documents. Read fast (values only, `fast-yaml.ts`) when that is safe; positions
+ * are then worked out by the full parser on the first `locate`, which only a problem asks for.
+ */
 export function parseYamlFile(file: string, text: string): ParsedFile {
+  const values = fastValues(text);
+  return values ? locatedLater(file, text, values) : parseWithPositions(file, text);
+}
+
+function locatedLater(file: string, text: string, values: unknown[]): ParsedFile {
+  let full: ParsedFile | undefined;
+  const located = () => (full ??= parseWithPositions(file, text));
+  const documents = values.map((value, index) => ({
+    file,
+    index,
+    value,
+    locate: (path: FieldPath, at?: 'key' | 'value') => located().documents[index]?.locate(path, at),
+  }));
+  return { documents, problems: [] };
+}
+
+/** The full parser: every node keeps its position, every mistake is a problem. */
+export function parseWithPositions(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
   const documents: SourceDocument[] = [];
   const problems: Problem[] = [];
