@@ -22,6 +22,7 @@ import { Coordinator } from '../zookeeper/coordinator.js';
 import { ZkSession, type ZkAuth } from '../zookeeper/session.js';
 import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
 import { loadRepository } from '../spec/load.js';
+import { currentProducer, SpecCache } from '../spec/spec-cache.js';
 import type { ClusterConfig, LoadedRepository } from '../spec/types.js';
 import { FileStateStore } from '../state/file/file-store.js';
 import { Records } from '../state/records.js';
@@ -47,12 +48,14 @@ export interface LoadedCommit {
   repository: LoadedRepository;
 }
 
-/** The branch head (or `ref`) of the tracked repository, validated. */
+/** The branch head (or `ref`) of the tracked repository, validated; specs are cached in the state directory. */
 export async function loadCommit(options: GlobalOptions, ref?: string): Promise<LoadedCommit> {
   const target = ref ?? options.branch ?? (await currentBranch(options.repo));
   const tree = new GitTree({ repo: options.repo, ref: target, path: options.path });
+  const specs = await openSpecCache(options);
   try {
-    const repository = await loadRepository(tree);
+    const repository = await loadRepository(tree, { cache: specs.cache });
+    await specs.save();
     return { commit: await tree.commit(), ref: target, repository };
   } catch (error) {
     if (error instanceof BorealisError) throw error;
@@ -64,6 +67,16 @@ export async function loadCommit(options: GlobalOptions, ref?: string): Promise<
   } finally {
     await tree.close();
   }
+}
+
+/** The spec cache of the state directory: validated jobs by file id, shared by plan and reconcile. */
+export async function openSpecCache(
+  options: GlobalOptions,
+): Promise<{ cache: SpecCache; save(): Promise<void> }> {
+  const file = join(localDir(options), 'cache', 'specs.json');
+  const cache = await SpecCache.load(file, currentProducer());
+  // A cache that cannot be written only makes the next run slower.
+  return { cache, save: () => cache.save(file).catch(() => undefined) };
 }
 
 async function currentBranch(repo: string): Promise<string> {

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import { deployCommit } from '../reconciler/deploy-commit.js';
 import type { DeploymentRecord } from '../state/deployments.js';
-import { openDeployEnvironment, type GlobalOptions } from './context.js';
+import { openDeployEnvironment, openSpecCache, type GlobalOptions } from './context.js';
 import { globalOptions } from './global-options.js';
 import type { Io } from './io.js';
 import { notesOption, signatureOptions, signaturePolicy, type SignatureFlags } from './deploy-flags.js';
@@ -52,6 +52,7 @@ async function runReconcile(
   io: Io,
 ): Promise<DeploymentRecord> {
   const env = await openDeployEnvironment(global);
+  const specs = await openSpecCache(global);
   try {
     const commit = options.ref ? await env.source.resolve(options.ref) : await env.source.head();
     let printer: ProgressPrinter | undefined;
@@ -62,6 +63,7 @@ async function runReconcile(
       requireSigned: signaturePolicy(options),
       // An explicit reconcile retries an update held after failing; the daemon never does.
       retryHeld: true,
+      specCache: specs.cache,
       onPlan: (plan) => {
         io.stdout.write(renderPlan(plan, options.output, io.stdout.isTTY === true));
         printer = new ProgressPrinter(plan, io);
@@ -70,6 +72,7 @@ async function runReconcile(
         io.stdout.write(renderProblems(problems, commit.slice(0, 12), options.output)),
       onProgress: (progress) => printer?.print(progress),
     });
+    await specs.save();
     if (options.notes) await writeNote(env.source.dir, record);
     io.stdout.write(`${conclusion(record)}\n`);
     return record;

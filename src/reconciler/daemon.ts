@@ -10,6 +10,7 @@ import type { Leadership } from '../leadership.js';
 import type { SignaturePolicy } from '../source/signatures.js';
 import type { TrackedSource } from '../source/tracked.js';
 import { loadRepository } from '../spec/load.js';
+import { currentProducer, SpecCache } from '../spec/spec-cache.js';
 import type { JobSpec } from '../spec/types.js';
 import type { DeploymentLog, DeploymentRecord, Trigger } from '../state/deployments.js';
 import type { Records } from '../state/records.js';
@@ -91,6 +92,8 @@ export class Daemon {
   /** With auto-apply off: the head may be applied on the next pass (`POST /api/sync`). */
   private syncRequested = false;
   private readonly reporter: Reporter;
+  /** Validated jobs by file, across commits: a commit that changes one file parses one file. */
+  private readonly specCache = new SpecCache(currentProducer());
 
   constructor(
     private readonly deps: DaemonDeps,
@@ -98,6 +101,7 @@ export class Daemon {
   ) {
     this.reporter = new Reporter({
       ...deps,
+      specCache: this.specCache,
       policy: options.drift,
       reminderMs: options.reminderMs ?? DEFAULT_REMINDER_MS,
     });
@@ -323,7 +327,7 @@ export class Daemon {
   private async jobsAt(commit: string): Promise<JobSpec[] | undefined> {
     if (this.cachedRepository?.commit === commit) return this.cachedRepository.jobs;
     const tree = this.deps.source.tree(commit);
-    const repository = await loadRepository(tree).finally(() => tree.close());
+    const repository = await loadRepository(tree, { cache: this.specCache }).finally(() => tree.close());
     if (repository.problems.length > 0) return undefined;
     this.cachedRepository = { commit, jobs: repository.jobs };
     return repository.jobs;
@@ -353,6 +357,7 @@ export class Daemon {
       onProgress: this.deps.onProgress,
       halt: () => this.haltRequest(),
       prune: this.options.prune,
+      specCache: this.specCache,
       onPlan: (plan) => {
         this.deps.metrics?.planned(plan);
         void this.reporter.deploymentStarted(plan);

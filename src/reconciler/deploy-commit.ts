@@ -11,6 +11,7 @@ import type { Plan } from '../plan/types.js';
 import { verifyCommitSignature, type SignaturePolicy } from '../source/signatures.js';
 import type { CommitInfo, TrackedSource } from '../source/tracked.js';
 import { loadRepository } from '../spec/load.js';
+import type { SpecCache } from '../spec/spec-cache.js';
 import type { JobSpec, Problem } from '../spec/types.js';
 import type {
   DeploymentLog,
@@ -47,6 +48,8 @@ export interface DeployCommitContext {
   retryHeld?: boolean;
   /** Kill tasks no commit declares (default true). */
   prune?: boolean;
+  /** Jobs already validated, by file: an unchanged file is not parsed again. */
+  specCache?: SpecCache;
 }
 
 export async function deployCommit(
@@ -101,7 +104,7 @@ export async function deployCommit(
     });
   }
   const tree = context.source.tree(info.id);
-  const repository = await loadRepository(tree).finally(() => tree.close());
+  const repository = await loadRepository(tree, { cache: context.specCache }).finally(() => tree.close());
   if (repository.problems.length > 0) {
     context.onProblems?.(repository.problems);
     return finish('rejected', {

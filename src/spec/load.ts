@@ -11,17 +11,29 @@ import { validateJobValue, type SchemaProblem } from './schema.js';
 import { loadClusters } from './clusters.js';
 import type { JobSpec, LoadedRepository, Problem } from './types.js';
 import type { WrittenJob } from './written.js';
-import { formatPath, parseYamlFile, type ParsedFile } from './yaml.js';
+import type { SpecCache } from './spec-cache.js';
+import { formatPath, parseYamlFile, type ParsedFile, type SourceDocument } from './yaml.js';
 
 const JOB_FILE = /^jobs\/.+\.ya?ml$/;
 const CLUSTERS_FILES = ['clusters.yaml', 'clusters.yml'];
 
-export async function loadRepository(tree: RepoTree): Promise<LoadedRepository> {
+export interface LoadOptions {
+  /** Jobs already validated, by file id: an unchanged file is taken from here, not parsed again. */
+  cache?: SpecCache;
+}
+
+export async function loadRepository(tree: RepoTree, options: LoadOptions = {}): Promise<LoadedRepository> {
   const entries = await tree.list();
-  const paths = new Set(entries.map((entry) => entry.path));
+  const ids = new Map(entries.map((entry) => [entry.path, entry.id]));
   const jobFiles = entries.map((entry) => entry.path).filter((path) => JOB_FILE.test(path));
-  const clustersFile = CLUSTERS_FILES.find((path) => paths.has(path));
-  const contents = await tree.read(clustersFile ? [clustersFile, ...jobFiles] : jobFiles);
+  const clustersFile = CLUSTERS_FILES.find((path) => ids.has(path));
+  const cached = new Map<string, JobSpec[]>();
+  for (const path of jobFiles) {
+    const hit = options.cache?.get(path, ids.get(path)!, ids);
+    if (hit) cached.set(path, hit);
+  }
+  const toRead = jobFiles.filter((path) => !cached.has(path));
+  const contents = await tree.read(clustersFile ? [clustersFile, ...toRead] : toRead);
 
   const problems: Problem[] = [];
   const parsed = new Map<string, ParsedFile>();
@@ -34,7 +46,7 @@ export async function loadRepository(tree: RepoTree): Promise<LoadedRepository> 
   const loadTemplate = async (path: string): Promise<ParsedFile | null> => {
     const known = parsed.get(path);
     if (known) return known;
-    if (!paths.has(path)) return null;
+    if (!ids.has(path)) return null;
     const text = (await tree.read([path])).get(path);
     return text === undefined ? null : parse(path, text);
   };
@@ -42,34 +54,84 @@ export async function loadRepository(tree: RepoTree): Promise<LoadedRepository> 
   const clusters = loadClusters(clustersFile, clustersFile ? contents.get(clustersFile) : undefined);
   problems.push(...clusters.problems);
 
-    const jobs: JobSpec[] = [];
-  const keyLocations = new Map<JobSpec, () => KeyLocations>();
+  const jobs: JobSpec[] = [];
+  const keyLocations = new Map<JobSpec, () => Promise<KeyLocations>>();
   for (const path of jobFiles) {
-    for (const document of parse(path, contents.get(path) ?? '').documents) {
-      if (!isPlainObject(document.value)) {
-        const { line, column } = document.locate([]) ?? { line: 1, column: 1 };
-        problems.push({
-          file: path,
-          line,
-          column,
-          path: '',
-          message: 'a job document must be a map of job fields',
-        });
-        continue;
-      }
-      const { merged, problems: extendsProblems } = await resolveExtends(document, loadTemplate);
-      problems.push(...extendsProblems);
-      if (!merged) continue;
-      const loaded = loadJob(merged);
-      problems.push(...loaded.problems);
-      if (loaded.job) jobs.push(loaded.job);
-            if (loaded.job) keyLocations.set(loaded.job, loaded.keyLocations!);
+    const hit = cached.get(path);
+    if (hit) {
+      hit.forEach((job, index) => keyLocations.set(job, () => locateCached(tree, path, index, loadTemplate)));
+      jobs.push(...hit);
+      continue;
     }
+    const before = problems.length;
+    const templates: Record<string, string> = {};
+    const recording = async (template: string) => {
+      templates[template] = ids.get(template) ?? '';
+      return loadTemplate(template);
+    };
+    const fileJobs: JobSpec[] = [];
+    for (const document of parse(path, contents.get(path) ?? '').documents) {
+      const loaded = await loadDocument(document, recording, problems);
+      if (!loaded) continue;
+      fileJobs.push(loaded.job);
+      keyLocations.set(loaded.job, () => Promise.resolve(loaded.keyLocations()));
+    }
+    jobs.push(...fileJobs);
+    if (problems.length === before) options.cache?.set(path, ids.get(path)!, templates, fileJobs);
   }
+  options.cache?.keepOnly(ids);
   problems.push(
-    ...repositoryProblems(jobs, keyLocations, new Set(clusters.clusters.map((c) => c.name)), clusters.valid),
+    ...(await repositoryProblems(
+      jobs,
+      keyLocations,
+      new Set(clusters.clusters.map((c) => c.name)),
+      clusters.valid,
+    )),
   );
   return { clusters: clusters.clusters, jobs, problems: sortProblems(dedupeProblems(problems)) };
+}
+
+/** One job document: a map, merged with its templates, validated and normalised. */
+async function loadDocument(
+  document: SourceDocument,
+  loadTemplate: (path: string) => Promise<ParsedFile | null>,
+  problems: Problem[],
+): Promise<{ job: JobSpec; keyLocations: () => KeyLocations } | undefined> {
+  if (!isPlainObject(document.value)) {
+    const { line, column } = document.locate([]) ?? { line: 1, column: 1 };
+    problems.push({
+      file: document.file,
+      line,
+      column,
+      path: '',
+      message: 'a job document must be a map of job fields',
+    });
+    return undefined;
+  }
+  const { merged, problems: extendsProblems } = await resolveExtends(document, loadTemplate);
+  problems.push(...extendsProblems);
+  if (!merged) return undefined;
+  const loaded = loadJob(merged);
+  problems.push(...loaded.problems);
+  return loaded.job ? { job: loaded.job, keyLocations: loaded.keyLocations! } : undefined;
+}
+
+/** Where a cached job's name and cluster are written: its file is read and merged again, as only a problem asks. */
+async function locateCached(
+  tree: RepoTree,
+  path: string,
+  index: number,
+  loadTemplate: (path: string) => Promise<ParsedFile | null>,
+): Promise<KeyLocations> {
+  const text = (await tree.read([path])).get(path) ?? '';
+  const document = parseYamlFile(path, text).documents[index];
+  const merged = document ? (await resolveExtends(document, loadTemplate)).merged : undefined;
+  if (!merged)
+    return { name: { file: path, line: 1, column: 1 }, cluster: { file: path, line: 1, column: 1 } };
+  return {
+    name: locateInChain(merged.chain, ['name'], 'value'),
+    cluster: locateInChain(merged.chain, ['cluster'], 'value'),
+  };
 }
 
 /** Schema, then rules, then normalisation: later stages run only on input the earlier ones accepted. */
@@ -78,7 +140,11 @@ interface KeyLocations {
   cluster: Location;
 }
 
-function loadJob(merged: MergedJob): { job?: JobSpec; keyLocations?: () => KeyLocations; problems: Problem[] } {
+function loadJob(merged: MergedJob): {
+  job?: JobSpec;
+  keyLocations?: () => KeyLocations;
+  problems: Problem[];
+} {
   const value = structuredClone(merged.value);
   const toProblems = (found: SchemaProblem[]): Problem[] =>
     found.map(({ path, at, message }) => {
@@ -91,7 +157,7 @@ function loadJob(merged: MergedJob): { job?: JobSpec; keyLocations?: () => KeyLo
   const ruleProblems = checkRules(written);
   if (ruleProblems.length > 0) return { problems: toProblems(ruleProblems) };
   const job = normaliseJob(written, merged.file);
-    // Only a repository problem (a duplicate key, an unknown cluster) needs to point at them.
+  // Only a repository problem (a duplicate key, an unknown cluster) needs to point at them.
   const keyLocations = () => ({
     name: locateInChain(merged.chain, ['name'], 'value'),
     cluster: locateInChain(merged.chain, ['cluster'], 'value'),
@@ -99,27 +165,27 @@ function loadJob(merged: MergedJob): { job?: JobSpec; keyLocations?: () => KeyLo
   return { job, keyLocations, problems: [] };
 }
 
-function repositoryProblems(
+async function repositoryProblems(
   jobs: JobSpec[],
-  locations: Map<JobSpec, () => KeyLocations>,
+  locations: Map<JobSpec, () => Promise<KeyLocations>>,
   clusterNames: Set<string>,
   clustersValid: boolean,
-): Problem[] {
+): Promise<Problem[]> {
   const problems: Problem[] = [];
   const firstById = new Map<string, JobSpec>();
   for (const job of jobs) {
     const first = firstById.get(job.id);
     if (first) {
-      const earlier = locations.get(first)!().name;
+      const earlier = (await locations.get(first)!()).name;
       problems.push({
-        ...locations.get(job)!().name,
+        ...(await locations.get(job)!()).name,
         path: 'name',
         message: `job ${job.id} is already declared at ${earlier.file}:${earlier.line}; job keys (cluster/role/environment/name) must be unique`,
       });
     } else firstById.set(job.id, job);
     if (clustersValid && !clusterNames.has(job.key.cluster)) {
       problems.push({
-        ...locations.get(job)!().cluster,
+        ...(await locations.get(job)!()).cluster,
         path: 'cluster',
         message: `no cluster named "${job.key.cluster}" in clusters.yaml (declared: ${[...clusterNames].join(', ') || 'none'})`,
       });

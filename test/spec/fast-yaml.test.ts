@@ -87,13 +87,13 @@ describe('the fast YAML path', () => {
       map: fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), tie('node'), { maxKeys: 4 }),
     }));
     const style = fc.record({
-      defaultStringType: fc.constantFrom(
+      defaultStringType: fc.constantFrom<'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | 'BLOCK_LITERAL'>(
         'PLAIN',
         'QUOTE_DOUBLE',
         'QUOTE_SINGLE',
         'BLOCK_LITERAL',
-      ) as fc.Arbitrary<'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | 'BLOCK_LITERAL'>,
-      collectionStyle: fc.constantFrom('any', 'block', 'flow') as fc.Arbitrary<'any' | 'block' | 'flow'>,
+      ),
+      collectionStyle: fc.constantFrom<'any' | 'block' | 'flow'>('any', 'block', 'flow'),
     });
     fc.assert(
       fc.property(

@@ -1,0 +1,124 @@
+/**
+ * The spec cache: an unchanged job file is neither read nor parsed again, and the jobs it
+ * gives are exactly those a fresh load gives; a changed template invalidates the files that
+ * extend it; a file with a problem is never cached; the cache survives a restart through
+ * its file and is discarded by another Borealis.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { MemoryTree } from '../../src/source/memory-tree.js';
+import type { RepoTree } from '../../src/source/tree.js';
+import { loadRepository } from '../../src/spec/load.js';
+import { SpecCache } from '../../src/spec/spec-cache.js';
+import { jobYaml, LOCAL_CLUSTERS } from '../support/jobs.js';
+
+/** A tree that counts the files read from it. */
+class CountingTree implements RepoTree {
+  readonly description = 'counting';
+  readonly reads: string[] = [];
+  private readonly inner: MemoryTree;
+
+  constructor(files: Record<string, string>) {
+    this.inner = new MemoryTree(files);
+  }
+
+  list() {
+    return this.inner.list();
+  }
+
+  read(paths: readonly string[]) {
+    this.reads.push(...paths);
+    return this.inner.read(paths);
+  }
+
+  close() {
+    return this.inner.close();
+  }
+}
+
+const TEMPLATE = 'templates/base.yaml';
+const base = (ram: string) =>
+  `cluster: local\nrole: www-data\nenvironment: prod\nservice: true\ntask:\n  resources:\n    cpu: 0.1\n    ram: ${ram}\n    disk: 16MiB\n`;
+const repository = (ram = '32MiB', extra: Record<string, string> = {}) => ({
+  'clusters.yaml': LOCAL_CLUSTERS,
+  [TEMPLATE]: base(ram),
+  'jobs/a.yaml': jobYaml({ name: 'a', instances: 2 }),
+  'jobs/b.yaml': `extends: ../templates/base.yaml\nname: b\ntask:\n  processes:\n    - name: main\n      cmdline: sleep 1\n`,
+  ...extra,
+});
+
+describe('SpecCache', () => {
+  const dirs: string[] = [];
+  after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it('a second load reads no unchanged job file and gives exactly the same jobs', async () => {
+    const cache = new SpecCache('test');
+    const first = await loadRepository(new CountingTree(repository()), { cache });
+    const tree = new CountingTree(repository());
+    const second = await loadRepository(tree, { cache });
+    assert.deepEqual(second, first);
+    assert.deepEqual(
+      tree.reads.filter((path) => path.startsWith('jobs/')),
+      [],
+    );
+    assert.deepEqual(second, await loadRepository(new MemoryTree(repository())), 'same as no cache at all');
+  });
+
+  it('a changed template invalidates the job that extends it, and only that one', async () => {
+    const cache = new SpecCache('test');
+    await loadRepository(new MemoryTree(repository('32MiB')), { cache });
+    const tree = new CountingTree(repository('64MiB'));
+    const loaded = await loadRepository(tree, { cache });
+    assert.ok(tree.reads.includes('jobs/b.yaml'));
+    assert.ok(!tree.reads.includes('jobs/a.yaml'));
+    assert.equal(loaded.jobs.find((job) => job.key.name === 'b')?.config.task.resources.ram, 64);
+  });
+
+  it('never caches a file with a problem: its problems come back every time', async () => {
+    const cache = new SpecCache('test');
+    const broken = repository('32MiB', { 'jobs/c.yaml': jobYaml({ name: 'c', instances: 'many' }) });
+    const first = await loadRepository(new MemoryTree(broken), { cache });
+    const second = await loadRepository(new MemoryTree(broken), { cache });
+    assert.equal(first.problems.length, 1);
+    assert.deepEqual(second.problems, first.problems);
+  });
+
+  it('locates a problem across files for cached jobs too: a duplicate job key', async () => {
+    const cache = new SpecCache('test');
+    await loadRepository(new MemoryTree(repository()), { cache });
+    const twice: Record<string, string> = repository('32MiB', {
+      'jobs/z.yaml': jobYaml({ name: 'a', instances: 1 }),
+    });
+    const loaded = await loadRepository(new MemoryTree(twice), { cache });
+    const line = (text: string) => text.split('\n').indexOf('name: a') + 1;
+    const [a, z] = [line(twice['jobs/a.yaml']!), line(twice['jobs/z.yaml']!)];
+    assert.deepEqual(
+      loaded.problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`),
+      [
+        `jobs/z.yaml:${z}:7: job local/www-data/prod/a is already declared at jobs/a.yaml:${a}; job keys (cluster/role/environment/name) must be unique`,
+      ],
+    );
+  });
+
+  it('is saved to and loaded from its file; another Borealis discards it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'borealis-spec-cache-'));
+    dirs.push(dir);
+    const file = join(dir, 'cache', 'specs.json');
+    const cache = new SpecCache('borealis 1');
+    const fresh = await loadRepository(new MemoryTree(repository()), { cache });
+    await cache.save(file);
+    const tree = new CountingTree(repository());
+    assert.deepEqual(await loadRepository(tree, { cache: await SpecCache.load(file, 'borealis 1') }), fresh);
+    assert.ok(!tree.reads.includes('jobs/a.yaml'), 'taken from the file');
+    const other = new CountingTree(repository());
+    await loadRepository(other, { cache: await SpecCache.load(file, 'borealis 2') });
+    assert.ok(other.reads.includes('jobs/a.yaml'), 'another producer reads everything again');
+    writeFileSync(file, '{not json');
+    const garbled = new CountingTree(repository());
+    await loadRepository(garbled, { cache: await SpecCache.load(file, 'borealis 1') });
+    assert.ok(garbled.reads.includes('jobs/a.yaml'), 'an unreadable cache is an empty one');
+  });
+});
