@@ -35,7 +35,8 @@ export function observedTasks(
   return observed;
 }
 
-function observedTask(task: OperatorTask, host: string, now: number): ObservedTask | undefined {
+/** One operator task in the Cluster port's terms; undefined when Borealis did not launch it. */
+export function observedTask(task: OperatorTask, host: string, now: number): ObservedTask | undefined {
   const jobId = task.labels[LABELS.job];
   const instance = task.labels[LABELS.instance];
   if (jobId === undefined || instance === undefined || !/^\d+$/.test(instance)) return undefined;

@@ -6,6 +6,7 @@
  * are parsed losslessly (TimeInfo nanoseconds are beyond 2^53, doubles may be bare Infinity).
  */
 import { BorealisError } from '../../errors.js';
+import { arrayElements } from './json-stream.js';
 import { parseMesosJson } from './json.js';
 import { postToLeader } from './leader-http.js';
 import type {
@@ -31,6 +32,8 @@ export interface OperatorClientOptions {
   masters: readonly string[];
   /** How long each master gets to answer (default 10 s). */
   timeoutMs?: number;
+  /** How long a streamed GET_TASKS may take to arrive whole (default 2 min). */
+  streamTimeoutMs?: number;
 }
 
 const PATH = '/api/v1';
@@ -102,11 +105,50 @@ export class OperatorClient {
     return objectOf(answer[type.toLowerCase()]);
   }
 
+  /**
+   * GET_TASKS as it streams in: `visit` gets each task of every list as soon as its bytes
+   * have arrived, so a master's 100,000 tasks are never held at once, as text or as trees.
+   */
+  async eachTask(visit: (task: MesosJsonObject, list: TaskList) => void): Promise<void> {
+    const { response, master } = await postToLeader(
+      this.mastersToTry(),
+      { type: 'GET_TASKS' },
+      // The whole answer must arrive within this: some 160 MB for a large cluster.
+      { path: PATH, call: 'GET_TASKS', timeoutMs: this.options.streamTimeoutMs ?? 120_000 },
+    );
+    if (response.status !== 200 || !response.body) {
+      const body = await response.text();
+      throw new BorealisError(
+        'MESOS_OPERATOR_CALL_FAILED',
+        `GET_TASKS to ${master}${PATH} answered ${response.status}: ${body.trim() || '(empty body)'}`,
+      );
+    }
+    this.lastLeader = master;
+    for await (const element of arrayElements(response.body as AsyncIterable<Uint8Array>, Object.keys(LISTS)))
+      visit(objectOf(parseElement(element.text)), LISTS[element.array]!);
+  }
+
   private mastersToTry(): readonly string[] {
     const leader = this.lastLeader;
     if (leader === undefined) return this.options.masters;
     return [leader, ...this.options.masters.filter((m) => m.replace(/\/+$/, '') !== leader)];
   }
+}
+
+export type TaskList = 'tasks' | 'unreachable' | 'completed';
+
+const LISTS: Record<string, TaskList> = {
+  'get_tasks.tasks': 'tasks',
+  'get_tasks.unreachable_tasks': 'unreachable',
+  'get_tasks.completed_tasks': 'completed',
+};
+
+/** An integer JSON.parse would round, or a bare non-finite double, outside strings. */
+const NEEDS_LOSSLESS = /[:[,]\s*(?:-?\d{16,}|-?Infinity|NaN)/;
+
+/** One task: the native parser when it is exact for this text (nearly always), else the lossless one. */
+function parseElement(text: string): unknown {
+  return NEEDS_LOSSLESS.test(text) ? parseMesosJson(text) : JSON.parse(text);
 }
 
 function parseAnswer(body: string, type: string, master: string): unknown {

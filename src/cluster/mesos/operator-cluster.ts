@@ -6,7 +6,8 @@
 import { BorealisError } from '../../errors.js';
 import type { Cluster, ObservedTask, PlacementProblem, PlannedLaunch, TaskStatusUpdate } from '../types.js';
 import { checkPlacement } from './capacity.js';
-import { observedTasks } from './observed.js';
+import { observedTask } from './observed.js';
+import { objectOf, taskView } from './operator-views.js';
 import type { OperatorClient } from './operator-client.js';
 
 export interface OperatorClusterOptions {
@@ -22,12 +23,24 @@ export class OperatorCluster implements Cluster {
 
   constructor(private readonly options: OperatorClusterOptions) {}
 
+  /** Every task of every list, read as GET_TASKS streams in, other frameworks' tasks skipped unread. */
   async snapshot(): Promise<ObservedTask[]> {
     const frameworkId = await this.options.frameworkId();
     if (frameworkId === undefined) return [];
     const client = await this.client();
-    const [tasks, agents] = await Promise.all([client.getTasks(), client.getAgents()]);
-    return observedTasks([...tasks.tasks, ...tasks.unreachable, ...tasks.completed], agents, frameworkId);
+    const hosts = new Map((await client.getAgents()).map((agent) => [agent.agentId, agent.hostname]));
+    const now = Date.now();
+    const observed: ObservedTask[] = [];
+    await client.eachTask((json) => {
+      if (objectOf(json.framework_id).value !== frameworkId) return;
+      const task = observedTask(
+        taskView(json),
+        hosts.get(objectOf(json.agent_id).value as string) ?? '',
+        now,
+      );
+      if (task) observed.push(task);
+    });
+    return observed;
   }
 
   async placementProblems(

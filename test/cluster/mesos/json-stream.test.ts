@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Readable } from 'node:stream';
+import fc from 'fast-check';
+import { arrayElements, ArraySplitter, type Element } from '../../../src/cluster/mesos/json-stream.js';
+
+const TASKS = ['get_tasks.tasks', 'get_tasks.completed_tasks'];
+
+const document = JSON.stringify({
+  type: 'GET_TASKS',
+  get_tasks: {
+    completed_tasks: [{ id: 'done', note: 'a } brace and a ] bracket in a string' }],
+    tasks: [
+      {
+        id: 'a',
+        labels: [{ key: 'tasks', value: '"quoted" \\ back{slash}' }],
+        nested: { tasks: [{ id: 'not me' }] },
+      },
+      { id: 'ü', text: 'multi-byte: ünïcödé 🚀' },
+      [1, 2, { id: 'an array element' }],
+    ],
+    unreachable_tasks: [{ id: 'not wanted' }],
+  },
+});
+
+function split(text: string, cuts: number[]): Element[] {
+  const bytes = Buffer.from(text, 'utf8');
+  const out: Element[] = [];
+  const splitter = new ArraySplitter(new Set(TASKS), (element) => out.push(element));
+  let at = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    splitter.feed(bytes.subarray(at, cut));
+    at = cut;
+  }
+  return out;
+}
+
+const expected = (): Element[] => {
+  const parsed = JSON.parse(document) as { get_tasks: Record<string, unknown[]> };
+  const of = (array: string, name: string) =>
+    parsed.get_tasks[name]!.map((value) => ({ array, text: JSON.stringify(value) }));
+  return [...of('get_tasks.completed_tasks', 'completed_tasks'), ...of('get_tasks.tasks', 'tasks')];
+};
+
+describe('ArraySplitter', () => {
+  it('yields each element of the wanted arrays as its JSON text, and nothing else', () => {
+    assert.deepEqual(split(document, []), expected());
+  });
+
+  it('gives the same elements however the bytes are cut, inside strings, escapes and multi-byte characters', () => {
+    const length = Buffer.byteLength(document);
+    for (let cut = 1; cut < length; cut++)
+      assert.deepEqual(split(document, [cut]), expected(), `cut at ${cut}`);
+  });
+
+  it('gives the same elements for any cuts, and as many', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: Buffer.byteLength(document) - 1 }), { maxLength: 40 }),
+        (cuts) => {
+          assert.deepEqual(
+            split(
+              document,
+              cuts.sort((a, b) => a - b),
+            ),
+            expected(),
+          );
+        },
+      ),
+    );
+  });
+
+  it('reads keys with whitespace around them as JSON does', () => {
+    const text = '{ "type" : "X" ,\n "get_tasks" : { "tasks" : [ {"a":1} , {"b":[2]} ] } }';
+    assert.deepEqual(
+      split(text, []).map((e) => JSON.parse(e.text) as unknown),
+      [{ a: 1 }, { b: [2] }],
+    );
+  });
+
+  it('streams from an async source', async () => {
+    function* chunks() {
+      const bytes = Buffer.from(document);
+      for (let at = 0; at < bytes.length; at += 7) yield bytes.subarray(at, at + 7);
+    }
+    const out: Element[] = [];
+    for await (const element of arrayElements(Readable.from(chunks()), TASKS)) out.push(element);
+    assert.deepEqual(out, expected());
+  });
+});
