@@ -11,6 +11,7 @@ import { allocate, rescindOffer } from './offers.js';
 import { emptyPool } from './resources.js';
 import type { Violation } from './schema.js';
 import { runsHealthy } from './behaviour.js';
+import { preload, type PreloadedFramework } from './preload.js';
 import type { MasterInfo } from './events.js';
 import type { Agent, AgentSpec, CallRecord, Framework, State, Task, TaskBehaviour } from './state.js';
 import { closeStream, recoverOffers } from './stream.js';
@@ -264,6 +265,11 @@ export class MesosMaster {
   /** Fault: UPDATE events emitted within each `windowMs` arrive in reverse order (0 to stop). */
   reorderUpdates(windowMs: number): void {
     this.state.faults.reorderWindowMs = windowMs;
+  }
+
+  /** For benchmarks: a framework whose tasks have all been RUNNING for a while (preload.ts). */
+  preload(framework: PreloadedFramework, taskInfos: readonly Record<string, unknown>[]): void {
+    preload(this.state, framework, taskInfos);
   }
 
   /** Runs one allocation cycle now (instead of waiting for the interval). */

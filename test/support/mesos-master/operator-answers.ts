@@ -4,6 +4,7 @@
  * verbatim GET_TASKS, GET_HEALTH and GET_MASTER examples, keys in those examples' order.
  * Those examples come from Mesos 1.1; what 1.11 writes besides is listed in index.ts.
  */
+import { stringifyMesosJson } from '../../../src/cluster/mesos/json.js';
 import { masterInfoJson, type Json } from './events.js';
 import { attributeJson } from './offers.js';
 import { knownFields } from './operator-schema.js';
@@ -27,16 +28,18 @@ function present(json: Record<string, unknown>): Json {
 
 const isActive = (task: Task): boolean => !TERMINAL.has(task.state) && task.state !== 'TASK_UNREACHABLE';
 
-const sum = (pools: Pool[]): Pool => pools.reduce(add, emptyPool());
-
 const poolJson = (pool: Pool): Json[] | undefined =>
   isEmpty(pool) ? undefined : resourcesJson(pool, undefined);
 
-function agentJson(state: State, agent: Agent): Json {
-  const used = sum(
-    [...state.tasks.values()].filter((t) => t.agentId === agent.id && isActive(t)).map((t) => t.pool),
-  );
-  const offered = sum([...state.offers.values()].filter((o) => o.agentId === agent.id).map((o) => o.pool));
+/** Pools by agent, grouped in one pass over tasks or offers (not one pass per agent). */
+function poolsByAgent(items: Iterable<{ agentId: string; pool: Pool }>): Map<string, Pool> {
+  const byAgent = new Map<string, Pool>();
+  for (const item of items)
+    byAgent.set(item.agentId, add(byAgent.get(item.agentId) ?? emptyPool(), item.pool));
+  return byAgent;
+}
+
+function agentJson(state: State, agent: Agent, used: Pool, offered: Pool): Json {
   const attributes = Object.entries(agent.attributes).map(([name, value]) => attributeJson(name, value));
   return present({
     active: true,
@@ -57,9 +60,16 @@ function agentJson(state: State, agent: Agent): Json {
 }
 
 /** Removed (lost) agents are no longer registered, so Mesos no longer lists them. */
-const getAgents = (state: State): Json => ({
-  agents: [...state.agents.values()].filter((a) => !a.lost).map((a) => agentJson(state, a)),
-});
+function getAgents(state: State): Json {
+  const used = poolsByAgent([...state.tasks.values()].filter(isActive));
+  const offered = poolsByAgent(state.offers.values());
+  const registered = [...state.agents.values()].filter((a) => !a.lost);
+  return {
+    agents: registered.map((a) =>
+      agentJson(state, a, used.get(a.id) ?? emptyPool(), offered.get(a.id) ?? emptyPool()),
+    ),
+  };
+}
 
 /** What the master kept of the FrameworkInfo, with the proto defaults stout writes when unset. */
 function frameworkInfoJson(framework: Framework): unknown {
@@ -126,14 +136,56 @@ function taskJson(task: Task): Json {
  * `tasks` holds live tasks and terminal ones whose updates are not all acknowledged yet;
  * `completed_tasks` the terminal ones with nothing left to acknowledge.
  */
-function getTasks(state: State): Json {
+function taskLists(state: State): Record<'completed_tasks' | 'tasks' | 'unreachable_tasks', Task[]> {
   const all = [...state.tasks.values()];
   const completed = (t: Task): boolean => TERMINAL.has(t.state) && t.pending.length === 0;
-  return present({
-    completed_tasks: all.filter(completed).map(taskJson),
-    tasks: all.filter((t) => !completed(t) && t.state !== 'TASK_UNREACHABLE').map(taskJson),
-    unreachable_tasks: all.filter((t) => t.state === 'TASK_UNREACHABLE').map(taskJson),
-  });
+  return {
+    completed_tasks: all.filter(completed),
+    tasks: all.filter((t) => !completed(t) && t.state !== 'TASK_UNREACHABLE'),
+    unreachable_tasks: all.filter((t) => t.state === 'TASK_UNREACHABLE'),
+  };
+}
+
+function getTasks(state: State): Json {
+  const lists = taskLists(state);
+  return present(
+    Object.fromEntries(Object.entries(lists).map(([name, tasks]) => [name, tasks.map(taskJson)])),
+  );
+}
+
+/** Each task's JSON, kept until its state or latest status changes. */
+const rendered = new WeakMap<Task, { state: string; last: unknown; text: string }>();
+
+function taskText(task: Task): string {
+  const last = task.statuses?.at(-1);
+  const known = rendered.get(task);
+  if (known?.state === task.state && known.last === last) return known.text;
+  const text = stringifyMesosJson(taskJson(task), { nonFinite: 'bare' });
+  rendered.set(task, { state: task.state, last, text });
+  return text;
+}
+
+/** Tasks per written piece of a streamed GET_TASKS. */
+const TASKS_PER_PIECE = 200;
+
+/**
+ * The GET_TASKS answer as pieces of text, from each task's kept JSON, written as they are
+ * made: a master with 100,000 tasks streams its answer as a real one (in C++) would, so a
+ * benchmark measures the client rather than this simulation's serialiser.
+ */
+export function* getTasksPieces(state: State): Generator<string> {
+  const lists = Object.entries(taskLists(state)).filter(([, tasks]) => tasks.length > 0);
+  yield '{"type":"GET_TASKS","get_tasks":{';
+  for (const [index, [name, tasks]] of lists.entries()) {
+    yield `${index === 0 ? '' : ','}"${name}":[`;
+    for (let at = 0; at < tasks.length; at += TASKS_PER_PIECE)
+      yield `${at === 0 ? '' : ','}${tasks
+        .slice(at, at + TASKS_PER_PIECE)
+        .map(taskText)
+        .join(',')}`;
+    yield ']';
+  }
+  yield '}}';
 }
 
 /** Executors of live tasks launched with an ExecutorInfo (command tasks have none the master knows). */

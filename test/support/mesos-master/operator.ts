@@ -4,9 +4,10 @@
  * recorded as violations, then ignored as stout ignores them), call validation, Accept, then
  * the call. The answers are operator-answers.ts's.
  */
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseMesosJson, stringifyMesosJson } from '../../../src/cluster/mesos/json.js';
-import { answer } from './operator-answers.js';
+import { answer, getTasksPieces } from './operator-answers.js';
 import { CALL_MESSAGES, PAYLOAD_REQUIRED } from './operator-schema.js';
 import { isObject, validateMessage } from './schema.js';
 import type { State } from './state.js';
@@ -15,7 +16,8 @@ export const OPERATOR_PATH = '/api/v1';
 
 interface Reply {
   status: number;
-  body: string;
+  /** A whole body, or one written piece by piece (a large GET_TASKS streams as a master's does). */
+  body: string | Iterable<string>;
   headers?: Record<string, string>;
 }
 
@@ -28,10 +30,20 @@ const text = (status: number, body: string, headers: Record<string, string> = {}
   headers: { 'Content-Type': 'text/plain; charset=utf-8', ...headers },
 });
 
-export function handleOperator(state: State, req: IncomingMessage, res: ServerResponse, body: string): void {
+export async function handleOperator(
+  state: State,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+): Promise<void> {
   const reply = transportError(state, req) ?? callReply(state, req, body);
   res.writeHead(reply.status, reply.headers);
-  res.end(reply.body);
+  if (typeof reply.body === 'string') return void res.end(reply.body);
+  for (const piece of reply.body) {
+    if (res.destroyed) return;
+    if (!res.write(piece)) await once(res, 'drain');
+  }
+  res.end();
 }
 
 function transportError(state: State, req: IncomingMessage): Reply | undefined {
@@ -62,6 +74,8 @@ function callReply(state: State, req: IncomingMessage, body: string): Reply {
     return text(406, `Expecting 'Accept' to allow '${PROTOBUF_TYPE}' or '${JSON_TYPE}'`);
   }
   if (type === 'UNKNOWN') return text(501, '');
+  if (type === 'GET_TASKS')
+    return { status: 200, body: getTasksPieces(state), headers: { 'Content-Type': JSON_TYPE } };
   const response = answer(state, type);
   if (response === undefined) return text(501, `${type} is not simulated by the test master`);
   return {
