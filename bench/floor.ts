@@ -8,7 +8,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { parse } from 'yaml';
 
 const [repo = '.', ref = 'HEAD'] = process.argv.slice(2);
-const listing = execFileSync('git', ['ls-tree', '-r', '-z', ref], { cwd: repo, maxBuffer: 1 << 30 }).toString('utf8');
+const listing = execFileSync('git', ['ls-tree', '-r', '-z', ref], { cwd: repo, maxBuffer: 1 << 30 }).toString(
+  'utf8',
+);
 const blobs = listing
   .split('\0')
   .filter((entry) => entry.endsWith('.yaml'))
@@ -21,7 +23,7 @@ for await (const chunk of git.stdout) chunks.push(chunk as Buffer);
 const out = Buffer.concat(chunks);
 
 let parsed = 0;
-for (let at = 0; at < out.length; ) {
+for (let at = 0; at < out.length;) {
   const headerEnd = out.indexOf(10, at);
   const size = Number(out.subarray(at, headerEnd).toString('latin1').split(' ')[2]);
   parse(out.subarray(headerEnd + 1, headerEnd + 1 + size).toString('utf8'));

@@ -1,17 +1,28 @@
 /**
- * A test Mesos master in a process of its own, so the benchmark's CPU figure is the
- * reconciler's alone: `node master-process.js <agents>` prints `{"url": …}` on its first
- * line, and on its stdin closing prints `{"cpuMs": …}` (its own CPU time) and exits.
+ * A test Mesos master in a process of its own, so a benchmark's CPU figures are the
+ * reconciler's alone: `node master-process.js <agents> [<repo> <framework id>]` prints
+ * `{"url": …}` on its first line, and on its stdin closing prints `{"cpuMs": …}` (its own
+ * CPU time) and exits. With a repository, the master starts converged: a framework that
+ * runs every instance of every job of the repository's head, with the TaskInfos Borealis
+ * itself builds for them.
  */
-import { agents, MesosMaster } from '../test/support/mesos-master/index.js';
+import type { MesosResource } from '../src/cluster/mesos/offer.js';
+import { taskInfo } from '../src/cluster/mesos/task-info.js';
 
-const count = Number(process.argv[2] ?? 1000);
+import { GitTree } from '../src/source/git-tree.js';
+import { loadRepository } from '../src/spec/load.js';
+import type { JobSpec } from '../src/spec/types.js';
+import { agents, MesosMaster } from '../test/support/mesos-master/index.js';
+import { benchLaunch } from './test-master.js';
+
+const [count = '1000', repo, frameworkId] = process.argv.slice(2);
 const master = await MesosMaster.start({
-  agents: agents(count, { cpus: 16, mem: 65536, disk: 102400, ports: [31000, 32000] }),
+  agents: agents(Number(count), { cpus: 64, mem: 65536, disk: 1_048_576, ports: [31000, 32999] }),
   heartbeatSeconds: 5,
   updateRetryMs: 10_000,
   allocationIntervalMs: 50,
 });
+if (repo && frameworkId) await converge(master, repo, frameworkId);
 process.stdout.write(`${JSON.stringify({ url: master.url })}\n`);
 process.stdin.resume();
 process.stdin.once('end', () => {
@@ -19,3 +30,38 @@ process.stdin.once('end', () => {
   process.stdout.write(`${JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
   void master.close().then(() => process.exit(0));
 });
+
+/** Every instance of every job RUNNING, spread round-robin over the agents, one port each. */
+async function converge(target: MesosMaster, dir: string, id: string): Promise<void> {
+  const tree = new GitTree({ repo: dir, ref: 'HEAD', path: '' });
+  const { jobs } = await loadRepository(tree).finally(() => tree.close());
+  const agentIds = target.agentIds();
+  let slot = 0;
+  const infos = jobs.flatMap((job) =>
+    Array.from({ length: job.config.instances }, (_, instance) => {
+      const agent = slot % agentIds.length;
+      const port = 31000 + Math.floor(slot / agentIds.length);
+      slot++;
+      return infoOf(job, instance, agentIds[agent]!, `agent${agent}.test`, port);
+    }),
+  );
+  target.preload({ id, user: 'www-data', roles: ['prod'] }, infos);
+}
+
+function infoOf(job: JobSpec, instance: number, agentId: string, hostname: string, port: number) {
+  const { cpu, ram, disk } = job.instance.task.resources;
+  const allocated = { role: '*', allocation_info: { role: 'prod' } };
+  const scalar = (name: string, value: number): MesosResource => ({
+    name,
+    type: 'SCALAR',
+    scalar: { value },
+    ...allocated,
+  });
+  const resources: MesosResource[] = [
+    scalar('cpus', cpu),
+    scalar('mem', ram),
+    scalar('disk', disk),
+    { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: port, end: port }] }, ...allocated },
+  ];
+  return taskInfo(benchLaunch(job, instance), { agentId, hostname, resources, ports: { http: port } });
+}

@@ -4,17 +4,17 @@
  * CPU time of this process (the reconciler: the test master runs in a process of its own,
  * `master-process.ts`) and of the master.
  */
-import { spawn } from 'node:child_process';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+
 import { MesosCluster } from '../src/cluster/mesos/cluster.js';
 import type { TaskLaunch } from '../src/cluster/types.js';
-import { newTaskId } from '../src/deploy/task-ids.js';
+
 import { FileStateStore } from '../src/state/file/file-store.js';
 import { spec } from '../test/support/specs.js';
+import { benchLaunch, startMaster } from './test-master.js';
 
 export interface PlacementResult {
   wallMs: number;
@@ -25,7 +25,7 @@ export interface PlacementResult {
 }
 
 export async function mesosPlacement(instances: number, agentCount: number): Promise<PlacementResult> {
-  const master = startMaster(agentCount);
+  const master = startMaster([String(agentCount)]);
   const url = ((await master.next()) as { url: string }).url;
   const dir = mkdtempSync(join(tmpdir(), 'borealis-bench-mesos-'));
   const store = await FileStateStore.open(dir);
@@ -41,15 +41,7 @@ export async function mesosPlacement(instances: number, agentCount: number): Pro
     }),
   );
   const launches: TaskLaunch[] = jobs.flatMap((job) =>
-    Array.from({ length: 10 }, (_, instance) => ({
-      taskId: newTaskId(job.key, instance),
-      jobId: job.id,
-      key: job.key,
-      instance,
-      configHash: job.configHash,
-      commit: 'bench',
-      config: job.instance,
-    })),
+    Array.from({ length: 10 }, (_, instance) => benchLaunch(job, instance)),
   );
   const cluster = new MesosCluster({
     masters: [url],
@@ -80,19 +72,4 @@ export async function mesosPlacement(instances: number, agentCount: number): Pro
   }
   const { cpuMs: masterCpuMs } = (await master.next()) as { cpuMs: number };
   return { ...measured, masterCpuMs };
-}
-
-/** The master process and its JSON lines. */
-function startMaster(agentCount: number): { next: () => Promise<unknown>; end: () => void } {
-  const script = fileURLToPath(new URL('./master-process.js', import.meta.url));
-  const child = spawn(process.execPath, [script, String(agentCount)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  return {
-    next: async () => {
-      const line = await lines.next();
-      if (line.done) throw new Error('the test master exited early');
-      return JSON.parse(line.value) as unknown;
-    },
-    end: () => child.stdin.end(),
-  };
 }

@@ -33,13 +33,21 @@ export function syntheticRepo(jobs: number, masterUrl: string): SyntheticRepo {
   const dir = mkdtempSync(join(tmpdir(), `borealis-bench-repo-${jobs}-`));
   const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: GIT_ENV, stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
-  write(dir, 'clusters.yaml', `clusters:\n  - name: west\n    type: mesos\n    master: ${masterUrl}\n    role: prod\n    user: www-data\n`);
+  write(
+    dir,
+    'clusters.yaml',
+    `clusters:\n  - name: west\n    type: mesos\n    master: ${masterUrl}\n    role: prod\n    user: www-data\n`,
+  );
   for (let t = 0; t < TEMPLATES; t++) write(dir, `templates/service-${t}.yaml`, template(t));
   let instances = 0;
   for (let j = 0; j < jobs; j++) {
     const count = 5 + (j % 11); // 5..15, ten on average
     instances += count;
-    write(dir, `jobs/team-${j % 100}/job-${j}.yaml`, j % 5 === 0 ? extendingJob(j, count) : fullJob(j, count));
+    write(
+      dir,
+      `jobs/team-${j % 100}/job-${j}.yaml`,
+      j % 5 === 0 ? extendingJob(j, count) : fullJob(j, count),
+    );
   }
   git('add', '-A');
   git('commit', '-q', '-m', `${jobs} jobs`);
