@@ -79,6 +79,12 @@ export class MesosCluster implements Cluster {
   private readonly listeners = new Set<(update: TaskStatusUpdate) => void>();
   private subscription: Subscription | undefined;
   private suppressed = false;
+  /**
+   * Offers were declined with a refusal filter since the last REVIVE: until it is lifted,
+   * the master offers new work only the agents just used, and one job's instances pile onto
+   * them instead of spreading.
+   */
+  private filtered = false;
   private closed = false;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
@@ -145,7 +151,7 @@ export class MesosCluster implements Cluster {
         updatedAt: this.now(),
       });
     }
-    if (this.suppressed && this.pending.size > 0) await this.revive();
+    if ((this.suppressed || this.filtered) && this.pending.size > 0) await this.revive();
   }
 
   async kill(taskIds: string[]): Promise<void> {
@@ -255,7 +261,7 @@ export class MesosCluster implements Cluster {
   private async onOffers(offers: MesosOffer[]): Promise<void> {
     const offerIds = offers.map((offer) => offer.id.value);
     if (this.pending.size === 0) {
-      await this.call(calls.decline(offerIds, 300));
+      await this.decline(offerIds, 300);
       if (!this.suppressed)
         await this.call(calls.suppress(this.options.framework.roles), () => (this.suppressed = true));
       // A launch may have arrived while SUPPRESS was in flight and seen nothing to undo.
@@ -291,9 +297,11 @@ export class MesosCluster implements Cluster {
     // Saved before any launch, in one transaction per offer cycle: a reconciler that dies
     // right after ACCEPT still knows every task it launched.
     await this.records.saveLaunching(saves);
-    for (const [offerId, infos] of byOffer) await this.call(calls.launch([offerId], infos));
+    // ACCEPT filters what it leaves of an offer for the default refuse_seconds, too.
+    for (const [offerId, infos] of byOffer)
+      await this.call(calls.launch([offerId], infos), () => (this.filtered = true));
     if (placement.unusedOfferIds.length > 0)
-      await this.call(calls.decline(placement.unusedOfferIds, this.options.refuseSeconds ?? 5));
+      await this.decline(placement.unusedOfferIds, this.options.refuseSeconds ?? 5);
     for (const unplaced of placement.unplaced.slice(0, 1))
       this.log(
         `cannot place ${unplaced.instance.jobId}/${unplaced.instance.instance} yet: ${unplaced.reasons.join('; ')}`,
@@ -374,8 +382,16 @@ export class MesosCluster implements Cluster {
     return observed;
   }
 
+  private decline(offerIds: string[], refuseSeconds: number): Promise<void> {
+    return this.call(calls.decline(offerIds, refuseSeconds), () => (this.filtered = true));
+  }
+
+  /** Lifts suppression and every refusal filter: all agents are offered again. */
   private revive(): Promise<void> {
-    return this.call(calls.revive(this.options.framework.roles), () => (this.suppressed = false));
+    return this.call(calls.revive(this.options.framework.roles), () => {
+      this.suppressed = false;
+      this.filtered = false;
+    });
   }
 
   private async call(call: SchedulerCall, then?: () => void): Promise<void> {

@@ -27,16 +27,32 @@ const web = spec({
   },
 });
 
-const launches = (count: number): TaskLaunch[] =>
-  Array.from({ length: count }, (_, instance) => ({
-    taskId: newTaskId(web.key, instance),
-    jobId: web.id,
-    key: web.key,
+/** No constraint: spread over hosts only by preference. */
+const api = spec({
+  name: 'api',
+  instances: 3,
+  service: true,
+  task: {
+    processes: [{ name: 'serve', cmdline: 'serve --port {{thermos.ports[http]}}' }],
+    resources: { cpu: 0.5, ram: '128MiB', disk: '64MiB', ports: ['http'] },
+  },
+});
+
+const launchesOf = (job: typeof web, instances: number[]): TaskLaunch[] =>
+  instances.map((instance) => ({
+    taskId: newTaskId(job.key, instance),
+    jobId: job.id,
+    key: job.key,
     instance,
-    configHash: web.configHash,
+    configHash: job.configHash,
     commit: 'c1',
-    config: web.instance,
+    config: job.instance,
   }));
+const launches = (count: number): TaskLaunch[] =>
+  launchesOf(
+    web,
+    Array.from({ length: count }, (_, instance) => instance),
+  );
 
 describe('MesosCluster on the test master', () => {
   let master: MesosMaster;
@@ -94,6 +110,31 @@ describe('MesosCluster on the test master', () => {
       ),
     );
     assert.equal(master.tasks().filter((t) => t.state === 'TASK_RUNNING').length, 6);
+  });
+
+  it('spreads instances launched one at a time: new work lifts the refusal filters first', async () => {
+    const hosts: string[] = [];
+    for (const instance of [0, 1, 2]) {
+      const from = master.calls.length;
+      await cluster.launch(launchesOf(api, [instance]));
+      await eventually(
+        async () =>
+          (await live(cluster)).some(
+            (t) => t.jobId === api.id && t.instance === instance && t.state === 'RUNNING',
+          ),
+        15_000,
+        `api/${instance} RUNNING`,
+        20,
+      );
+      hosts.push((await live(cluster)).find((t) => t.jobId === api.id && t.instance === instance)!.host);
+      if (instance > 0)
+        assert.ok(
+          master.calls.slice(from).some((c) => c.type === 'REVIVE'),
+          'the agents filtered by the last round are offered again',
+        );
+    }
+    assert.equal(new Set(hosts).size, 3, `one host each: ${hosts.join(', ')}`);
+    await cluster.kill((await live(cluster)).filter((t) => t.jobId === api.id).map((t) => t.taskId));
   });
 
   it('kills a task', async () => {
