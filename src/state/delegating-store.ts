@@ -19,6 +19,10 @@ export class DelegatingStore implements StateStore {
     return this.current().get<T>(key);
   }
 
+  getMany<T = unknown>(keys: readonly string[]): Promise<(Versioned<T> | null)[]> {
+    return this.current().getMany<T>(keys);
+  }
+
   put(key: string, value: unknown, expectedVersion?: number | null): Promise<number> {
     return this.current().put(key, value, expectedVersion);
   }

@@ -3,7 +3,7 @@
  * under `deployments/<sequence>`. A record is written when a deployment starts
  * (`in_progress`) and rewritten when it ends, so a reconciler that dies mid-way finds its
  * own unfinished record and completes it instead of writing a second one. The log is
- * bounded: past `limit` records the oldest are pruned.
+ * bounded: past `limit` records the oldest are pruned, a few dozen at a time.
  */
 import type { Plan } from '../plan/types.js';
 import type { Problem } from '../spec/types.js';
@@ -64,9 +64,23 @@ export interface DeploymentRecord {
 }
 
 const PREFIX = 'deployments';
+/**
+ * Records past the limit pruned together (a tenth of the limit when that is fewer): the
+ * store briefly holds up to that many more, never listed.
+ */
+const PRUNE_BATCH = 50;
 const keyOf = (sequence: number) => `${PREFIX}/${String(sequence).padStart(12, '0')}`;
 
 export class DeploymentLog {
+  /**
+   * The newest sequence this log wrote or read. Listing the log for it on every append cost
+   * two listings of up to `limit` records (on ZooKeeper, a round trip per record); the
+   * create-only write still catches another appender that got there first.
+   */
+  private newest: number | undefined;
+  /** The oldest sequence still kept, once a prune has listed the log. */
+  private oldest: number | undefined;
+
   constructor(
     private readonly store: StateStore,
     private readonly limit = 1000,
@@ -75,15 +89,19 @@ export class DeploymentLog {
   /** Appends a record, taking the next sequence number; concurrent appenders never share one. */
   async append(record: Omit<DeploymentRecord, 'sequence' | 'format'>): Promise<DeploymentRecord> {
     for (;;) {
-      const sequence = (await this.lastSequence()) + 1;
+      const known = this.newest;
+      const sequence = (known ?? (await this.lastSequence())) + 1;
       const full: DeploymentRecord = { format: DEPLOYMENT_FORMAT, sequence, ...record };
       try {
         await this.store.put(keyOf(sequence), full, null);
-        await this.prune(sequence);
-        return full;
       } catch (error) {
         if (!(error instanceof StateConflictError)) throw error;
+        this.newest = undefined;
+        continue;
       }
+      this.newest = sequence;
+      await this.prune(sequence);
+      return full;
     }
   }
 
@@ -93,10 +111,8 @@ export class DeploymentLog {
 
   /** Newest first. */
   async list(limit = 50): Promise<DeploymentRecord[]> {
-    const names = (await this.store.list(PREFIX)).sort().reverse().slice(0, limit);
-    const found = await Promise.all(
-      names.map((name) => this.store.get<DeploymentRecord>(`${PREFIX}/${name}`)),
-    );
+    const names = (await this.store.list(PREFIX)).sort().reverse().slice(0, Math.min(limit, this.limit));
+    const found = await this.store.getMany<DeploymentRecord>(names.map((name) => `${PREFIX}/${name}`));
     return found.filter((entry) => entry !== null).map((entry) => entry.value);
   }
 
@@ -123,10 +139,25 @@ export class DeploymentLog {
     return names.length === 0 ? 0 : Math.max(...names.map(Number));
   }
 
+  /**
+   * Keeps the newest `limit` records. The first prune of this log lists it; later ones
+   * delete PRUNE_BATCH at a time in one transaction, so an append costs one write, not two.
+   */
   private async prune(newest: number): Promise<void> {
-    const names = (await this.store.list(PREFIX))
-      .map(Number)
-      .filter((sequence) => sequence <= newest - this.limit);
-    await Promise.all(names.map((sequence) => this.store.delete(keyOf(sequence))));
+    const keepFrom = newest - this.limit + 1;
+    if (this.oldest === undefined) {
+      const names = (await this.store.list(PREFIX)).map(Number);
+      this.oldest = Math.max(
+        keepFrom,
+        names.reduce((low, sequence) => Math.min(low, sequence), newest),
+      );
+      const stale = names.filter((sequence) => sequence < keepFrom);
+      await Promise.all(stale.map((sequence) => this.store.delete(keyOf(sequence))));
+      return;
+    }
+    if (keepFrom - this.oldest < Math.min(PRUNE_BATCH, Math.ceil(this.limit / 10))) return;
+    const stale = Array.from({ length: keepFrom - this.oldest }, (_, i) => this.oldest! + i);
+    await this.store.transaction(stale.map((sequence) => ({ op: 'delete', key: keyOf(sequence) })));
+    this.oldest = keepFrom;
   }
 }

@@ -50,8 +50,12 @@ export class Records {
 
   async jobs(): Promise<RecordedJob[]> {
     const ids = (await this.store.list('jobs')).map(decodeKeySegment);
-    const found = await Promise.all(ids.map((id) => this.job(id)));
-    return found.filter((job): job is RecordedJob => job !== null);
+    const found = await this.store.getMany<JobRecordDocument>(ids.map(jobKey));
+    return found.flatMap((entry, index) => {
+      if (entry === null) return [];
+      const { format: _format, ...job } = checkFormat(jobKey(ids[index]!), entry.value);
+      return [job];
+    });
   }
 
   async job(id: JobId): Promise<RecordedJob | null> {
@@ -71,7 +75,7 @@ export class Records {
 
   async rollouts(): Promise<RolloutState[]> {
     const ids = (await this.store.list('updates')).map(decodeKeySegment);
-    const found = await Promise.all(ids.map((id) => this.store.get<RolloutState>(updateKey(id))));
+    const found = await this.store.getMany<RolloutState>(ids.map(updateKey));
     return found.filter((entry) => entry !== null).map((entry) => checkRolloutVersion(entry.value));
   }
 

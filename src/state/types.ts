@@ -25,6 +25,12 @@ export interface StateStore {
   /** Backend name for messages, e.g. `file` or `zookeeper`. */
   readonly kind: string;
   get<T = unknown>(key: string): Promise<Versioned<T> | null>;
+  /**
+   * Several keys, answered in their order (null for a missing one): each as `get` reads it,
+   * not one snapshot of them all. Reading ten thousand job records one `get` at a time
+   * costs a round trip (or a file-system call) each for what can be pipelined.
+   */
+  getMany<T = unknown>(keys: readonly string[]): Promise<(Versioned<T> | null)[]>;
   /** Writes atomically and durably; returns the new version. */
   put(key: string, value: unknown, expectedVersion?: number | null): Promise<number>;
   /** Deletes the key (a missing key is not an error unless a version is expected). */

@@ -4,7 +4,8 @@
  * renamed over the target, and then the directory is fsynced so the rename itself is on
  * disk. A reader therefore sees the old file or the new one, never a mix.
  */
-import { mkdir, open, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { readFile as readFileCallback } from 'node:fs';
+import { mkdir, open, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 
 let sequence = 0;
@@ -24,13 +25,18 @@ export function temporaryPath(directory: string): string {
   return join(directory, `@${process.pid}.${sequence}.tmp`);
 }
 
-export async function readTextIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
+/**
+ * The callback `readFile`: in Node 20 the promise one reads in small chunks, each a trip
+ * to the thread pool, and takes about twice as long for the small files a store holds.
+ */
+export function readTextIfExists(path: string): Promise<string | null> {
+  return new Promise((resolve, reject) =>
+    readFileCallback(path, 'utf8', (error, text) => {
+      if (error === null) resolve(text);
+      else if (isMissing(error)) resolve(null);
+      else reject(error);
+    }),
+  );
 }
 
 export async function syncDirectory(directory: string): Promise<void> {

@@ -58,6 +58,19 @@ export function testStateStore(name: string, open: () => Promise<OpenedStore>): 
           assert.equal(await store.get('a/b/c'), null);
         }));
 
+      it('reads several keys at once, in order, missing ones as null, as get reads each', () =>
+        withStore(async (store) => {
+          const keys = Array.from({ length: 40 }, (_, i) => `many/k${i}`);
+          for (const [i, key] of keys.entries()) if (i % 3 !== 0) await store.put(key, { i });
+          await store.put('many/k1', { i: 1, again: true });
+          const asked = [...keys, 'many/k1', 'missing/deep/key'];
+          const one = await Promise.all(asked.map((key) => store.get(key)));
+          assert.deepEqual(await store.getMany(asked), one);
+          assert.equal(one.filter((entry) => entry === null).length, 15);
+          assert.deepEqual(await store.getMany([]), []);
+          await assert.rejects(store.getMany(['many/k2', 'a//b']), /invalid state key/);
+        }));
+
       it('round-trips nested JSON and top-level scalars', () =>
         withStore(async (store) => {
           const values: [string, unknown][] = [

@@ -173,6 +173,12 @@ export class ZooKeeperStateStore implements StateStore {
     return this.track(() => this.read<T>(key));
   }
 
+  /** Requests are pipelined on the session's one connection. */
+  async getMany<T = unknown>(keys: readonly string[]): Promise<(Versioned<T> | null)[]> {
+    for (const key of keys) assertValidKey(key);
+    return this.track(() => Promise.all(keys.map((key) => this.read<T>(key))));
+  }
+
   async put(key: string, value: unknown, expectedVersion?: number | null): Promise<number> {
     const versions = await this.commit([{ op: 'put', key, value, expectedVersion }]);
     const version = versions.get(0);
