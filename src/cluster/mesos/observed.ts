@@ -4,7 +4,12 @@
  * (task-info.ts) say which job instance a task is; the agent says on which host it runs.
  */
 import type { ObservedTask } from '../types.js';
-import type { OperatorAgent, OperatorTask, OperatorTaskStatus } from './operator-types.js';
+import type {
+  OperatorAgent,
+  OperatorTask,
+  OperatorTaskStatus,
+  OperatorTaskSummary,
+} from './operator-types.js';
 import { reportedState } from './status-map.js';
 import { LABELS } from './task-info.js';
 
@@ -36,7 +41,7 @@ export function observedTasks(
 }
 
 /** One operator task in the Cluster port's terms; undefined when Borealis did not launch it. */
-export function observedTask(task: OperatorTask, host: string, now: number): ObservedTask | undefined {
+export function observedTask(task: OperatorTaskSummary, host: string, now: number): ObservedTask | undefined {
   const jobId = task.labels[LABELS.job];
   const instance = task.labels[LABELS.instance];
   if (jobId === undefined || instance === undefined || !/^\d+$/.test(instance)) return undefined;

@@ -6,7 +6,7 @@
  * are parsed losslessly (TimeInfo nanoseconds are beyond 2^53, doubles may be bare Infinity).
  */
 import { BorealisError } from '../../errors.js';
-import { arrayElements } from './json-stream.js';
+import { arrayElements, type Element } from './json-stream.js';
 import { parseMesosJson } from './json.js';
 import { postToLeader } from './leader-http.js';
 import type {
@@ -125,7 +125,7 @@ export class OperatorClient {
     }
     this.lastLeader = master;
     for await (const element of arrayElements(response.body as AsyncIterable<Uint8Array>, Object.keys(LISTS)))
-      visit(objectOf(parseElement(element.text)), LISTS[element.array]!);
+      visit(objectOf(parseElement(element)), LISTS[element.array]!);
   }
 
   private mastersToTry(): readonly string[] {
@@ -143,12 +143,9 @@ const LISTS: Record<string, TaskList> = {
   'get_tasks.completed_tasks': 'completed',
 };
 
-/** An integer JSON.parse would round, or a bare non-finite double, outside strings. */
-const NEEDS_LOSSLESS = /[:[,]\s*(?:-?\d{16,}|-?Infinity|NaN)/;
-
-/** One task: the native parser when it is exact for this text (nearly always), else the lossless one. */
-function parseElement(text: string): unknown {
-  return NEEDS_LOSSLESS.test(text) ? parseMesosJson(text) : JSON.parse(text);
+/** One task: the native parser when the splitter saw it is exact (nearly always), else the lossless one. */
+function parseElement(element: Element): unknown {
+  return element.exact ? JSON.parse(element.text) : parseMesosJson(element.text);
 }
 
 function parseAnswer(body: string, type: string, master: string): unknown {

@@ -7,7 +7,7 @@ import { BorealisError } from '../../errors.js';
 import type { Cluster, ObservedTask, PlacementProblem, PlannedLaunch, TaskStatusUpdate } from '../types.js';
 import { checkPlacement } from './capacity.js';
 import { observedTask } from './observed.js';
-import { objectOf, taskView } from './operator-views.js';
+import { objectOf, taskSummary } from './operator-views.js';
 import type { OperatorClient } from './operator-client.js';
 
 export interface OperatorClusterOptions {
@@ -34,7 +34,7 @@ export class OperatorCluster implements Cluster {
     await client.eachTask((json) => {
       if (objectOf(json.framework_id).value !== frameworkId) return;
       const task = observedTask(
-        taskView(json),
+        taskSummary(json),
         hosts.get(objectOf(json.agent_id).value as string) ?? '',
         now,
       );

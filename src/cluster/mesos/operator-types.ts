@@ -46,6 +46,9 @@ export interface OperatorTask {
   raw: MesosJsonObject;
 }
 
+/** What says which job instance a task is and how it fares: all a cluster snapshot reads. */
+export type OperatorTaskSummary = Omit<OperatorTask, 'resources' | 'raw'>;
+
 export interface OperatorTasks {
   tasks: OperatorTask[];
   /** On agents the master has lost touch with. */

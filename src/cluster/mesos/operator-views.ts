@@ -14,6 +14,7 @@ import type {
   OperatorState,
   OperatorTask,
   OperatorTaskStatus,
+  OperatorTaskSummary,
   OperatorTasks,
   PortRange,
   ResourceTotals,
@@ -112,6 +113,10 @@ export function taskStatusView(status: MesosJsonObject): OperatorTaskStatus {
 }
 
 export function taskView(task: MesosJsonObject): OperatorTask {
+  return { ...taskSummary(task), resources: resourceTotals(task.resources), raw: task };
+}
+
+export function taskSummary(task: MesosJsonObject): OperatorTaskSummary {
   const statuses = list(task.statuses).map(taskStatusView);
   return {
     taskId: idOf(task.task_id),
@@ -122,10 +127,8 @@ export function taskView(task: MesosJsonObject): OperatorTask {
     labels: labelsOf(task.labels),
     statuses,
     latestStatus: statuses.at(-1),
-    resources: resourceTotals(task.resources),
     ports: discoveryPorts(task.discovery),
     hasHealthCheck: isObject(task.health_check),
-    raw: task,
   };
 }
 

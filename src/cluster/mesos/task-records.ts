@@ -52,12 +52,9 @@ export class TaskRecords {
   ) {}
 
   async load(): Promise<TaskRecord[]> {
-    const records: TaskRecord[] = [];
-    for (const name of await this.store.list(TASKS)) {
-      const saved = await this.store.get<TaskRecord>(`${TASKS}/${name}`);
-      if (saved) records.push(saved.value);
-    }
-    return records;
+    const names = await this.store.list(TASKS);
+    const saved = await this.store.getMany<TaskRecord>(names.map((name) => `${TASKS}/${name}`));
+    return saved.flatMap((entry) => (entry ? [entry.value] : []));
   }
 
   /** The records of tasks about to be launched, in one transaction, before the ACCEPT. */

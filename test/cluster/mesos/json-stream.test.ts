@@ -38,7 +38,7 @@ function split(text: string, cuts: number[]): Element[] {
 const expected = (): Element[] => {
   const parsed = JSON.parse(document) as { get_tasks: Record<string, unknown[]> };
   const of = (array: string, name: string) =>
-    parsed.get_tasks[name]!.map((value) => ({ array, text: JSON.stringify(value) }));
+    parsed.get_tasks[name]!.map((value) => ({ array, text: JSON.stringify(value), exact: true }));
   return [...of('get_tasks.completed_tasks', 'completed_tasks'), ...of('get_tasks.tasks', 'tasks')];
 };
 
@@ -68,6 +68,55 @@ describe('ArraySplitter', () => {
         },
       ),
     );
+  });
+
+  it('ends strings right after runs of backslashes, wherever the bytes are cut', () => {
+    const tasks = [{ a: '\\' }, { b: '\\\\"' }, { c: '\\"]}\\' }, { d: ['\\\\', '"\\'] }];
+    const text = JSON.stringify({ get_tasks: { tasks } });
+    const want = tasks.map((task) => ({ array: 'get_tasks.tasks', text: JSON.stringify(task), exact: true }));
+    for (let cut = 1; cut < text.length; cut++)
+      for (const second of [cut + 1, cut + 2])
+        assert.deepEqual(
+          split(text, second < text.length ? [cut, second] : [cut]),
+          want,
+          `cuts ${cut}, ${second}`,
+        );
+  });
+
+  it('splits any JSON objects as JSON.parse reads them', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.dictionary(fc.string(), fc.jsonValue()), { maxLength: 5 }),
+        fc.uniqueArray(fc.nat(), { maxLength: 6 }),
+        (tasks, rawCuts) => {
+          const text = JSON.stringify({ get_tasks: { tasks } });
+          const length = Buffer.byteLength(text);
+          const cuts = [...new Set(rawCuts.map((c) => 1 + (c % (length - 1))))].sort((a, b) => a - b);
+          assert.deepEqual(
+            split(text, cuts).map((e) => JSON.parse(e.text) as unknown),
+            JSON.parse(JSON.stringify(tasks)),
+          );
+        },
+      ),
+    );
+  });
+
+  it('marks the elements JSON.parse would misread: long integers, bare Infinity and NaN, outside strings', () => {
+    const elements = [
+      '{"id":"big","n":9007199254740993}',
+      '{"id":"in a string","n":"9007199254740993 Infinity NaN","m":123456789012345}',
+      '{"id":"inf","x":[Infinity]}',
+      '{"id":"nan","x":-NaN}',
+      '{"id":"plain","t":1796189492.467,"ok":true,"none":null}',
+    ];
+    const text = `{"get_tasks":{"tasks":[${elements.join(',')}]}}`;
+    const want = [false, true, false, false, true];
+    for (let cut = 1; cut < text.length; cut++)
+      assert.deepEqual(
+        split(text, [cut]).map((e) => e.exact),
+        want,
+        `cut at ${cut}`,
+      );
   });
 
   it('reads keys with whitespace around them as JSON does', () => {

@@ -153,17 +153,19 @@ function getTasks(state: State): Json {
   );
 }
 
-/** Each task's JSON, kept until its state or latest status changes. */
-const rendered = new WeakMap<Task, { state: string; last: unknown; text: string }>();
+/** Each task's JSON, encoded, kept until its state or latest status changes. */
+const rendered = new WeakMap<Task, { state: string; last: unknown; bytes: Buffer }>();
 
-function taskText(task: Task): string {
+function taskBytes(task: Task): Buffer {
   const last = task.statuses?.at(-1);
   const known = rendered.get(task);
-  if (known?.state === task.state && known.last === last) return known.text;
-  const text = stringifyMesosJson(taskJson(task), { nonFinite: 'bare' });
-  rendered.set(task, { state: task.state, last, text });
-  return text;
+  if (known?.state === task.state && known.last === last) return known.bytes;
+  const bytes = Buffer.from(stringifyMesosJson(taskJson(task), { nonFinite: 'bare' }));
+  rendered.set(task, { state: task.state, last, bytes });
+  return bytes;
 }
+
+const COMMA = Buffer.from(',');
 
 /** Tasks per written piece of a streamed GET_TASKS. */
 const TASKS_PER_PIECE = 200;
@@ -173,19 +175,21 @@ const TASKS_PER_PIECE = 200;
  * made: a master with 100,000 tasks streams its answer as a real one (in C++) would, so a
  * benchmark measures the client rather than this simulation's serialiser.
  */
-export function* getTasksPieces(state: State): Generator<string> {
+export function* getTasksPieces(state: State): Generator<Buffer> {
   const lists = Object.entries(taskLists(state)).filter(([, tasks]) => tasks.length > 0);
-  yield '{"type":"GET_TASKS","get_tasks":{';
+  yield Buffer.from('{"type":"GET_TASKS","get_tasks":{');
   for (const [index, [name, tasks]] of lists.entries()) {
-    yield `${index === 0 ? '' : ','}"${name}":[`;
-    for (let at = 0; at < tasks.length; at += TASKS_PER_PIECE)
-      yield `${at === 0 ? '' : ','}${tasks
-        .slice(at, at + TASKS_PER_PIECE)
-        .map(taskText)
-        .join(',')}`;
-    yield ']';
+    yield Buffer.from(`${index === 0 ? '' : ','}"${name}":[`);
+    for (let at = 0; at < tasks.length; at += TASKS_PER_PIECE) {
+      const piece = tasks.slice(at, at + TASKS_PER_PIECE).flatMap((task, i) => {
+        const bytes = taskBytes(task);
+        return at + i === 0 ? [bytes] : [COMMA, bytes];
+      });
+      yield Buffer.concat(piece);
+    }
+    yield Buffer.from(']');
   }
-  yield '}}';
+  yield Buffer.from('}}');
 }
 
 /** Executors of live tasks launched with an ExecutorInfo (command tasks have none the master knows). */

@@ -17,7 +17,7 @@ export const OPERATOR_PATH = '/api/v1';
 interface Reply {
   status: number;
   /** A whole body, or one written piece by piece (a large GET_TASKS streams as a master's does). */
-  body: string | Iterable<string>;
+  body: string | Iterable<Buffer>;
   headers?: Record<string, string>;
 }
 
