@@ -4,7 +4,7 @@
  * renamed over the target, and then the directory is fsynced so the rename itself is on
  * disk. A reader therefore sees the old file or the new one, never a mix.
  */
-import { readFile as readFileCallback } from 'node:fs';
+import { readFile as readFileCallback, readFileSync } from 'node:fs';
 import { mkdir, open, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 
@@ -37,6 +37,15 @@ export function readTextIfExists(path: string): Promise<string | null> {
       else reject(error);
     }),
   );
+}
+
+export function readTextIfExistsSync(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
 }
 
 export async function syncDirectory(directory: string): Promise<void> {

@@ -34,7 +34,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { assertValidKey, type StateOperation, type StateStore, type Versioned } from '../types.js';
-import { isMissing, readTextIfExists } from '../../util/durable-file.js';
+import { isMissing, readTextIfExists, readTextIfExistsSync } from '../../util/durable-file.js';
 import { commitWrites, recoverJournal } from './journal.js';
 import { directoryPath, journalPath, keySegments, locksPath, recordPath } from './layout.js';
 import { listChildren } from './list.js';
@@ -48,13 +48,19 @@ export interface FileStateStoreOptions {
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
-/** Concurrent file reads of `getMany`: beyond about 16 it gets no faster (measured: 10,000 records). */
-const READERS = 16;
+/** Records `getMany` reads between two turns of the event loop: about 5 ms of work. */
+const READ_SLICE = 200;
 
 /** Reads one record without locking (renames make every file whole); shared with tests' child processes. */
 export async function readRecordFile<T>(root: string, key: string): Promise<Versioned<T> | null> {
   const path = recordPath(root, key);
   const text = await readTextIfExists(path);
+  return text === null ? null : decodeRecord<T>(key, path, text);
+}
+
+function readRecordFileSync<T>(root: string, key: string): Versioned<T> | null {
+  const path = recordPath(root, key);
+  const text = readTextIfExistsSync(path);
   return text === null ? null : decodeRecord<T>(key, path, text);
 }
 
@@ -90,17 +96,20 @@ export class FileStateStore implements StateStore {
     return readRecordFile<T>(this.directory, key);
   }
 
-  /** A few files at a time: ten thousand reads queued at once crowd the thread pool and run slower. */
+  /**
+   * Synchronous reads in slices, yielding between them: a small file read synchronously
+   * costs a fifth of an asynchronous one (four trips to the thread pool: open, stat, read,
+   * close), and a slice keeps the event loop from stalling more than a few milliseconds.
+   */
   async getMany<T = unknown>(keys: readonly string[]): Promise<(Versioned<T> | null)[]> {
     for (const key of keys) assertValidKey(key);
     await this.settle();
-    const found = new Array<Versioned<T> | null>(keys.length);
-    let next = 0;
-    const reader = async () => {
-      for (let index = next++; index < keys.length; index = next++)
-        found[index] = await readRecordFile<T>(this.directory, keys[index]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(READERS, keys.length) }, reader));
+    const found: (Versioned<T> | null)[] = [];
+    for (let at = 0; at < keys.length; at += READ_SLICE) {
+      if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (const key of keys.slice(at, at + READ_SLICE))
+        found.push(readRecordFileSync<T>(this.directory, key));
+    }
     return found;
   }
 
