@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import type { LocalCluster } from '../cluster/local/cluster.js';
 import { openLocal, openMesosDriver, openReader } from './backends.js';
 import { promisify } from 'node:util';
-import type { Cluster } from '../cluster/types.js';
+import { fetchLeaderView, LeaderFirstCluster } from '../cluster/leader-view.js';
+import type { Cluster, ObservedTask } from '../cluster/types.js';
+import { leaderUrl } from './leader-address.js';
 import { BorealisError } from '../errors.js';
 import { GitTree } from '../source/git-tree.js';
 import { TrackedSource } from '../source/tracked.js';
@@ -104,13 +106,32 @@ export function localDir(options: GlobalOptions): string {
   return isZkUrl(options.state) ? '.borealis' : options.state;
 }
 
-/** What read-only commands look at: the local cluster, or a Mesos cluster through its operator API. */
+/**
+ * What read-only commands look at: the local cluster, or a Mesos cluster as its leading
+ * reconciler sees it, else through the master's operator API.
+ */
 export function openCluster(
   options: GlobalOptions,
   config: ClusterConfig | undefined,
   store: StateStore,
 ): Cluster {
-  return openReader(localDir(options), config, store);
+  const reader = openReader(localDir(options), config, store);
+  if (config?.type !== 'mesos') return reader;
+  return new LeaderFirstCluster({ view: () => leaderView(options), fallback: reader });
+}
+
+/** The leader's tasks; undefined (the master is asked) when none leads or it cannot say. */
+async function leaderView(options: GlobalOptions): Promise<ObservedTask[] | undefined> {
+  const found = await leaderUrl({ state: options.state, localDir: localDir(options), auth: zkAuth() });
+  if ('none' in found) return undefined;
+  try {
+    return await fetchLeaderView({ url: found.url, cluster: options.cluster });
+  } catch (error) {
+    process.stderr.write(
+      `borealis: the leading reconciler gave no view of ${options.cluster} (${(error as Error).message}); asking the Mesos master\n`,
+    );
+    return undefined;
+  }
 }
 
 /** The backend that applies commits: the local cluster, or Borealis subscribed as a Mesos framework. */

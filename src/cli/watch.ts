@@ -15,7 +15,10 @@ import { writeNote } from '../source/notes.js';
 import { Metrics } from '../metrics/metrics.js';
 import { commitUrl, createNotifier, parseSinks } from '../notify/index.js';
 import { statusReport } from '../status/job-status.js';
-import { openDeployEnvironment, type DeployEnvironment } from './context.js';
+import { observedView } from '../cluster/leader-view.js';
+import { isZkUrl } from '../zookeeper/url.js';
+import { localDir, openDeployEnvironment, type DeployEnvironment } from './context.js';
+import { announceWatch } from './leader-address.js';
 import { notesOption, signatureOptions, signaturePolicy, type SignatureFlags } from './deploy-flags.js';
 import { globalOptions } from './global-options.js';
 import type { Io } from './io.js';
@@ -153,6 +156,11 @@ export function registerWatch(program: Command, io: Io): void {
     const server = options.http
       ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen)
       : undefined;
+    // With state in ZooKeeper the election node says where the leader serves.
+    const withdraw =
+      server && !isZkUrl(global.state)
+        ? await announceWatch(localDir(global), global.cluster, server.url)
+        : undefined;
     log(
       `watching ${env.source.description}${global.path ? ` path ${global.path}` : ''} for cluster ${global.cluster}${server ? `; HTTP on ${server.url}` : ''}`,
     );
@@ -164,6 +172,7 @@ export function registerWatch(program: Command, io: Io): void {
     log('stopping: finishing the current step');
     await daemon.stop();
     await notifier.close(); // what is still queued gets a few seconds to go out
+    await withdraw?.();
     await server?.close();
     announcer?.close();
     await env.close();
@@ -203,6 +212,11 @@ export function serverDeps(
       };
     },
     deployments: async (limit) => ({ deployments: await env.deployments.list(limit) }),
+    // Only the leader's view is the framework's: a follower's would be read from the master.
+    observed: async () =>
+      env.coordinator && !env.coordinator.isLeader()
+        ? undefined
+        : observedView(clusterName, await env.cluster.snapshot()),
     health: async () => ({ ok: true, ...(await leadershipView(env.coordinator)) }),
   };
 }

@@ -24,6 +24,7 @@ import {
   type TaskView,
 } from '../support/mesos-master/index.js';
 import { ReconcilerProcess } from '../support/reconciler-process.js';
+import { runCli } from '../support/run-cli.js';
 import { eventually } from '../support/waiting.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.js';
 
@@ -94,6 +95,13 @@ describe('Borealis on Mesos, end to end: example-repo on 50 agents', () => {
     });
   };
   const launchesSince = (from: number) => callsSince(from).filter((c) => c.type === 'ACCEPT').length;
+  /** GET_TASKS requests the masters (who share one record of calls) have answered so far. */
+  const tasksListings = () => master().operatorCalls.filter((c) => c.type === 'GET_TASKS').length;
+  const planNow = async (): Promise<{ summary: Record<string, number> }> => {
+    const run = await runCli(['--repo', repo.dir, '--state', state, 'plan', '-o', 'json']);
+    assert.equal(run.code, 0, run.stderr);
+    return JSON.parse(run.stdout) as { summary: Record<string, number> };
+  };
 
   before(async () => {
     zk = await startZooKeeper();
@@ -144,6 +152,13 @@ describe('Borealis on Mesos, end to end: example-repo on 50 agents', () => {
     );
     [frameworkId] = master().subscribedFrameworkIds() as [string];
     assert.ok(frameworkId);
+  });
+
+  it("plan reads the leading reconciler's view: the master's task list is not fetched", async () => {
+    const before = tasksListings();
+    const planned = await planNow();
+    assert.deepEqual(planned.summary, { ...planned.summary, noop: 5 }, 'converged: nothing to do');
+    assert.equal(tasksListings(), before, 'no GET_TASKS while the leader answers');
   });
 
   it('rolls an update through while an agent is lost under it; its instances are relaunched elsewhere', async () => {
@@ -212,6 +227,9 @@ describe('Borealis on Mesos, end to end: example-repo on 50 agents', () => {
       'the framework disconnected',
     );
     assert.deepEqual(liveIds(), running, 'Mesos keeps the tasks while the scheduler is away');
+    const listedBefore = tasksListings();
+    assert.equal((await planNow()).summary.noop, 5, 'with no leader, plan reads the master');
+    assert.ok(tasksListings() > listedBefore, 'GET_TASKS: the watch.json left behind names a dead process');
     reconciler = startReconciler();
     await resubscribed(from, running.size);
     await waitConverged();

@@ -18,6 +18,7 @@ import {
   type TaskView,
 } from '../support/mesos-master/index.js';
 import { ReconcilerProcess } from '../support/reconciler-process.js';
+import { runCli } from '../support/run-cli.js';
 import { eventually } from '../support/waiting.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.js';
 
@@ -97,6 +98,25 @@ describe('several reconcilers on one Mesos cluster', () => {
     assert.equal(running().length, 3);
     assert.equal(subscribes().length, 1, 'the follower never subscribed');
     assert.equal(master().subscribedFrameworkIds().length, 1);
+  });
+
+  it('plan finds the elected leader in ZooKeeper and reads its view, not the master', async () => {
+    const listings = () => master().operatorCalls.filter((c) => c.type === 'GET_TASKS').length;
+    const before = listings();
+    const run = await runCli([
+      '--repo',
+      repo.dir,
+      '--state',
+      `zk://${zk.connect}/borealis`,
+      '--cluster',
+      'west',
+      'plan',
+      '-o',
+      'json',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual((JSON.parse(run.stdout) as { summary: Record<string, number> }).summary.noop, 1);
+    assert.equal(listings(), before, 'no GET_TASKS');
   });
 
   it('the follower serves the status API from the operator API, without subscribing', async () => {

@@ -1,4 +1,4 @@
-/** The daemon's read-only API: GET /api/status, GET /api/deployments, GET /healthz. */
+/** The daemon's read-only API: GET /api/status, /api/deployments, /api/observed and /healthz. */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DependencyError, HttpError } from '../http-error.js';
 import type { ServerDeps } from '../types.js';
@@ -13,6 +13,13 @@ export function apiRoutes(app: FastifyInstance, deps: ServerDeps): void {
   app.get('/api/deployments', async (request, reply) => {
     const limit = parseLimit((request.query as Record<string, unknown>).limit);
     return sendJson(reply, 200, await call('deployments', () => deps.deployments(limit)));
+  });
+  app.get('/api/observed', async (_request, reply) => {
+    if (!deps.observed) throw new HttpError(404, 'this server keeps no view of a cluster');
+    const view = await call('observed', () => deps.observed!());
+    if (view === undefined)
+      throw new HttpError(409, 'this reconciler does not lead: ask the leader (GET /healthz names it)');
+    return sendJson(reply, 200, view);
   });
   app.get('/healthz', async (_request, reply) => {
     const health = await call('health', () => deps.health());

@@ -34,7 +34,15 @@ export interface MesosMasterOptions {
 /** What the masters of one Mesos cluster share: the agents, their tasks, the frameworks. */
 type World = Pick<
   State,
-  'agents' | 'frameworks' | 'offers' | 'tasks' | 'violations' | 'calls' | 'faults' | 'counters'
+  | 'agents'
+  | 'frameworks'
+  | 'offers'
+  | 'tasks'
+  | 'violations'
+  | 'calls'
+  | 'operatorCalls'
+  | 'faults'
+  | 'counters'
 >;
 
 /** `count` identical agents (`agents(3, {...})` in the options). */
@@ -76,6 +84,7 @@ export class MesosMaster {
         tasks: new Map(),
         violations: [],
         calls: [],
+        operatorCalls: [],
         faults: { updateDelayMs: 0, reorderWindowMs: 0, unansweredReconciles: 0, held: [] },
         counters: { framework: 0, offer: 0 },
       }),
@@ -99,8 +108,9 @@ export class MesosMaster {
   }
 
   private get world(): World {
-    const { agents, frameworks, offers, tasks, violations, calls, faults, counters } = this.state;
-    return { agents, frameworks, offers, tasks, violations, calls, faults, counters };
+    const { agents, frameworks, offers, tasks, violations, calls, operatorCalls, faults, counters } =
+      this.state;
+    return { agents, frameworks, offers, tasks, violations, calls, operatorCalls, faults, counters };
   }
 
   /** Only the leading master allocates, and agents resend unacknowledged updates only to it. */
@@ -183,6 +193,10 @@ export class MesosMaster {
   }
 
   /** Every request received: call type (when it had one), parsed body, HTTP status. */
+  get operatorCalls(): readonly CallRecord[] {
+    return this.state.operatorCalls;
+  }
+
   get calls(): readonly CallRecord[] {
     return this.state.calls;
   }

@@ -37,6 +37,8 @@ export async function handleOperator(
   body: string,
 ): Promise<void> {
   const reply = transportError(state, req) ?? callReply(state, req, body);
+  const type = /"type"\s*:\s*"([A-Z_]+)"/.exec(body)?.[1];
+  state.operatorCalls.push({ type, body: undefined, status: reply.status });
   res.writeHead(reply.status, reply.headers);
   if (typeof reply.body === 'string') return void res.end(reply.body);
   for (const piece of reply.body) {

@@ -124,6 +124,8 @@ export interface State {
   tasks: Map<string, Task>;
   violations: Violation[];
   calls: CallRecord[];
+  /** Every operator API request, answered or refused (its body is not kept). */
+  operatorCalls: CallRecord[];
   faults: Faults;
   counters: { framework: number; offer: number };
   hooks: { removeFramework(framework: Framework): void; allocate(): void };

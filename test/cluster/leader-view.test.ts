@@ -1,0 +1,141 @@
+/**
+ * The leader's view of its cluster: served by the daemon's HTTP server, checked by the
+ * reader, preferred to the cluster itself only when it is whole and of the right cluster;
+ * and where a directory's `watch` says it serves.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { announceWatch, leaderUrl } from '../../src/cli/leader-address.js';
+import { fetchLeaderView, LeaderFirstCluster, observedView } from '../../src/cluster/leader-view.js';
+import type { Cluster, ObservedTask } from '../../src/cluster/types.js';
+import type { RunningServer } from '../../src/server/app.js';
+import { ownIdentity } from '../../src/state/file/process-identity.js';
+import { listen, recorder } from '../server/harness.js';
+
+const task = (instance: number): ObservedTask => ({
+  taskId: `prod-web-${instance}-x`,
+  jobId: 'west/www/prod/web',
+  instance,
+  configHash: 'h1',
+  commit: 'c1',
+  state: 'RUNNING',
+  healthy: true,
+  updatedAt: 1_796_000_000_000,
+  launchedAt: 1_795_999_000_000,
+  host: `agent${instance}.example`,
+  ports: { http: 31000 + instance },
+});
+
+/** A cluster that only counts how often it is read. */
+function counted(tasks: ObservedTask[]): Cluster & { reads: number } {
+  const cluster = {
+    kind: 'mesos',
+    reads: 0,
+    snapshot: () => {
+      cluster.reads++;
+      return Promise.resolve(tasks);
+    },
+    launch: () => Promise.resolve(),
+    kill: () => Promise.resolve(),
+    forget: () => Promise.resolve(),
+    subscribe: () => () => {},
+    close: () => Promise.resolve(),
+  };
+  return cluster;
+}
+
+describe('GET /api/observed and its reader', () => {
+  let answer: unknown = observedView('west', [task(0), task(1)]);
+  let server: RunningServer;
+  let silent: RunningServer;
+  before(async () => {
+    server = await listen(recorder({}, { observed: () => Promise.resolve(answer) }));
+    silent = await listen(recorder({}));
+  });
+  after(async () => {
+    await server.close();
+    await silent.close();
+  });
+
+  it('reads the tasks the leader serves', async () => {
+    answer = observedView('west', [task(0), task(1)]);
+    assert.deepEqual(await fetchLeaderView({ url: server.url, cluster: 'west' }), [task(0), task(1)]);
+  });
+
+  const refusals: [string, () => unknown, RegExp][] = [
+    ['a follower (409)', () => undefined, /answered 409: .*does not lead/],
+    ['another cluster', () => observedView('east', [task(0)]), /reconciles cluster "east", not "west"/],
+    ['another format', () => ({ ...observedView('west', []), format: 2 }), /format 2, not 1/],
+    [
+      'a task without its job',
+      () => ({ ...observedView('west', []), tasks: [{ ...task(0), jobId: undefined }] }),
+      /a task that is not one/,
+    ],
+    [
+      'a task in no known state',
+      () => ({ ...observedView('west', []), tasks: [{ ...task(0), state: 'TASK_RUNNING' }] }),
+      /a task that is not one/,
+    ],
+  ];
+  for (const [name, body, error] of refusals)
+    it(`refuses ${name}`, async () => {
+      answer = body();
+      await assert.rejects(fetchLeaderView({ url: server.url, cluster: 'west' }), error);
+    });
+
+  it('is a 404 where the server keeps no view', async () => {
+    await assert.rejects(fetchLeaderView({ url: silent.url, cluster: 'west' }), /answered 404/);
+  });
+
+  it('reads the cluster itself only when the leader cannot say', async () => {
+    const fallback = counted([task(7)]);
+    let view: ObservedTask[] | undefined = [task(0)];
+    const cluster = new LeaderFirstCluster({ view: () => Promise.resolve(view), fallback });
+    assert.deepEqual(await cluster.snapshot(), [task(0)]);
+    assert.equal(fallback.reads, 0);
+    view = undefined;
+    assert.deepEqual(await cluster.snapshot(), [task(7)]);
+    assert.equal(fallback.reads, 1);
+  });
+});
+
+describe("watch's announcement in a state directory", () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'borealis-announce-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const where = () => ({ state: dir, localDir: dir });
+
+  it('names the URL while the watch runs, and nothing once it is withdrawn', async () => {
+    assert.deepEqual(await leaderUrl(where()), { none: 'no watch runs on this state directory' });
+    const withdraw = await announceWatch(dir, 'west', 'http://127.0.0.1:7070');
+    assert.deepEqual(await leaderUrl(where()), { url: 'http://127.0.0.1:7070' });
+    await withdraw();
+    assert.deepEqual(await leaderUrl(where()), { none: 'no watch runs on this state directory' });
+  });
+
+  it('ignores an announcement left by a process that is gone', async () => {
+    // This very pid, but started at another time: the process that wrote it is gone.
+    const gone = {
+      pid: process.pid,
+      process: { ...ownIdentity(), start: '1' },
+      host: hostname(),
+      url: 'http://127.0.0.1:7071',
+      cluster: 'west',
+      started_at: new Date().toISOString(),
+    };
+    writeFileSync(join(dir, 'watch.json'), JSON.stringify(gone));
+    const found = await leaderUrl(where());
+    assert.ok('none' in found && /is gone/.test(found.none), JSON.stringify(found));
+  });
+
+  it('does not withdraw what another watch announced since', async () => {
+    const withdraw = await announceWatch(dir, 'west', 'http://127.0.0.1:7072');
+    const file = join(dir, 'watch.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(`"pid": ${process.pid}`, '"pid": 1'));
+    await withdraw();
+    assert.match(readFileSync(file, 'utf8'), /7072/);
+  });
+});
