@@ -61,6 +61,15 @@ export async function syncDirectory(directory: string): Promise<void> {
 }
 
 export async function writeFileDurably(path: string, text: string): Promise<void> {
+  await replaceFile(path, text);
+  await syncDirectory(dirname(path));
+}
+
+/**
+ * Writes a whole new file in place of `path` (temp file, fsync, rename) without the
+ * directory's fsync: the caller syncs each directory once after many replacements.
+ */
+export async function replaceFile(path: string, text: string): Promise<void> {
   const temporary = temporaryPath(dirname(path));
   try {
     const handle = await open(temporary, 'wx');
@@ -75,18 +84,22 @@ export async function writeFileDurably(path: string, text: string): Promise<void
     await rm(temporary, { force: true });
     throw error;
   }
-  await syncDirectory(dirname(path));
 }
 
 /** Removes a file durably; a missing file is fine (replaying a journal deletes twice). */
 export async function removeFileDurably(path: string): Promise<void> {
+  if (await removeFile(path)) await syncDirectory(dirname(path));
+}
+
+/** Removes a file, not waiting for the directory's fsync; false when it was already gone. */
+export async function removeFile(path: string): Promise<boolean> {
   try {
     await rm(path);
+    return true;
   } catch (error) {
-    if (isMissing(error)) return;
+    if (isMissing(error)) return false;
     throw error;
   }
-  await syncDirectory(dirname(path));
 }
 
 /** `mkdir -p` below `root` that fsyncs each parent it adds to, so new directories survive a power cut. */

@@ -39,7 +39,7 @@ import { commitWrites, recoverJournal } from './journal.js';
 import { directoryPath, journalPath, keySegments, locksPath, recordPath } from './layout.js';
 import { listChildren } from './list.js';
 import { DirectoryLock } from './lock.js';
-import { planWrites, type Write } from './plan.js';
+import { planWrites, type ReadRecord, type Write } from './plan.js';
 import { decodeRecord } from './record.js';
 
 export interface FileStateStoreOptions {
@@ -62,6 +62,15 @@ function readRecordFileSync<T>(root: string, key: string): Versioned<T> | null {
   const path = recordPath(root, key);
   const text = readTextIfExistsSync(path);
   return text === null ? null : decodeRecord<T>(key, path, text);
+}
+
+/** Reads records synchronously, yielding to the event loop after each slice (see `getMany`). */
+function slicedReader(root: string): ReadRecord {
+  let reads = 0;
+  return async (key) => {
+    if (++reads % READ_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+    return readRecordFileSync(root, key);
+  };
 }
 
 export class FileStateStore implements StateStore {
@@ -144,7 +153,7 @@ export class FileStateStore implements StateStore {
     for (const operation of operations) assertValidKey(operation.key);
     await this.ready();
     return this.exclusive(async () => {
-      const writes = await planWrites(operations, (key) => readRecordFile(this.directory, key));
+      const writes = await planWrites(operations, slicedReader(this.directory));
       await commitWrites(this.directory, writes);
       return writes;
     });
