@@ -7,8 +7,8 @@
 import type { PlacementProblem, PlannedLaunch } from '../types.js';
 import { attributeValues, type MesosAttribute, type MesosOffer, type MesosResource } from './offer.js';
 import type { OperatorClient } from './operator-client.js';
-import type { OperatorAgent, OperatorTask, PortRange } from './operator-types.js';
-import { objectOf } from './operator-views.js';
+import type { OperatorAgent, OperatorTask, PortRange, ResourceTotals } from './operator-types.js';
+import { objectOf, taskView } from './operator-views.js';
 import { pendingOf, placeInstances, type RunningTask } from './placement.js';
 import { SCALAR_NAMES } from './resources.js';
 import { TERMINAL_MESOS_STATES } from './status-map.js';
@@ -16,34 +16,56 @@ import { LABELS } from './task-info.js';
 
 export interface CapacityInput {
   launches: readonly PlannedLaunch[];
-  /** Task ids the plan kills: their resources count as free. */
-  released: ReadonlySet<string>;
   agents: readonly OperatorAgent[];
-  /** Every active task on the cluster, of every framework. */
-  tasks: readonly OperatorTask[];
-  frameworkId: string | undefined;
+  /** This framework's live tasks the plan keeps: where each job already runs, for its constraints. */
+  staying: readonly StayingTask[];
+  /** What the live tasks the plan kills hold, by agent: it counts as free. */
+  released: readonly ReleasedResources[];
+}
+
+export interface StayingTask {
+  jobId: string;
+  agentId: string;
+}
+
+export interface ReleasedResources {
+  agentId: string;
+  resources: ResourceTotals;
+}
+
+/** The framework's live tasks as GET_TASKS lists them, split into those staying and those released. */
+export function splitOperatorTasks(
+  tasks: readonly OperatorTask[],
+  frameworkId: string | undefined,
+  released: ReadonlySet<string>,
+): Pick<CapacityInput, 'staying' | 'released'> {
+  const ours = tasks.filter(
+    (task) => task.frameworkId === frameworkId && !TERMINAL_MESOS_STATES.has(task.state),
+  );
+  return {
+    staying: ours
+      .filter((task) => !released.has(task.taskId) && task.labels[LABELS.job])
+      .map((task) => ({ jobId: task.labels[LABELS.job]!, agentId: task.agentId })),
+    released: ours
+      .filter((task) => released.has(task.taskId))
+      .map((task) => ({ agentId: task.agentId, resources: task.resources })),
+  };
 }
 
 export function placementProblems(input: CapacityInput): PlacementProblem[] {
   if (input.launches.length === 0) return [];
-  const live = input.tasks.filter((task) => !TERMINAL_MESOS_STATES.has(task.state));
-  const releasedByAgent = groupBy(
-    live.filter((task) => input.released.has(task.taskId)),
-    (task) => task.agentId,
-  );
+  const releasedByAgent = groupBy(input.released, (task) => task.agentId);
   const offerOf = new Map(
     input.agents.map((agent) => [agent.agentId, agentOffer(agent, releasedByAgent.get(agent.agentId) ?? [])]),
   );
   const offers = input.agents.filter((agent) => agent.active).map((agent) => offerOf.get(agent.agentId)!);
-  const running: RunningTask[] = live
-    .filter((task) => task.frameworkId === input.frameworkId && !input.released.has(task.taskId))
-    .flatMap((task) => {
-      const offer = offerOf.get(task.agentId);
-      const jobId = task.labels[LABELS.job];
-      if (!offer || !jobId) return [];
-      const attributes = Object.fromEntries(attributeValues(offer));
-      return [{ jobId, agentId: task.agentId, hostname: offer.hostname, attributes }];
-    });
+  const running: RunningTask[] = input.staying.flatMap(({ jobId, agentId }) => {
+    const offer = offerOf.get(agentId);
+    if (!offer) return [];
+    return [
+      { jobId, agentId, hostname: offer.hostname, attributes: Object.fromEntries(attributeValues(offer)) },
+    ];
+  });
   const placement = placeInstances(input.launches.map(pendingOf), offers, running);
   const byJob = new Map<string, PlacementProblem>();
   for (const { instance, reasons } of placement.unplaced) {
@@ -55,7 +77,7 @@ export function placementProblems(input: CapacityInput): PlacementProblem[] {
   return [...byJob.values()];
 }
 
-/** Reads agents and tasks through the operator API, then checks the launches. */
+/** Reads agents and this framework's tasks through the operator API, then checks the launches. */
 export async function checkPlacement(
   client: OperatorClient,
   frameworkId: string | undefined,
@@ -63,18 +85,21 @@ export async function checkPlacement(
   released: readonly string[],
 ): Promise<PlacementProblem[]> {
   if (launches.length === 0) return [];
-  const [agents, tasks] = await Promise.all([client.getAgents(), client.getTasks()]);
-  return placementProblems({
-    launches,
-    released: new Set(released),
-    agents,
-    tasks: [...tasks.tasks, ...tasks.unreachable],
-    frameworkId,
-  });
+  const releasedIds = new Set(released);
+  const tasks: OperatorTask[] = [];
+  const [agents] = await Promise.all([
+    client.getAgents(),
+    client.eachTask((json, list) => {
+      // Only the framework's live tasks matter: the agents' totals already count the rest.
+      if (list !== 'completed' && objectOf(json.framework_id).value === frameworkId)
+        tasks.push(taskView(json));
+    }),
+  ]);
+  return placementProblems({ launches, agents, ...splitOperatorTasks(tasks, frameworkId, releasedIds) });
 }
 
 /** The agent's free resources as one offer: total, less what is allocated, plus what is released. */
-function agentOffer(agent: OperatorAgent, released: readonly OperatorTask[]): MesosOffer {
+function agentOffer(agent: OperatorAgent, released: readonly ReleasedResources[]): MesosOffer {
   const freed = released.map((task) => task.resources);
   const resources: MesosResource[] = SCALAR_NAMES.map((name) => ({
     name,

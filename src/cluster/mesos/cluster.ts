@@ -18,7 +18,8 @@ import {
   type TaskStatusUpdate,
 } from '../types.js';
 import type { StateStore } from '../../state/types.js';
-import { checkPlacement } from './capacity.js';
+import { placementProblems } from './capacity.js';
+import { resourceTotals } from './operator-views.js';
 import { attributeValues, type MesosOffer } from './offer.js';
 import { OperatorClient } from './operator-client.js';
 import { pendingOf, placeInstances, type RunningTask } from './placement.js';
@@ -35,7 +36,7 @@ import {
   type TaskStatusView,
 } from './status-map.js';
 import { taskInfo } from './task-info.js';
-import { TaskRecords, type TaskRecord } from './task-records.js';
+import { launchRecord, TaskRecords, type TaskRecord } from './task-records.js';
 
 export interface MesosClusterOptions {
   masters: string[];
@@ -146,7 +147,7 @@ export class MesosCluster implements Cluster {
       if (this.tasks.has(launch.taskId) || this.pending.has(launch.taskId)) continue;
       this.pending.set(launch.taskId, launch);
       this.tasks.set(launch.taskId, {
-        ...recordOf(launch, this.now()),
+        ...launchRecord(launch, this.now()),
         state: 'PENDING',
         updatedAt: this.now(),
       });
@@ -175,19 +176,34 @@ export class MesosCluster implements Cluster {
     }
   }
 
-  /** Checked against the agents the operator API reports now, as the subscribed master sees them. */
-  placementProblems(
+  /**
+   * Checked against the agents the operator API reports now, as the subscribed master sees
+   * them, and against this framework's own tasks as it knows them: the master's whole task
+   * list would cost seconds at 100,000 tasks and tell it nothing more.
+   */
+  async placementProblems(
     launches: readonly PlannedLaunch[],
     released: readonly string[],
   ): Promise<PlacementProblem[]> {
     const subscription = this.subscription;
-    if (!subscription) return Promise.resolve([]);
-    return checkPlacement(
-      new OperatorClient({ masters: [subscription.master] }),
-      subscription.frameworkId,
+    if (!subscription || launches.length === 0) return [];
+    const agents = await new OperatorClient({ masters: [subscription.master] }).getAgents();
+    const releasedIds = new Set(released);
+    const live = [...this.tasks.values()].filter((task) => task.agentId && !isTerminal(task.state));
+    return placementProblems({
       launches,
-      released,
-    );
+      agents,
+      staying: live
+        .filter((task) => !releasedIds.has(task.taskId))
+        .map((task) => ({ jobId: task.jobId, agentId: task.agentId! })),
+      // A task recorded by an older Borealis has no resources: it frees nothing here, so the
+      // plan errs toward a warning.
+      released: live.flatMap((task) =>
+        releasedIds.has(task.taskId) && task.resources
+          ? [{ agentId: task.agentId!, resources: task.resources }]
+          : [],
+      ),
+    });
   }
 
   subscribe(listener: (update: TaskStatusUpdate) => void): () => void {
@@ -283,6 +299,7 @@ export class MesosCluster implements Cluster {
         hostname: placed.hostname,
         attributes,
         ports: placed.ports,
+        resources: resourceTotals(placed.resources),
       });
       saves.push(recordFields(task));
       this.pending.delete(launch.taskId);
@@ -404,19 +421,6 @@ export class MesosCluster implements Cluster {
       this.log(`${call.type} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-}
-
-function recordOf(launch: TaskLaunch, now: number): TaskRecord {
-  return {
-    taskId: launch.taskId,
-    jobId: launch.jobId,
-    instance: launch.instance,
-    configHash: launch.configHash,
-    commit: launch.commit,
-    launchedAt: now,
-    hasHealthCheck: launch.config.health_check_config !== undefined,
-    ports: {},
-  };
 }
 
 function recordFields(task: Live): TaskRecord {

@@ -7,7 +7,8 @@
  * once more.
  */
 import { encodeKeySegment, type StateStore } from '../../state/types.js';
-import type { TaskState } from '../types.js';
+import type { TaskLaunch, TaskState } from '../types.js';
+import type { ResourceTotals } from './operator-types.js';
 
 export interface TaskRecord {
   taskId: string;
@@ -22,6 +23,8 @@ export interface TaskRecord {
   /** The agent's attributes, for the job's `limit:N` constraints when more instances are placed. */
   attributes?: Record<string, string[]>;
   ports: Record<string, number>;
+  /** What the task holds on its agent (absent in records of older versions). */
+  resources?: ResourceTotals;
   /** How the task ended; absent while it may be running. */
   ended?: EndedTask;
 }
@@ -35,6 +38,20 @@ export interface EndedTask {
   updatedAt: number;
   /** Seconds since the epoch, of the update that ended it. */
   timestamp?: number;
+}
+
+/** The record of a task about to be launched: where it runs is added once an offer is taken. */
+export function launchRecord(launch: TaskLaunch, now: number): TaskRecord {
+  return {
+    taskId: launch.taskId,
+    jobId: launch.jobId,
+    instance: launch.instance,
+    configHash: launch.configHash,
+    commit: launch.commit,
+    launchedAt: now,
+    hasHealthCheck: launch.config.health_check_config !== undefined,
+    ports: {},
+  };
 }
 
 const TASKS = 'mesos-tasks';

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   placementProblems,
+  splitOperatorTasks,
   subtractRanges,
   type CapacityInput,
 } from '../../../src/cluster/mesos/capacity.js';
@@ -84,7 +85,7 @@ const launches = (job: ReturnType<typeof web>, instances: number[]): PlannedLaun
 
 interface Case {
   name: string;
-  input: Omit<CapacityInput, 'frameworkId' | 'released'> & { released?: string[] };
+  input: Pick<CapacityInput, 'launches' | 'agents'> & { tasks: OperatorTask[]; released?: string[] };
   /** Expected unplaced instances per job, and a pattern each job's reasons must match. */
   unplaced: Record<string, { instances: number[]; reason?: RegExp }>;
 }
@@ -171,8 +172,12 @@ const CASES: Case[] = [
 describe('placementProblems', () => {
   for (const testCase of CASES) {
     it(testCase.name, () => {
-      const { released = [], ...rest } = testCase.input;
-      const problems = placementProblems({ ...rest, released: new Set(released), frameworkId: FRAMEWORK });
+      const { launches, agents, tasks, released = [] } = testCase.input;
+      const problems = placementProblems({
+        launches,
+        agents,
+        ...splitOperatorTasks(tasks, FRAMEWORK, new Set(released)),
+      });
       assert.deepEqual(
         Object.fromEntries(problems.map((p) => [p.jobId, p.instances])),
         Object.fromEntries(Object.entries(testCase.unplaced).map(([id, u]) => [id, u.instances])),

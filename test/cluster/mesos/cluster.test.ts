@@ -112,6 +112,47 @@ describe('MesosCluster on the test master', () => {
     assert.equal(master.tasks().filter((t) => t.state === 'TASK_RUNNING').length, 6);
   });
 
+  it('judges whether launches fit from the agents and its own tasks, without listing every task', async () => {
+    const running = (await live(cluster)).filter((t) => t.jobId === web.id);
+    assert.equal(running.length, 6, 'the six web instances of the test before');
+    const planned = (job: typeof web, instances: number[]) =>
+      instances.map((instance) => ({ jobId: job.id, instance, config: job.instance }));
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    const listings = () => master.operatorCalls.filter((c) => c.type === 'GET_TASKS').length;
+    const before = listings();
+
+    assert.deepEqual(
+      await cluster.placementProblems(planned(web, range(6, 50)), []),
+      [],
+      '44 hosts are left',
+    );
+    const crowded = await cluster.placementProblems(planned(web, range(6, 51)), []);
+    assert.deepEqual(
+      crowded.map((p) => [p.jobId, p.instances.length]),
+      [[web.id, 1]],
+      'limit:1 leaves one instance of 51 without a host of its own',
+    );
+
+    // A job that needs a whole agent fits on the 44 empty ones, and on one more when the
+    // plan kills the web instance that holds it.
+    const whole = spec({
+      name: 'whole',
+      instances: 45,
+      task: {
+        processes: [{ name: 'serve', cmdline: 'serve' }],
+        resources: { cpu: 3.8, ram: '128MiB', disk: '64MiB' },
+      },
+    });
+    const unreleased = await cluster.placementProblems(planned(whole, range(0, 45)), []);
+    assert.deepEqual(
+      unreleased.map((p) => p.instances.length),
+      [1],
+    );
+    assert.match(unreleased[0]!.reasons.join('; '), /cpu/);
+    assert.deepEqual(await cluster.placementProblems(planned(whole, range(0, 45)), [running[0]!.taskId]), []);
+    assert.equal(listings(), before, 'no GET_TASKS: the framework knows its own tasks');
+  });
+
   it('spreads instances launched one at a time: new work lifts the refusal filters first', async () => {
     const hosts: string[] = [];
     for (const instance of [0, 1, 2]) {
