@@ -62,6 +62,7 @@ function renderOne(d: DeploymentRecord): string {
     `trigger    ${d.trigger} on cluster ${d.cluster}`,
     `signature  ${d.signature.status}: ${d.signature.detail}`,
     `applied    after ${d.parent_applied?.slice(0, 12) ?? '(nothing)'}; ${d.started_at} → ${d.finished_at ?? '(not finished)'}`,
+    ...(d.planned_at ? [`planned    in ${Date.parse(d.planned_at) - Date.parse(d.started_at)} ms`] : []),
     '',
     ...d.message.split('\n').map((line) => `    ${line}`),
     '',

@@ -124,15 +124,16 @@ export async function deployCommit(
     prune: context.prune,
   };
   const plan = await planPass(input);
+  const planned = { plan, planned_at: new Date(now()).toISOString() };
   context.onPlan?.(plan);
   if (plan.massKill && !context.allowMassKill)
-    return finish('rejected', { plan, reason: `refused: ${plan.massKill.message}` });
+    return finish('rejected', { ...planned, reason: `refused: ${plan.massKill.message}` });
   if (!hasChanges(plan)) {
     await context.records.setApplied(info.id, now());
     await forgetHistory(input);
-    return finish('noop', { plan, reason: 'the cluster already matches this commit' });
+    return finish('noop', { ...planned, reason: 'the cluster already matches this commit' });
   }
-  await finish('in_progress', { plan });
+  await finish('in_progress', planned);
   const events = new JobEvents(plan, now);
   const result = await applyPass(input, plan, {
     allowMassKill: true,

@@ -57,6 +57,8 @@ export interface DeploymentRecord {
   /** The newer commit that superseded this one. */
   superseded_by?: string;
   plan?: Plan;
+  /** When the plan was ready (ISO 8601, milliseconds): how long planning took, after `started_at`. */
+  planned_at?: string;
   jobs: JobResultRecord[];
   errors: Problem[];
   started_at: string;

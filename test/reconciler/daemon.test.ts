@@ -33,6 +33,11 @@ describe('watch daemon on a local repository', () => {
     assert.equal(record.committer.name, 'Cy Committer');
     assert.equal(record.message, 'first job');
     assert.equal(record.trigger, 'manual');
+    // Planning took its time between opening the record and finishing it.
+    const [opened, planned, finished] = [record.started_at, record.planned_at!, record.finished_at!].map(
+      Date.parse,
+    );
+    assert.ok(opened! <= planned! && planned! <= finished!, JSON.stringify(record));
     assert.deepEqual(
       record.jobs.map((j) => [j.job, j.action, j.result]),
       [['local/www-data/prod/a', 'create', 'succeeded']],
