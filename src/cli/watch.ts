@@ -9,10 +9,9 @@ import { ServerSetAnnouncer } from '../announce/serverset.js';
 import { Daemon } from '../reconciler/daemon.js';
 import type { Coordinator } from '../zookeeper/coordinator.js';
 import type { ZkSession } from '../zookeeper/session.js';
-import { startServer } from '../server/app.js';
 import type { ServerDeps, WebhookSecrets } from '../server/types.js';
 import { writeNote } from '../source/notes.js';
-import { Metrics } from '../metrics/metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { commitUrl, createNotifier, parseSinks } from '../notify/index.js';
 import { statusReport } from '../status/job-status.js';
 import { observedView } from '../cluster/leader-view.js';
@@ -110,6 +109,11 @@ export function registerWatch(program: Command, io: Io): void {
     const env = await openDeployEnvironment(global);
     const announcer = env.coordinator ? announcerFor(env.coordinator) : undefined;
     const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
+    // Loaded here, not at start-up: the other commands need neither (a tenth of a second each).
+    const [{ Metrics }, { startServer }] = await Promise.all([
+      import('../metrics/metrics.js'),
+      import('../server/app.js'),
+    ]);
     const metrics = new Metrics({
       jobs: async () => (await statusReport(env.records, env.cluster, global.cluster)).jobs,
       openDrift: () => env.records.openDrift(),

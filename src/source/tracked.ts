@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { watch } from 'chokidar';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { BorealisError } from '../errors.js';
 import { GitTree } from './git-tree.js';
@@ -149,6 +148,7 @@ export class TrackedSource {
     if (this.remote) return async () => {};
     const commonDir = (await run('git', ['rev-parse', '--git-common-dir'], { cwd: this.dir })).stdout.trim();
     const gitDir = isAbsolute(commonDir) ? commonDir : join(this.dir, commonDir);
+    const { watch } = await import('chokidar'); // only watch needs it
     const watcher = watch([join(gitDir, 'refs', 'heads'), join(gitDir, 'packed-refs')], {
       ignoreInitial: true,
       ignored: (path) => path.endsWith('.lock'),

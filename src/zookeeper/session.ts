@@ -5,10 +5,24 @@
  * ephemeral node is gone; stop acting at once) decides what Borealis may do.
  */
 import { EventEmitter } from 'node:events';
-import zookeeper from 'node-zookeeper-client';
+import type zookeeper from 'node-zookeeper-client';
 import type { ACL, Client, Event as ZkEvent, Exception, Stat, Transaction } from 'node-zookeeper-client';
 
-const { createClient, CreateMode, Exception: ZkException, ACL: ZkACL, Id, Permission } = zookeeper;
+type ZooKeeperModule = typeof zookeeper;
+/**
+ * node-zookeeper-client, loaded by the first session: a command that opens none (plan or
+ * status on state in a directory) does not pay for loading it.
+ */
+let loaded: ZooKeeperModule | undefined;
+
+function library(): ZooKeeperModule {
+  if (!loaded) throw new Error('node-zookeeper-client is used before a session loaded it');
+  return loaded;
+}
+
+function isZkException(error: unknown): error is Exception {
+  return loaded !== undefined && error instanceof loaded.Exception;
+}
 
 export type SessionState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
 
@@ -51,14 +65,15 @@ export class ZkError extends Error {
   }
 }
 
+/** ZooKeeper's own error codes (`KeeperException.Code`), fixed by its protocol. */
 export const ZK_CODES = {
-  NO_NODE: ZkException.NO_NODE,
-  NODE_EXISTS: ZkException.NODE_EXISTS,
-  BAD_VERSION: ZkException.BAD_VERSION,
-  NOT_EMPTY: ZkException.NOT_EMPTY,
-  SESSION_EXPIRED: ZkException.SESSION_EXPIRED,
-  CONNECTION_LOSS: ZkException.CONNECTION_LOSS,
-  NO_AUTH: ZkException.NO_AUTH,
+  NO_NODE: -101,
+  NODE_EXISTS: -110,
+  BAD_VERSION: -103,
+  NOT_EMPTY: -111,
+  SESSION_EXPIRED: -112,
+  CONNECTION_LOSS: -4,
+  NO_AUTH: -102,
 };
 
 export function hasCode(error: unknown, code: number): boolean {
@@ -66,7 +81,7 @@ export function hasCode(error: unknown, code: number): boolean {
 }
 
 function toError(error: Error | Exception, operation: string): ZkError | Error {
-  if (error instanceof ZkException) {
+  if (isZkException(error)) {
     const path = error.getPath?.() || undefined;
     return new ZkError(
       error.getCode(),
@@ -122,7 +137,7 @@ function multiError(error: Error | Exception, results: unknown, ops: readonly Zk
     ? (results as MultiResult[]).findIndex((result) => result.err !== undefined && result.err !== 0)
     : -1;
   const failed = ops[index];
-  if (!(error instanceof ZkException) || failed === undefined) return toError(error, 'multi');
+  if (!isZkException(error) || failed === undefined) return toError(error, 'multi');
   const name = error.getName();
   return new ZkError(
     error.getCode(),
@@ -167,6 +182,7 @@ export class ZkSession extends EventEmitter {
     readonly options: ZkSessionOptions,
   ) {
     super();
+    const { ACL: ZkACL, Permission, Id } = library();
     this.acl = options.auth ? [new ZkACL(Permission.ALL, new Id('auth', ''))] : undefined;
     this.watchHandshakes();
     client.on('connected', () => this.move('connected'));
@@ -180,7 +196,8 @@ export class ZkSession extends EventEmitter {
   }
 
   static async open(options: ZkSessionOptions): Promise<ZkSession> {
-    const client = createClient(options.connect, {
+    loaded ??= (await import('node-zookeeper-client')).default;
+    const client = loaded.createClient(options.connect, {
       sessionTimeout: options.sessionTimeoutMs ?? 6_000,
       spinDelay: 200,
       // The client's own retry re-sends a request lost with the connection, writes too (a
@@ -230,6 +247,7 @@ export class ZkSession extends EventEmitter {
     data: Buffer = Buffer.alloc(0),
     mode: 'persistent' | 'ephemeral' | 'ephemeral-sequential' | 'persistent-sequential' = 'persistent',
   ): Promise<string> {
+    const { CreateMode } = library();
     const modes = {
       persistent: CreateMode.PERSISTENT,
       ephemeral: CreateMode.EPHEMERAL,
@@ -308,6 +326,7 @@ export class ZkSession extends EventEmitter {
    * its index as `opIndex` and its path as `path`.
    */
   async multi(ops: readonly ZkOp[]): Promise<void> {
+    const { CreateMode } = library();
     const transaction = this.client.transaction();
     for (const op of ops) {
       if (op.op === 'create') {
