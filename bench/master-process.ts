@@ -11,18 +11,24 @@ import { taskInfo } from '../src/cluster/mesos/task-info.js';
 
 import { GitTree } from '../src/source/git-tree.js';
 import { loadRepository } from '../src/spec/load.js';
-import type { JobSpec } from '../src/spec/types.js';
+import { join } from 'node:path';
+import type { TaskLaunch } from '../src/cluster/types.js';
+import { launchRecord, TaskRecords } from '../src/cluster/mesos/task-records.js';
+import { FileStateStore } from '../src/state/file/file-store.js';
 import { agents, MesosMaster } from '../test/support/mesos-master/index.js';
 import { benchLaunch } from './test-master.js';
 
-const [count = '1000', repo, frameworkId] = process.argv.slice(2);
+const [count = '1000', repo, frameworkId, stateDir] = process.argv.slice(2);
 const master = await MesosMaster.start({
   agents: agents(Number(count), { cpus: 64, mem: 65536, disk: 1_048_576, ports: [31000, 32999] }),
   heartbeatSeconds: 5,
   updateRetryMs: 10_000,
   allocationIntervalMs: 50,
 });
-if (repo && frameworkId) await converge(master, repo, frameworkId);
+if (repo && frameworkId) {
+  const running = await converge(master, repo, frameworkId);
+  if (stateDir) await remember(stateDir, running);
+}
 process.stdout.write(`${JSON.stringify({ url: master.url })}\n`);
 process.stdin.resume();
 process.stdin.once('end', () => {
@@ -31,25 +37,56 @@ process.stdin.once('end', () => {
   void master.close().then(() => process.exit(0));
 });
 
+interface Placed {
+  launch: TaskLaunch;
+  agentId: string;
+  hostname: string;
+  port: number;
+}
+
 /** Every instance of every job RUNNING, spread round-robin over the agents, one port each. */
-async function converge(target: MesosMaster, dir: string, id: string): Promise<void> {
+async function converge(target: MesosMaster, dir: string, id: string): Promise<Placed[]> {
   const tree = new GitTree({ repo: dir, ref: 'HEAD', path: '' });
   const { jobs } = await loadRepository(tree).finally(() => tree.close());
   const agentIds = target.agentIds();
   let slot = 0;
-  const infos = jobs.flatMap((job) =>
-    Array.from({ length: job.config.instances }, (_, instance) => {
+  const placed = jobs.flatMap((job) =>
+    Array.from({ length: job.config.instances }, (_, instance): Placed => {
       const agent = slot % agentIds.length;
       const port = 31000 + Math.floor(slot / agentIds.length);
       slot++;
-      return infoOf(job, instance, agentIds[agent]!, `agent${agent}.test`, port);
+      return {
+        launch: benchLaunch(job, instance),
+        agentId: agentIds[agent]!,
+        hostname: `agent${agent}.test`,
+        port,
+      };
     }),
   );
-  target.preload({ id, user: 'www-data', roles: ['prod'] }, infos);
+  target.preload(
+    { id, user: 'www-data', roles: ['prod'] },
+    placed.map((task) => infoOf(task)),
+  );
+  return placed;
 }
 
-function infoOf(job: JobSpec, instance: number, agentId: string, hostname: string, port: number) {
-  const { cpu, ram, disk } = job.instance.task.resources;
+/** The driver's records of those tasks, as if this framework had launched them: a restarted watch adopts them. */
+async function remember(dir: string, placed: readonly Placed[]): Promise<void> {
+  const store = await FileStateStore.open(join(dir, 'store'));
+  const records = new TaskRecords(store, () => {});
+  await records.saveLaunching(
+    placed.map(({ launch, agentId, hostname, port }) => ({
+      ...launchRecord(launch, 0),
+      agentId,
+      hostname,
+      ports: { http: port },
+    })),
+  );
+  await store.close();
+}
+
+function infoOf({ launch, agentId, hostname, port }: Placed) {
+  const { cpu, ram, disk } = launch.config.task.resources;
   const allocated = { role: '*', allocation_info: { role: 'prod' } };
   const scalar = (name: string, value: number): MesosResource => ({
     name,
@@ -63,5 +100,5 @@ function infoOf(job: JobSpec, instance: number, agentId: string, hostname: strin
     scalar('disk', disk),
     { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: port, end: port }] }, ...allocated },
   ];
-  return taskInfo(benchLaunch(job, instance), { agentId, hostname, resources, ports: { http: port } });
+  return taskInfo(launch, { agentId, hostname, resources, ports: { http: port } });
 }

@@ -8,8 +8,8 @@
  *
  * Cold: an empty spec cache. Warm: the cache the cold run left in the state directory.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,8 @@ import { FileStateStore } from '../src/state/file/file-store.js';
 import { Records } from '../src/state/records.js';
 import { syntheticRepo } from './synthetic-repo.js';
 import { startMaster } from './test-master.js';
+import { startWatch, type WatchProcess } from './watch-process.js';
+import { leaderUrl } from '../src/cli/leader-address.js';
 
 const BIN = fileURLToPath(new URL('../../bin/borealis.js', import.meta.url));
 const FLOOR = fileURLToPath(new URL('./floor.js', import.meta.url));
@@ -34,29 +36,98 @@ export interface PlanScale {
   jobs: number;
   instances: number;
   floor: ProcessFigures;
+  /** Empty spec cache; the cluster read from the master's operator API. */
   cold: ProcessFigures;
+  /** The cache the cold plan left; the cluster read from the master's operator API. */
   warm: ProcessFigures;
+  /** With `watch` leading: warm, and the cluster read from the leader's view. */
+  leader?: ProcessFigures;
+  /** In that `watch`: a commit changing one job, from the ref change to its plan being ready. */
+  incrementalMs?: number;
 }
 
-export async function planAtScale(jobs: number): Promise<PlanScale> {
+export interface PlanScaleOptions {
+  /** Also run `watch` on the converged cluster, for the leader and incremental figures. */
+  watch?: boolean;
+}
+
+export async function planAtScale(jobs: number, options: PlanScaleOptions = {}): Promise<PlanScale> {
   const repo = syntheticRepo(jobs, 'http://127.0.0.1:1'); // the real address is committed once known
-  const master = startMaster([String(Math.max(100, Math.ceil(jobs / 10))), repo.dir, FRAMEWORK]);
   const state = mkdtempSync(join(tmpdir(), 'borealis-bench-state-'));
+  const master = startMaster([
+    String(Math.max(100, Math.ceil(jobs / 10))),
+    repo.dir,
+    FRAMEWORK,
+    ...(options.watch ? [state] : []), // the driver's records of its tasks, for watch to adopt them
+  ]);
   try {
     const { url } = (await master.next()) as { url: string };
     writeFileSync(join(repo.dir, 'clusters.yaml'), clustersYaml(url));
     execFileSync('git', ['commit', '-q', '-am', 'the master'], { cwd: repo.dir, env: gitEnv() });
     await recordApplied(repo.dir, state);
     const floor = measure(process.execPath, [FLOOR, repo.dir, 'HEAD']);
-    const plan = ['--repo', repo.dir, '--state', state, '--cluster', repo.cluster, 'plan', '-o', 'json'];
-    const cold = measure(process.execPath, [BIN, ...plan], converged(jobs));
-    const warm = measure(process.execPath, [BIN, ...plan], converged(jobs));
-    return { jobs, instances: repo.instances, floor, cold, warm };
+    const global = ['--repo', repo.dir, '--state', state, '--cluster', repo.cluster];
+    const plan = [BIN, ...global, 'plan', '-o', 'json'];
+    const cold = measure(process.execPath, plan, converged(jobs));
+    const warm = measure(process.execPath, plan, converged(jobs));
+    const figures = { jobs, instances: repo.instances, floor, cold, warm };
+    return options.watch
+      ? { ...figures, ...(await withWatch(repo.dir, state, global, plan, jobs)) }
+      : figures;
   } finally {
     master.end();
     rmSync(repo.dir, { recursive: true, force: true });
     rmSync(state, { recursive: true, force: true });
   }
+}
+
+/** `watch` leading the converged cluster: `plan` through its view, then one job changed. */
+async function withWatch(
+  repo: string,
+  state: string,
+  global: string[],
+  plan: string[],
+  jobs: number,
+): Promise<{ leader: ProcessFigures; incrementalMs: number }> {
+  const head = git(repo, 'rev-parse', 'HEAD');
+  const watch = await startWatch(global);
+  try {
+    await watch.logLine((line) => line.includes(`${head.slice(0, 12)} `), 0);
+    const found = await leaderUrl({ state, localDir: state });
+    if (!('url' in found)) throw new Error(`plan would find no leader: ${found.none}`);
+    const leader = measure(process.execPath, plan, converged(jobs), (stderr) => {
+      if (stderr.includes('asking the Mesos master'))
+        throw new Error(`plan did not read the leader: ${stderr}`);
+    });
+    return { leader, incrementalMs: await incrementalPlan(repo, watch) };
+  } finally {
+    await watch.kill();
+  }
+}
+
+/** One job's file changed and committed; the ref moved at a known instant; the daemon records when it planned. */
+async function incrementalPlan(repo: string, watch: WatchProcess): Promise<number> {
+  const file = join(repo, 'jobs/team-1/job-1.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('LOG_LEVEL: debug', 'LOG_LEVEL: info'));
+  git(repo, 'add', '-A');
+  const tree = git(repo, 'write-tree');
+  const commit = git(repo, 'commit-tree', tree, '-p', 'HEAD', '-m', 'job-1 logs less');
+  const movedAt = Date.now();
+  git(repo, 'update-ref', 'refs/heads/main', commit);
+  for (;;) {
+    const newest = await watch.newest();
+    if (newest.commit === commit && newest.planned_at) {
+      const changed = newest.plan?.changes.filter((change) => change.action !== 'noop') ?? [];
+      if (changed.length !== 1) throw new Error(`the plan changes ${changed.length} jobs, not 1`);
+      return Date.parse(newest.planned_at) - movedAt;
+    }
+    // The record says when the plan was ready; how often it is asked does not change that.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function git(repo: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: repo, env: gitEnv(), encoding: 'utf8' }).trim();
 }
 
 function clustersYaml(url: string): string {
@@ -90,15 +161,22 @@ export async function recordApplied(repo: string, state: string): Promise<void> 
 }
 
 /** Runs a process under GNU time; `check` judges its output (a plan of a converged cluster changes nothing). */
-function measure(command: string, args: string[], check?: (stdout: string) => void): ProcessFigures {
+function measure(
+  command: string,
+  args: string[],
+  check?: (stdout: string) => void,
+  checkStderr?: (stderr: string) => void,
+): ProcessFigures {
   const timing = join(mkdtempSync(join(tmpdir(), 'borealis-bench-time-')), 'time');
   const started = performance.now();
-  const stdout = execFileSync('/usr/bin/time', ['-o', timing, '-f', '%U %S %M', command, ...args], {
+  const run = spawnSync('/usr/bin/time', ['-o', timing, '-f', '%U %S %M', command, ...args], {
     maxBuffer: 1 << 30,
     encoding: 'utf8',
   });
   const wallMs = performance.now() - started;
-  check?.(stdout);
+  if (run.status !== 0) throw new Error(`${args.join(' ')} exited ${run.status}: ${run.stderr}`);
+  check?.(run.stdout);
+  checkStderr?.(run.stderr);
   const [user = '0', system = '0', rssKb = '0'] = execFileSync('tail', ['-n', '1', timing], {
     encoding: 'utf8',
   })

@@ -16,34 +16,36 @@ export interface SchemaProblem {
 
 const SCHEMA_DIR = new URL('../../../schemas/', import.meta.url);
 
-let compiled: { job: ValidateFunction; clusters: ValidateFunction } | undefined;
+let ajv: Ajv2020 | undefined;
+const compiled = new Map<string, ValidateFunction>();
 
-function validators(): { job: ValidateFunction; clusters: ValidateFunction } {
-  if (compiled) return compiled;
+/**
+ * Each schema compiled on first use: compiling the job schema takes a tenth of a second,
+ * which a plan whose job files are all cached never needs.
+ */
+function validator(name: 'job.schema.json' | 'clusters.schema.json'): ValidateFunction {
+  const known = compiled.get(name);
+  if (known) return known;
   // useDefaults fills Aurora's defaults from the schema, so the schema is their one source.
-  const ajv = new Ajv2020({
+  ajv ??= new Ajv2020({
     allErrors: true,
     verbose: true,
     useDefaults: true,
     strict: true,
     strictRequired: false,
   });
-  const load = (name: string): object =>
-    JSON.parse(readFileSync(new URL(name, SCHEMA_DIR), 'utf8')) as object;
-  compiled = {
-    job: ajv.compile(load('job.schema.json')),
-    clusters: ajv.compile(load('clusters.schema.json')),
-  };
-  return compiled;
+  const validate = ajv.compile(JSON.parse(readFileSync(new URL(name, SCHEMA_DIR), 'utf8')) as object);
+  compiled.set(name, validate);
+  return validate;
 }
 
 /** Validates (and fills defaults into) `value`, which is modified in place. */
 export function validateJobValue(value: unknown): SchemaProblem[] {
-  return run(validators().job, value);
+  return run(validator('job.schema.json'), value);
 }
 
 export function validateClustersValue(value: unknown): SchemaProblem[] {
-  return run(validators().clusters, value);
+  return run(validator('clusters.schema.json'), value);
 }
 
 function run(validate: ValidateFunction, value: unknown): SchemaProblem[] {
