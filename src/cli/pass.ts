@@ -3,7 +3,15 @@ import { ExitCode } from '../errors.js';
 import { planPass, type PassInput } from '../reconciler/reconcile.js';
 import type { Plan } from '../plan/types.js';
 import { renderPlan } from './render-plan.js';
-import { clusterConfig, loadCommit, openCluster, openRecords, type GlobalOptions } from './context.js';
+import {
+  clusterConfig,
+  loadCommit,
+  openCluster,
+  openRecords,
+  prefetchLeaderView,
+  type GlobalOptions,
+  type LeaderViewPrefetch,
+} from './context.js';
 import type { Io } from './io.js';
 import type { Output } from './output.js';
 import { renderProblems } from './problems.js';
@@ -20,6 +28,22 @@ export async function openPass(
   output: Output,
   io: Io,
 ): Promise<OpenPass> {
+  const prefetched = prefetchLeaderView(options);
+  try {
+    return await open(options, ref, output, io, prefetched);
+  } catch (error) {
+    prefetched.cancel(); // a pending request would keep the process alive
+    throw error;
+  }
+}
+
+async function open(
+  options: GlobalOptions,
+  ref: string | undefined,
+  output: Output,
+  io: Io,
+  prefetched: LeaderViewPrefetch,
+): Promise<OpenPass> {
   const loaded = await loadCommit(options, ref);
   const { problems, jobs, clusters } = loaded.repository;
   if (problems.length > 0) {
@@ -27,7 +51,7 @@ export async function openPass(
     throw new ExitCode(1);
   }
   const records = await openRecords(options);
-  const cluster = openCluster(options, clusterConfig(options, clusters), records.store);
+  const cluster = openCluster(options, clusterConfig(options, clusters), records.store, prefetched);
   const input: PassInput = { commit: loaded.commit, clusterName: options.cluster, jobs, cluster, records };
   return {
     input,

@@ -9,7 +9,12 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { announceWatch, leaderUrl } from '../../src/cli/leader-address.js';
-import { fetchLeaderView, LeaderFirstCluster, observedView } from '../../src/cluster/leader-view.js';
+import {
+  fetchLeaderView,
+  LeaderFirstCluster,
+  observedView,
+  TASK_COLUMNS,
+} from '../../src/cluster/leader-view.js';
 import type { Cluster, ObservedTask } from '../../src/cluster/types.js';
 import type { RunningServer } from '../../src/server/app.js';
 import { ownIdentity } from '../../src/state/file/process-identity.js';
@@ -60,25 +65,47 @@ describe('GET /api/observed and its reader', () => {
     await silent.close();
   });
 
-  it('reads the tasks the leader serves', async () => {
-    answer = observedView('west', [task(0), task(1)]);
-    assert.deepEqual(await fetchLeaderView({ url: server.url, cluster: 'west' }), [task(0), task(1)]);
+  it('reads the tasks the leader serves, each as it was', async () => {
+    const other = { ...task(2), jobId: 'west/www/prod/api', healthy: undefined, reason: 'R', message: 'M' };
+    delete other.healthy;
+    const tasks = [task(0), other, task(1), { ...task(3), configHash: 'h2' }];
+    answer = observedView('west', tasks);
+    assert.equal((answer as { groups: unknown[] }).groups.length, 3, 'by job and configuration');
+    const read = await fetchLeaderView({ url: server.url, cluster: 'west' });
+    const byId = (list: ObservedTask[]) => [...list].sort((a, b) => a.taskId.localeCompare(b.taskId));
+    assert.deepEqual(byId(read), byId(tasks));
   });
 
+  /** The view of `tasks`, with its first row changed by `change`. */
+  const withRow = (tasks: ObservedTask[], change: (row: unknown[]) => unknown[]) => {
+    const view = observedView('west', tasks);
+    view.groups[0]!.tasks[0] = change([...view.groups[0]!.tasks[0]!]);
+    return view;
+  };
+  const column = (name: (typeof TASK_COLUMNS)[number]) => TASK_COLUMNS.indexOf(name);
   const refusals: [string, () => unknown, RegExp][] = [
     ['a follower (409)', () => undefined, /answered 409: .*does not lead/],
     ['another cluster', () => observedView('east', [task(0)]), /reconciles cluster "east", not "west"/],
-    ['another format', () => ({ ...observedView('west', []), format: 2 }), /format 2, not 1/],
+    ['another format', () => ({ ...observedView('west', []), format: 1 }), /format 1, not 2/],
     [
-      'a task without its job',
-      () => ({ ...observedView('west', []), tasks: [{ ...task(0), jobId: undefined }] }),
+      'other columns',
+      () => ({ ...observedView('west', []), columns: [...TASK_COLUMNS].reverse() }),
+      /answered the columns/,
+    ],
+    [
+      'a group without its job',
+      () => ({
+        ...observedView('west', [task(0)]),
+        groups: [{ ...observedView('west', [task(0)]).groups[0], jobId: 7 }],
+      }),
       /a task that is not one/,
     ],
     [
       'a task in no known state',
-      () => ({ ...observedView('west', []), tasks: [{ ...task(0), state: 'TASK_RUNNING' }] }),
+      () => withRow([task(0)], (row) => row.with(column('state'), 'TASK_RUNNING')),
       /a task that is not one/,
     ],
+    ['a short row', () => withRow([task(0)], (row) => row.slice(0, 3)), /a task that is not one/],
   ];
   for (const [name, body, error] of refusals)
     it(`refuses ${name}`, async () => {
