@@ -69,6 +69,17 @@ export class Records {
     await this.store.put(jobKey(job.id), { format: RECORD_FORMAT, ...job } satisfies JobRecordDocument);
   }
 
+  /** Several jobs' records in one transaction: all of them or none. */
+  async putJobs(jobs: readonly RecordedJob[]): Promise<void> {
+    await this.store.transaction(
+      jobs.map((job) => ({
+        op: 'put',
+        key: jobKey(job.id),
+        value: { format: RECORD_FORMAT, ...job } satisfies JobRecordDocument,
+      })),
+    );
+  }
+
   async deleteJob(id: JobId): Promise<void> {
     await this.store.delete(jobKey(id));
   }

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { DeploymentLog, type DeploymentRecord } from '../../src/state/deployments.js';
 import { Records } from '../../src/state/records.js';
+import type { RecordedJob } from '../../src/plan/types.js';
 import { StateConflictError, StateCorruptError } from '../../src/state/types.js';
 import { FencedError, ZooKeeperStateStore } from '../../src/state/zookeeper/zookeeper-store.js';
 import {
@@ -146,6 +147,18 @@ describe('ZooKeeperStateStore layout', () => {
     const records = new Records(store);
     await records.setApplied('c0ffee', 1_700_000_000_000);
     assert.equal((await records.applied())?.commit, 'c0ffee');
+    const recorded = (name: string) => ({
+      id: `west/www/prod/${name}`,
+      commit: 'c0ffee',
+      config: { name } as unknown as RecordedJob['config'],
+      configHash: `h-${name}`,
+      appliedAt: 1,
+    });
+    await records.putJobs([recorded('a'), recorded('b')]);
+    assert.deepEqual((await records.jobs()).map((job) => [job.id, job.configHash]).sort(), [
+      ['west/www/prod/a', 'h-a'],
+      ['west/www/prod/b', 'h-b'],
+    ]);
     const log = new DeploymentLog(store, 2);
     const record = { commit: 'c0ffee', outcome: 'in_progress' } as unknown as Omit<
       DeploymentRecord,
@@ -157,7 +170,7 @@ describe('ZooKeeperStateStore layout', () => {
       [3, 2],
       'bounded: the oldest pruned',
     );
-    assert.deepEqual(await store.list(''), ['applied', 'deployments']);
+    assert.deepEqual(await store.list(''), ['applied', 'deployments', 'jobs']);
   });
 });
 
