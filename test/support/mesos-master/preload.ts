@@ -1,7 +1,7 @@
 /**
  * For benchmarks: a framework that launched its tasks long ago and is away now (its
- * scheduler not subscribed, its failover timeout not running), every task RUNNING on its
- * agent, as a master that has run a large cluster for a while knows it. The tasks arrive
+ * scheduler not subscribed, its failover timeout not running), every task RUNNING (and healthy) on
+ * its agent, as a master that has run a large cluster for a while knows it. The tasks arrive
  * as the TaskInfos the framework sent; nothing goes through offers or status updates.
  */
 import { epochNanos, type Json } from './events.js';
@@ -41,6 +41,8 @@ export function preload(state: State, framework: PreloadedFramework, taskInfos: 
     const agent = state.agents.get(agentId);
     if (agent === undefined) throw new Error(`task ${taskId}: no agent ${agentId}`);
     agent.free = subtract(agent.free, pool);
+    // Long running: a task with a health check has passed it.
+    const healthy = isObject(info.health_check) ? true : undefined;
     const task = {
       taskId,
       frameworkId: fw.id,
@@ -51,8 +53,16 @@ export function preload(state: State, framework: PreloadedFramework, taskInfos: 
       state: 'TASK_RUNNING',
       pending: [],
       info,
+      ...(healthy === undefined ? {} : { healthy }),
     };
     state.tasks.set(taskKey(fw.id, taskId), task);
-    recordStatus(task, { taskId, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', agentId, timestamp });
+    recordStatus(task, {
+      taskId,
+      state: 'TASK_RUNNING',
+      source: 'SOURCE_EXECUTOR',
+      agentId,
+      timestamp,
+      ...(healthy === undefined ? {} : { healthy }),
+    });
   }
 }
