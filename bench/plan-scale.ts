@@ -142,19 +142,16 @@ export async function recordApplied(repo: string, state: string): Promise<void> 
   await tree.close();
   const store = await FileStateStore.open(join(state, 'store'));
   const records = new Records(store);
-  for (let i = 0; i < jobs.length; i += 500) {
-    await Promise.all(
-      jobs.slice(i, i + 500).map((job) =>
-        records.putJob({
-          id: job.id,
-          commit: head,
-          config: job.config,
-          configHash: job.configHash,
-          appliedAt: 0,
-        }),
-      ),
+  for (let i = 0; i < jobs.length; i += 1000)
+    await records.putJobs(
+      jobs.slice(i, i + 1000).map((job) => ({
+        id: job.id,
+        commit: head,
+        config: job.config,
+        configHash: job.configHash,
+        appliedAt: 0,
+      })),
     );
-  }
   await records.setApplied(head, 0);
   await store.put('framework-id', FRAMEWORK);
   await store.close();

@@ -137,7 +137,7 @@ function taskOf(group: ObservedGroup, row: TaskRow): Partial<ObservedTask> {
   TASK_COLUMNS.forEach((column, index) => {
     if (row[index] !== null && row[index] !== undefined) task[column] = row[index];
   });
-  return task as Partial<ObservedTask>;
+  return task;
 }
 
 const STATES: ReadonlySet<string> = new Set<TaskState>([
