@@ -59,8 +59,10 @@ export function placementProblems(input: CapacityInput): PlacementProblem[] {
     input.agents.map((agent) => [agent.agentId, agentOffer(agent, releasedByAgent.get(agent.agentId) ?? [])]),
   );
   const offers = input.agents.filter((agent) => agent.active).map((agent) => offerOf.get(agent.agentId)!);
+  // Only the launching jobs' own instances bear on their constraints.
+  const launching = new Set(input.launches.map((launch) => launch.jobId));
   const running: RunningTask[] = input.staying.flatMap(({ jobId, agentId }) => {
-    const offer = offerOf.get(agentId);
+    const offer = launching.has(jobId) ? offerOf.get(agentId) : undefined;
     if (!offer) return [];
     return [
       { jobId, agentId, hostname: offer.hostname, attributes: Object.fromEntries(attributeValues(offer)) },
