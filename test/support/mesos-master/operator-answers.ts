@@ -8,7 +8,7 @@ import { stringifyMesosJson } from '../../../src/cluster/mesos/json.js';
 import { masterInfoJson, type Json } from './events.js';
 import { attributeJson } from './offers.js';
 import { knownFields } from './operator-schema.js';
-import { add, emptyPool, isEmpty, resourcesJson, type Pool } from './resources.js';
+import { emptyPool, isEmpty, resourcesJson, sum, type Pool } from './resources.js';
 import { TERMINAL, type Agent, type Framework, type State, type Task } from './state.js';
 
 type Answer = (state: State) => Json;
@@ -32,11 +32,15 @@ const poolJson = (pool: Pool): Json[] | undefined =>
   isEmpty(pool) ? undefined : resourcesJson(pool, undefined);
 
 /** Pools by agent, grouped in one pass over tasks or offers (not one pass per agent). */
+/** Summed per agent in one pass: adding pool by pool re-merges the ports ranges every time. */
 function poolsByAgent(items: Iterable<{ agentId: string; pool: Pool }>): Map<string, Pool> {
-  const byAgent = new Map<string, Pool>();
-  for (const item of items)
-    byAgent.set(item.agentId, add(byAgent.get(item.agentId) ?? emptyPool(), item.pool));
-  return byAgent;
+  const byAgent = new Map<string, Pool[]>();
+  for (const item of items) {
+    const pools = byAgent.get(item.agentId);
+    if (pools) pools.push(item.pool);
+    else byAgent.set(item.agentId, [item.pool]);
+  }
+  return new Map([...byAgent].map(([agentId, pools]) => [agentId, sum(pools)]));
 }
 
 function agentJson(state: State, agent: Agent, used: Pool, offered: Pool): Json {

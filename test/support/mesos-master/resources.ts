@@ -33,6 +33,24 @@ export function add(a: Pool, b: Pool): Pool {
   };
 }
 
+/** Every pool added up, the ports merged once. */
+export function sum(pools: readonly Pool[]): Pool {
+  let cpus = 0;
+  let mem = 0;
+  let disk = 0;
+  for (const pool of pools) {
+    cpus += pool.cpus;
+    mem += pool.mem;
+    disk += pool.disk;
+  }
+  return {
+    cpus: round(cpus),
+    mem: round(mem),
+    disk: round(disk),
+    ports: normalize(pools.flatMap((pool) => pool.ports)),
+  };
+}
+
 /** `a - b`; callers check `contains(a, b)` first. */
 export function subtract(a: Pool, b: Pool): Pool {
   let ports = a.ports;
