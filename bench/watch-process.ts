@@ -1,0 +1,71 @@
+/**
+ * `borealis watch` in a process of its own, for the benchmarks that measure it from the
+ * outside: its log lines as they come, and the deployment records it serves.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { DeploymentRecord } from '../src/state/deployments.js';
+
+const BIN = fileURLToPath(new URL('../../bin/borealis.js', import.meta.url));
+
+export interface WatchProcess {
+  /** The daemon's HTTP base URL. */
+  url: string;
+  /** How many lines it has logged so far. */
+  mark(): number;
+  /** Resolves with the first line logged after `since` lines that `matches`. */
+  logLine(matches: (line: string) => boolean, since?: number): Promise<string>;
+  /** The newest deployment record. */
+  newest(): Promise<DeploymentRecord>;
+  /** SIGKILL: a benchmark throws the daemon's state away, and a rollout may still be watching. */
+  kill(): Promise<void>;
+}
+
+export async function startWatch(globalArgs: readonly string[]): Promise<WatchProcess> {
+  const child = spawn(
+    process.execPath,
+    [BIN, ...globalArgs, 'watch', '--listen', '127.0.0.1:0', '--interval', '3600', '--resync', '3600'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines: string[] = [];
+  const waiting = new Set<{ matches: (line: string) => boolean; resolve: (line: string) => void }>();
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) => reject(new Error(`watch exited (${code ?? signal})`))),
+  );
+  exited.catch(() => {});
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(line);
+    for (const waiter of waiting)
+      if (waiter.matches(line)) {
+        waiting.delete(waiter);
+        waiter.resolve(line);
+      }
+  });
+  const logLine = (matches: (line: string) => boolean, since = lines.length) => {
+    const logged = lines.slice(since).find(matches);
+    if (logged !== undefined) return Promise.resolve(logged);
+    return Promise.race([new Promise<string>((resolve) => waiting.add({ matches, resolve })), exited]);
+  };
+  const started = await logLine((line) => line.includes('; HTTP on '));
+  const url = started.slice(started.indexOf('; HTTP on ') + '; HTTP on '.length).trim();
+  return {
+    url,
+    mark: () => lines.length,
+    logLine,
+    newest: async () => {
+      const body = (await (await fetch(`${url}/api/deployments?limit=1`)).json()) as {
+        deployments: DeploymentRecord[];
+      };
+      return body.deployments[0]!;
+    },
+    kill: () => killed(child),
+  };
+}
+
+function killed(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  return gone;
+}
