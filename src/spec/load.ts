@@ -39,16 +39,20 @@ export async function loadRepository(tree: RepoTree, options: LoadOptions = {}):
   const parsed = new Map<string, ParsedFile>();
   const parse = (path: string, text: string): ParsedFile => {
     const file = parseYamlFile(path, text);
-    parsed.set(path, file);
     problems.push(...file.problems);
     return file;
   };
+  // Templates are kept for the jobs that extend them; a job file's parse is dropped once its
+  // jobs are built, so a large repository is never all in memory as YAML at once.
   const loadTemplate = async (path: string): Promise<ParsedFile | null> => {
     const known = parsed.get(path);
     if (known) return known;
     if (!ids.has(path)) return null;
     const text = (await tree.read([path])).get(path);
-    return text === undefined ? null : parse(path, text);
+    if (text === undefined) return null;
+    const file = parse(path, text);
+    parsed.set(path, file);
+    return file;
   };
 
   const clusters = loadClusters(clustersFile, clustersFile ? contents.get(clustersFile) : undefined);
@@ -70,11 +74,14 @@ export async function loadRepository(tree: RepoTree, options: LoadOptions = {}):
       return loadTemplate(template);
     };
     const fileJobs: JobSpec[] = [];
-    for (const document of parse(path, contents.get(path) ?? '').documents) {
+    const documents = parse(path, contents.get(path) ?? '').documents;
+    for (const [index, document] of documents.entries()) {
       const loaded = await loadDocument(document, recording, problems);
       if (!loaded) continue;
       fileJobs.push(loaded.job);
-      keyLocations.set(loaded.job, () => Promise.resolve(loaded.keyLocations()));
+      // Found again from the file only if a repository problem asks: holding every job's
+      // merged documents until then would keep the whole repository's YAML alive.
+      keyLocations.set(loaded.job, () => locateCached(tree, path, index, loadTemplate));
     }
     jobs.push(...fileJobs);
     if (problems.length === before) options.cache?.set(path, ids.get(path)!, templates, fileJobs);
@@ -96,7 +103,7 @@ async function loadDocument(
   document: SourceDocument,
   loadTemplate: (path: string) => Promise<ParsedFile | null>,
   problems: Problem[],
-): Promise<{ job: JobSpec; keyLocations: () => KeyLocations } | undefined> {
+): Promise<{ job: JobSpec } | undefined> {
   if (!isPlainObject(document.value)) {
     const { line, column } = document.locate([]) ?? { line: 1, column: 1 };
     problems.push({
@@ -113,10 +120,10 @@ async function loadDocument(
   if (!merged) return undefined;
   const loaded = loadJob(merged);
   problems.push(...loaded.problems);
-  return loaded.job ? { job: loaded.job, keyLocations: loaded.keyLocations! } : undefined;
+  return loaded.job ? { job: loaded.job } : undefined;
 }
 
-/** Where a cached job's name and cluster are written: its file is read and merged again, as only a problem asks. */
+/** Where a job's name and cluster are written: its file is read and merged again, as only a problem asks. */
 async function locateCached(
   tree: RepoTree,
   path: string,
@@ -134,17 +141,13 @@ async function locateCached(
   };
 }
 
-/** Schema, then rules, then normalisation: later stages run only on input the earlier ones accepted. */
 interface KeyLocations {
   name: Location;
   cluster: Location;
 }
 
-function loadJob(merged: MergedJob): {
-  job?: JobSpec;
-  keyLocations?: () => KeyLocations;
-  problems: Problem[];
-} {
+/** Schema, then rules, then normalisation: later stages run only on input the earlier ones accepted. */
+function loadJob(merged: MergedJob): { job?: JobSpec; problems: Problem[] } {
   const value = structuredClone(merged.value);
   const toProblems = (found: SchemaProblem[]): Problem[] =>
     found.map(({ path, at, message }) => {
@@ -156,13 +159,7 @@ function loadJob(merged: MergedJob): {
   const written = value as unknown as WrittenJob;
   const ruleProblems = checkRules(written);
   if (ruleProblems.length > 0) return { problems: toProblems(ruleProblems) };
-  const job = normaliseJob(written, merged.file);
-  // Only a repository problem (a duplicate key, an unknown cluster) needs to point at them.
-  const keyLocations = () => ({
-    name: locateInChain(merged.chain, ['name'], 'value'),
-    cluster: locateInChain(merged.chain, ['cluster'], 'value'),
-  });
-  return { job, keyLocations, problems: [] };
+  return { job: normaliseJob(written, merged.file), problems: [] };
 }
 
 async function repositoryProblems(
