@@ -221,7 +221,11 @@ export function serverDeps(
       env.coordinator && !env.coordinator.isLeader()
         ? undefined
         : observedView(clusterName, await env.cluster.snapshot()),
-    health: async () => ({ ok: true, ...(await leadershipView(env.coordinator)) }),
+    health: async () => ({
+      ok: true,
+      reconciling: daemon.reconciling,
+      ...(await leadershipView(env.coordinator)),
+    }),
   };
 }
 

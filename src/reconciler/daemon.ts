@@ -161,6 +161,11 @@ export class Daemon {
     for (const cleanup of this.cleanups.splice(0)) await cleanup();
   }
 
+  /** Whether a pass is running or waiting to run. */
+  get reconciling(): boolean {
+    return this.busy || this.pending !== undefined;
+  }
+
   /** Resolves once no pass is running and none is pending (everything triggered so far is done). */
   async settled(): Promise<void> {
     while (this.busy || this.pending) await this.nextPass();

@@ -121,6 +121,8 @@ describe('webhook-triggered deployments from a remote repository', () => {
     const payload = PUSH_PAYLOADS[1]!;
     assert.equal(await hook(payload, { 'x-github-delivery': 'once-only' }), 202);
     await running.daemon.settled();
+    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { reconciling: boolean };
+    assert.equal(health.reconciling, false, '/healthz says the daemon is idle once it has settled');
     const commit = upstream.commit('after replay', {
       'jobs/a.yaml': JSON.stringify({ ...job('a'), env: { ROUND: 'replay' } }),
     });
@@ -129,6 +131,7 @@ describe('webhook-triggered deployments from a remote repository', () => {
     // a resync never outranks a pending webhook trigger.
     const pass = running.daemon.nextPass();
     running.daemon.trigger('resync');
+    assert.equal(running.daemon.reconciling, true, 'a triggered pass counts until it is done');
     await pass;
     assert.equal(await running.deployments.find(commit), null);
   });
