@@ -18,6 +18,8 @@ export interface WatchProcess {
   logLine(matches: (line: string) => boolean, since?: number): Promise<string>;
   /** The newest deployment record. */
   newest(): Promise<DeploymentRecord>;
+  /** Resolves once `/healthz` says no pass runs or waits, twice in a row. */
+  idle(): Promise<void>;
   /** SIGKILL: a benchmark throws the daemon's state away, and a rollout may still be watching. */
   kill(): Promise<void>;
 }
@@ -58,6 +60,14 @@ export async function startWatch(globalArgs: readonly string[]): Promise<WatchPr
         deployments: DeploymentRecord[];
       };
       return body.deployments[0]!;
+    },
+    idle: async () => {
+      for (let quiet = 0; quiet < 2;) {
+        const health = (await (await fetch(`${url}/healthz`)).json()) as { reconciling: boolean };
+        quiet = health.reconciling ? 0 : quiet + 1;
+        // Asked again after a while: a task update may have woken it in between.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
     kill: () => killed(child),
   };
