@@ -47,7 +47,7 @@ export function registerLogs(program: Command, io: Io): void {
     );
 }
 
-function pickTask(tasks: ObservedTask[], target: string): ObservedTask {
+function pickTask(tasks: readonly ObservedTask[], target: string): ObservedTask {
   const match = /^(.*)\/(\d+)$/.exec(target);
   if (!match)
     throw new BorealisError(

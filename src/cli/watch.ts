@@ -14,7 +14,7 @@ import { writeNote } from '../source/notes.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { commitUrl, createNotifier, parseSinks } from '../notify/index.js';
 import { statusReport } from '../status/job-status.js';
-import { observedView } from '../cluster/leader-view.js';
+import { ObservedViewCache } from '../cluster/leader-view.js';
 import { isZkUrl } from '../zookeeper/url.js';
 import { localDir, openDeployEnvironment, type DeployEnvironment } from './context.js';
 import { announceWatch } from './leader-address.js';
@@ -200,6 +200,7 @@ export function serverDeps(
   secrets: WebhookSecrets,
   log: (line: string) => void,
 ): ServerDeps {
+  const views = new ObservedViewCache();
   return {
     secrets,
     onPush: (hint) => {
@@ -220,7 +221,7 @@ export function serverDeps(
     observed: async () =>
       env.coordinator && !env.coordinator.isLeader()
         ? undefined
-        : observedView(clusterName, await env.cluster.snapshot()),
+        : views.json(clusterName, await env.cluster.snapshot()),
     health: async () => ({
       ok: true,
       reconciling: daemon.reconciling,

@@ -28,7 +28,7 @@ export class FencedCluster implements Cluster {
     return this.inner.kind;
   }
 
-  snapshot(): Promise<ObservedTask[]> {
+  snapshot(): Promise<readonly ObservedTask[]> {
     return this.inner.snapshot();
   }
 

@@ -33,7 +33,7 @@ export class LeaderScopedCluster implements Cluster {
     if (options.leadership.isLeader()) this.follow(true);
   }
 
-  async snapshot(): Promise<ObservedTask[]> {
+  async snapshot(): Promise<readonly ObservedTask[]> {
     if (this.options.leadership.isLeader()) return (await this.leading()).snapshot();
     if (this.options.follower) return this.options.follower.snapshot();
     throw new NotLeaderError('read the cluster');

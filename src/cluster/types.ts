@@ -80,8 +80,11 @@ export interface PlacementProblem {
 export interface Cluster {
   /** Backend name for messages, e.g. `local` or `mesos`. */
   readonly kind: string;
-  /** Every task the cluster knows, terminal ones included until they are forgotten. */
-  snapshot(): Promise<ObservedTask[]>;
+  /**
+   * Every task the cluster knows, terminal ones included until they are forgotten. Read
+   * only: a backend may answer the same (frozen) array again while nothing changed.
+   */
+  snapshot(): Promise<readonly ObservedTask[]>;
   launch(tasks: TaskLaunch[]): Promise<void>;
   kill(taskIds: string[]): Promise<void>;
   /** Drop terminal tasks from the cluster's memory (and their sandboxes' status, where kept). */

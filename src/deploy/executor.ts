@@ -331,7 +331,7 @@ function recordOf(job: JobSpec, commit: string, at: number, held?: HeldUpdate): 
   return record;
 }
 
-function groupByJob(tasks: ObservedTask[]): Map<JobId, ObservedTask[]> {
+function groupByJob(tasks: readonly ObservedTask[]): Map<JobId, ObservedTask[]> {
   const groups = new Map<JobId, ObservedTask[]>();
   for (const task of tasks) groups.set(task.jobId, [...(groups.get(task.jobId) ?? []), task]);
   return groups;

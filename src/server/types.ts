@@ -29,10 +29,11 @@ export interface ServerDeps {
   /** Body of GET /api/deployments (newest first, at most `limit`). */
   deployments(limit: number): Promise<unknown>;
   /**
-   * Body of GET /api/observed: the leader's view of its cluster's tasks; undefined when this
-   * reconciler does not lead (the route answers 409). Absent: the route answers 404.
+   * Body of GET /api/observed, as JSON text (it is large, and kept serialised between
+   * changes): the leader's view of its cluster's tasks; undefined when this reconciler does
+   * not lead (the route answers 409). Absent: the route answers 404.
    */
-  observed?(): Promise<unknown>;
+  observed?(): Promise<string | undefined>;
   /** GET /healthz: 200 when `ok`, 503 otherwise; the object is the body. */
   health(): Promise<{ ok: boolean } & Record<string, unknown>>;
   /**

@@ -13,7 +13,9 @@ import {
   fetchLeaderView,
   LeaderFirstCluster,
   observedView,
+  ObservedViewCache,
   TASK_COLUMNS,
+  type ObservedView,
 } from '../../src/cluster/leader-view.js';
 import type { Cluster, ObservedTask } from '../../src/cluster/types.js';
 import type { RunningServer } from '../../src/server/app.js';
@@ -57,7 +59,12 @@ describe('GET /api/observed and its reader', () => {
   let server: RunningServer;
   let silent: RunningServer;
   before(async () => {
-    server = await listen(recorder({}, { observed: () => Promise.resolve(answer) }));
+    server = await listen(
+      recorder(
+        {},
+        { observed: () => Promise.resolve(answer === undefined ? undefined : JSON.stringify(answer)) },
+      ),
+    );
     silent = await listen(recorder({}));
   });
   after(async () => {
@@ -112,6 +119,21 @@ describe('GET /api/observed and its reader', () => {
       answer = body();
       await assert.rejects(fetchLeaderView({ url: server.url, cluster: 'west' }), error);
     });
+
+  it('serialises a snapshot once, and again only for a new one', () => {
+    const cache = new ObservedViewCache();
+    const tasks = Object.freeze([task(0), task(1)]);
+    const first = JSON.parse(cache.json('west', tasks, new Date(1_000))) as ObservedView;
+    assert.deepEqual(first, observedView('west', tasks, new Date(1_000)));
+    const again = JSON.parse(cache.json('west', tasks, new Date(2_000))) as ObservedView;
+    assert.equal(again.observed_at, new Date(2_000).toISOString(), 'the time is always now');
+    assert.deepEqual(again.groups, first.groups);
+    const changed = Object.freeze([task(0), { ...task(1), state: 'KILLED' as const }]);
+    assert.deepEqual(
+      JSON.parse(cache.json('west', changed, new Date(3_000))),
+      observedView('west', changed, new Date(3_000)),
+    );
+  });
 
   it('is a 404 where the server keeps no view', async () => {
     await assert.rejects(fetchLeaderView({ url: silent.url, cluster: 'west' }), /answered 404/);

@@ -56,7 +56,7 @@ describe('several reconcilers, one leader', () => {
       'clusters.yaml': stringify({ clusters: [{ name: 'local', type: 'local', sandbox_root: sandboxes }] }),
       'jobs/web.yaml': stringify(job),
     });
-  const tasks = async (): Promise<ObservedTask[]> => {
+  const tasks = async (): Promise<readonly ObservedTask[]> => {
     const cluster = new LocalCluster({ root: sandboxes });
     try {
       return await cluster.snapshot();

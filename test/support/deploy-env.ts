@@ -33,7 +33,7 @@ export class DeployEnv {
     return new LocalCluster({ root: join(this.state, 'sandboxes') });
   }
 
-  async tasks(): Promise<ObservedTask[]> {
+  async tasks(): Promise<readonly ObservedTask[]> {
     const cluster = this.observer();
     try {
       return await cluster.snapshot();

@@ -92,7 +92,7 @@ export class LocalCluster implements Cluster {
     return join(this.root, taskId);
   }
 
-  async snapshot(): Promise<ObservedTask[]> {
+  async snapshot(): Promise<readonly ObservedTask[]> {
     const ids = await this.sandboxIds();
     const tasks = await Promise.all(ids.map((id) => this.refresh(id)));
     return tasks.filter((task): task is ObservedTask => task !== undefined);

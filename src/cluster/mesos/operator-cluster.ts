@@ -24,7 +24,7 @@ export class OperatorCluster implements Cluster {
   constructor(private readonly options: OperatorClusterOptions) {}
 
   /** Every task of every list, read as GET_TASKS streams in, other frameworks' tasks skipped unread. */
-  async snapshot(): Promise<ObservedTask[]> {
+  async snapshot(): Promise<readonly ObservedTask[]> {
     const frameworkId = await this.options.frameworkId();
     if (frameworkId === undefined) return [];
     const client = await this.client();

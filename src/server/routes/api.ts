@@ -19,7 +19,7 @@ export function apiRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const view = await call('observed', () => deps.observed!());
     if (view === undefined)
       throw new HttpError(409, 'this reconciler does not lead: ask the leader (GET /healthz names it)');
-    return sendJson(reply, 200, view);
+    return reply.code(200).type('application/json; charset=utf-8').send(view);
   });
   app.get('/healthz', async (_request, reply) => {
     const health = await call('health', () => deps.health());

@@ -178,6 +178,24 @@ describe('MesosCluster on the test master', () => {
     await cluster.kill((await live(cluster)).filter((t) => t.jobId === api.id).map((t) => t.taskId));
   });
 
+  it('answers the same frozen snapshot until a task changes', async () => {
+    const before = await cluster.snapshot();
+    assert.equal(await cluster.snapshot(), before, 'nothing changed: the same array');
+    assert.ok(Object.isFrozen(before) && before.every((task) => Object.isFrozen(task)));
+    await cluster.launch(launchesOf(api, [7]));
+    const after = await cluster.snapshot();
+    assert.notEqual(after, before);
+    assert.ok(after.some((t) => t.jobId === api.id && t.instance === 7));
+    await cluster.kill(after.filter((t) => t.jobId === api.id && t.instance === 7).map((t) => t.taskId));
+    await eventually(
+      async () =>
+        (await cluster.snapshot()).some((t) => t.instance === 7 && t.jobId === api.id && isTerminal(t.state)),
+      15_000,
+      'api/7 ended',
+      20,
+    );
+  });
+
   it('kills a task', async () => {
     const [victim] = await live(cluster);
     await cluster.kill([victim!.taskId]);

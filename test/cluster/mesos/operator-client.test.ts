@@ -123,7 +123,7 @@ describe('OperatorClient on the test master', () => {
 
   it('reads the tasks back as the scheduler driver sees them, a health-checked one STARTING', async () => {
     const fromOperator = (await observed()).sort(byId);
-    const fromDriver = (await cluster.snapshot()).sort(byId);
+    const fromDriver = [...(await cluster.snapshot())].sort(byId);
     assert.deepEqual(fromOperator.map(comparable), fromDriver.map(comparable));
     assert.deepEqual(fromOperator.map((t) => t.state).sort(), ['RUNNING', 'RUNNING', 'STARTING']);
     for (const task of fromOperator) {
