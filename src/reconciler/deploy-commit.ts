@@ -6,7 +6,7 @@
  */
 import type { Cluster } from '../cluster/types.js';
 import type { DeployProgress, DeployResult, HaltRequest } from '../deploy/executor.js';
-import { hasChanges } from '../plan/describe.js';
+import { hasChanges, visibleChanges } from '../plan/describe.js';
 import type { Plan } from '../plan/types.js';
 import { verifyCommitSignature, type SignaturePolicy } from '../source/signatures.js';
 import type { CommitInfo, TrackedSource } from '../source/tracked.js';
@@ -124,7 +124,12 @@ export async function deployCommit(
     prune: context.prune,
   };
   const plan = await planPass(input);
-  const planned = { plan, planned_at: new Date(now()).toISOString() };
+  // Jobs left as they are are counted in the summary only: listing each of 10,000 made every
+  // record of a large repository megabytes, read and written on every pass.
+  const planned = {
+    plan: { ...plan, changes: visibleChanges(plan) },
+    planned_at: new Date(now()).toISOString(),
+  };
   context.onPlan?.(plan);
   if (plan.massKill && !context.allowMassKill)
     return finish('rejected', { ...planned, reason: `refused: ${plan.massKill.message}` });

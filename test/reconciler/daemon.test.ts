@@ -50,6 +50,12 @@ describe('watch daemon on a local repository', () => {
     const record = await running.recordOf(commit);
     assert.equal(record.outcome, 'succeeded');
     assert.equal(record.trigger, 'watch');
+    assert.deepEqual(
+      record.plan!.changes.map((c) => [c.job, c.action]),
+      [['local/www-data/prod/b', 'create']],
+      'the record lists what changes; the unchanged job is only counted',
+    );
+    assert.equal(record.plan!.summary.noop, 1);
     assert.equal(record.message, 'add b');
     assert.equal((await env.liveTasks('b')).length, 1);
   });
