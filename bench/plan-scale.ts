@@ -17,7 +17,7 @@ import { GitTree } from '../src/source/git-tree.js';
 import { loadRepository } from '../src/spec/load.js';
 import { FileStateStore } from '../src/state/file/file-store.js';
 import { Records } from '../src/state/records.js';
-import { syntheticRepo } from './synthetic-repo.js';
+import { GIT_ENV, syntheticRepo } from './synthetic-repo.js';
 import { startMaster } from './test-master.js';
 import { startWatch, type WatchProcess } from './watch-process.js';
 import { leaderUrl } from '../src/cli/leader-address.js';
@@ -65,7 +65,7 @@ export async function planAtScale(jobs: number, options: PlanScaleOptions = {}):
   try {
     const { url } = (await master.next()) as { url: string };
     writeFileSync(join(repo.dir, 'clusters.yaml'), clustersYaml(url));
-    execFileSync('git', ['commit', '-q', '-am', 'the master'], { cwd: repo.dir, env: gitEnv() });
+    git(repo.dir, 'commit', '-q', '-am', 'the master');
     await recordApplied(repo.dir, state);
     const floor = measure(process.execPath, [FLOOR, repo.dir, 'HEAD']);
     const global = ['--repo', repo.dir, '--state', state, '--cluster', repo.cluster];
@@ -135,7 +135,7 @@ async function incrementalPlan(repo: string, watch: WatchProcess): Promise<numbe
 }
 
 function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: repo, env: gitEnv(), encoding: 'utf8' }).trim();
+  return execFileSync('git', args, { cwd: repo, env: GIT_ENV, encoding: 'utf8' }).trim();
 }
 
 function clustersYaml(url: string): string {
@@ -196,15 +196,5 @@ function converged(jobs: number): (stdout: string) => void {
     const plan = JSON.parse(stdout) as { summary: Record<string, number> };
     if (plan.summary.noop !== jobs)
       throw new Error(`the plan of a converged cluster changes something: ${JSON.stringify(plan.summary)}`);
-  };
-}
-
-function gitEnv(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'Bench',
-    GIT_AUTHOR_EMAIL: 'b@example.com',
-    GIT_COMMITTER_NAME: 'Bench',
-    GIT_COMMITTER_EMAIL: 'b@example.com',
   };
 }

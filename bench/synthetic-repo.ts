@@ -18,7 +18,8 @@ export interface SyntheticRepo {
   cluster: string;
 }
 
-const GIT_ENV = {
+/** Git as the benchmarks run it: a fixed author and committer, no system config. */
+export const GIT_ENV = {
   ...process.env,
   GIT_AUTHOR_NAME: 'Bench',
   GIT_AUTHOR_EMAIL: 'bench@example.com',

@@ -10,7 +10,7 @@ import { readTextIfExists, removeFileDurably, writeFileDurably } from '../util/d
 import { currentLeader } from '../zookeeper/election.js';
 import { ZkSession, type ZkAuth } from '../zookeeper/session.js';
 import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
-import { parseListen } from '../server/listen.js';
+import { httpUrl, parseListen } from '../server/listen.js';
 import { isAlive, ownIdentity, type ProcessIdentity } from '../state/file/process-identity.js';
 
 /** Where state lives: a directory or a `zk://` URL, and this machine's directory. */
@@ -67,8 +67,7 @@ async function electedLeaderUrl(where: StateLocation): Promise<{ url: string } |
     if (!leader) return { none: 'no reconciler leads' };
     if (!leader.listen) return { none: `the leader on ${leader.host} serves no HTTP` };
     const { host, port } = parseListen(leader.listen);
-    const reachable = host === '0.0.0.0' || host === '::' ? leader.host : host;
-    return { url: `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}` };
+    return { url: httpUrl(host === '0.0.0.0' || host === '::' ? leader.host : host, port) };
   } finally {
     session.close();
   }

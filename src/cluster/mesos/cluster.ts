@@ -359,7 +359,6 @@ export class MesosCluster implements Cluster {
     if (!isNews(task, status)) return;
     // A reconciliation answer may leave health out; the task's health did not change for that.
     const healthy = status.healthy ?? (status.state === task.mesosState ? task.healthy : undefined);
-    this.revision++;
     task.mesosState = status.state;
     if (status.timestamp !== undefined) task.timestamp = status.timestamp;
     if (status.agentId) task.agentId = status.agentId;
