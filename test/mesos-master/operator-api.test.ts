@@ -5,14 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { parseMesosJson, stringifyMesosJson } from '../../src/cluster/mesos/json.js';
 import { agents, MesosMaster, OPERATOR_MESSAGES, validateMessage } from '../support/mesos-master/index.js';
 import { RawScheduler, type Json } from '../support/mesos-master/raw-scheduler.js';
+import { MESOS_FIXTURES } from '../support/fixtures.js';
 
-const ROOT = new URL('../../../', import.meta.url);
-const FIXTURES = fileURLToPath(new URL('../shared/fixtures/mesos/', ROOT));
+const FIXTURES = MESOS_FIXTURES;
 const fixture = (name: string): unknown => parseMesosJson(readFileSync(FIXTURES + name, 'utf8'));
 
 const AGENT = { cpus: 4, mem: 4096, disk: 10000, ports: [31000, 31099] as [number, number] };

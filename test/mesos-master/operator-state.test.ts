@@ -5,16 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, it } from 'node:test';
 import { parseMesosJson } from '../../src/cluster/mesos/json.js';
 import { agents, MesosMaster } from '../support/mesos-master/index.js';
 import { RawScheduler, type Json } from '../support/mesos-master/raw-scheduler.js';
 import { eventually } from '../support/waiting.js';
+import { MESOS_FIXTURES } from '../support/fixtures.js';
 
-const FIXTURES = fileURLToPath(
-  new URL('../shared/fixtures/mesos/verbatim/', new URL('../../../', import.meta.url)),
-);
+const FIXTURES = `${MESOS_FIXTURES}verbatim/`;
 
 const AGENT = { cpus: 4, mem: 4096, disk: 10000, ports: [31000, 31099] as [number, number] };
 const ATTRIBUTES = { rack: 'r1', generation: 3 };

@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, it } from 'node:test';
 import { parseMesosJson, stringifyMesosJson } from '../../src/cluster/mesos/json.js';
 import { RecordIoDecoder } from '../../src/cluster/mesos/recordio.js';
 import { agents, MesosMaster, type MesosMasterOptions } from '../support/mesos-master/index.js';
+import { MESOS_FIXTURES } from '../support/fixtures.js';
 
 type Json = Record<string, unknown>;
 
@@ -204,7 +204,7 @@ async function launch(s: Stream, taskId: string, given?: Json): Promise<Json> {
 
 // ---------------------------------------------------------------- key structure vs fixtures
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/mesos/corrected/', import.meta.url));
+const FIXTURES = `${MESOS_FIXTURES}corrected/`;
 const fixture = (name: string): unknown => parseMesosJson(readFileSync(FIXTURES + name, 'utf8'));
 
 /** Key paths, array indices collapsed: `offers.offers[].resources[].scalar.value`. */

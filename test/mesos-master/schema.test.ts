@@ -1,12 +1,12 @@
 /** The test master's message table: the corrected fixtures are clean, typos are found at depth. */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parseMesosJson } from '../../src/cluster/mesos/json.js';
 import { validateMessage } from '../support/mesos-master/schema.js';
+import { MESOS_FIXTURES } from '../support/fixtures.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/mesos/corrected/', import.meta.url));
+const FIXTURES = `${MESOS_FIXTURES}corrected/`;
 
 const launchCall = (task: Record<string, unknown>): unknown => ({
   framework_id: { value: 'f' },

@@ -1,14 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 
 import { MesosJsonError, parseMesosJson, stringifyMesosJson } from '../../../src/cluster/mesos/json.js';
+import { MESOS_FIXTURES } from '../../support/fixtures.js';
 
 // Tests run from dist/test/cluster/mesos/; the shared fixtures sit beside the project root.
-const ROOT = new URL('../../../../', import.meta.url);
-const FIXTURES = fileURLToPath(new URL('../shared/fixtures/mesos/', ROOT));
+const FIXTURES = MESOS_FIXTURES;
 const CORRECTED = `${FIXTURES}corrected/`;
 const VERBATIM = `${FIXTURES}verbatim/`;
 

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { detectLeader, leaderOrder, masterUrl } from '../../../src/cluster/mesos/leader-detector.js';
 import { ZkSession } from '../../../src/zookeeper/session.js';
 import { startZooKeeper, type ZooKeeperServer } from '../../support/zookeeper.js';
+import { MESOS_FIXTURES } from '../../support/fixtures.js';
 
-const FIXTURES = fileURLToPath(
-  new URL('../shared/fixtures/mesos/corrected/', new URL('../../../../', import.meta.url)),
-);
+const FIXTURES = `${MESOS_FIXTURES}corrected/`;
 const masterInfo = (
   JSON.parse(readFileSync(`${FIXTURES}SUBSCRIBED.scheduler.event.json`, 'utf8')) as {
     subscribed: { master_info: Record<string, unknown> };

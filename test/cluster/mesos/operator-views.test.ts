@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { MesosJsonError, parseMesosJson } from '../../../src/cluster/mesos/json.js';
 import type { OperatorAgent, OperatorFramework } from '../../../src/cluster/mesos/operator-types.js';
@@ -17,9 +16,9 @@ import {
   stateView,
   tasksView,
 } from '../../../src/cluster/mesos/operator-views.js';
+import { MESOS_FIXTURES } from '../../support/fixtures.js';
 
-const ROOT = new URL('../../../../', import.meta.url);
-const FIXTURES = fileURLToPath(new URL('../shared/fixtures/mesos/', ROOT));
+const FIXTURES = MESOS_FIXTURES;
 const text = (name: string): string => readFileSync(`${FIXTURES}${name}`, 'utf8');
 const payload = (name: string, key: string): unknown =>
   (parseMesosJson(text(name)) as Record<string, unknown>)[key];

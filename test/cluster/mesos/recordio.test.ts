@@ -2,7 +2,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 
 import {
@@ -13,10 +12,10 @@ import {
   records,
 } from '../../../src/cluster/mesos/recordio.js';
 import { parseMesosJson } from '../../../src/cluster/mesos/json.js';
+import { MESOS_FIXTURES } from '../../support/fixtures.js';
 
 // Tests run from dist/test/cluster/mesos/; the shared fixtures sit beside the project root.
-const ROOT = new URL('../../../../', import.meta.url);
-const FIXTURES = fileURLToPath(new URL('../shared/fixtures/mesos/', ROOT));
+const FIXTURES = MESOS_FIXTURES;
 const CORRECTED = `${FIXTURES}corrected/`;
 const SYNTHETIC = `${FIXTURES}synthetic/`;
 

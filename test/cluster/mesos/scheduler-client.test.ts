@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { encodeRecord } from '../../../src/cluster/mesos/recordio.js';
 import {
@@ -17,10 +16,9 @@ import {
   type SchedulerEvent,
 } from '../../../src/cluster/mesos/scheduler-client.js';
 import { calls } from '../../../src/cluster/mesos/scheduler-messages.js';
+import { MESOS_FIXTURES } from '../../support/fixtures.js';
 
-const FIXTURES = fileURLToPath(
-  new URL('../shared/fixtures/mesos/corrected/', new URL('../../../../', import.meta.url)),
-);
+const FIXTURES = `${MESOS_FIXTURES}corrected/`;
 const fixture = (name: string) => readFileSync(`${FIXTURES}${name}`, 'utf8');
 
 interface Received {

@@ -1,5 +1,5 @@
 /**
- * Scheduler events in the exact JSON shapes of /work/shared/fixtures/mesos/corrected
+ * Scheduler events in the exact JSON shapes of test/fixtures/mesos/corrected
  * (scheduler.proto `Event`), framed as RecordIO the way the master writes its stream.
  */
 import { randomBytes } from 'node:crypto';

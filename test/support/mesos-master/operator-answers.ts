@@ -1,6 +1,6 @@
 /**
  * The operator API's synchronous answers, built from the simulated state in the JSON shapes
- * of /work/shared/fixtures/mesos/corrected (GET_STATE, GET_AGENTS, GET_FRAMEWORKS) and the
+ * of test/fixtures/mesos/corrected (GET_STATE, GET_AGENTS, GET_FRAMEWORKS) and the
  * verbatim GET_TASKS, GET_HEALTH and GET_MASTER examples, keys in those examples' order.
  * Those examples come from Mesos 1.1; what 1.11 writes besides is listed in index.ts.
  */
