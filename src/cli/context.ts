@@ -246,6 +246,7 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
     const close = async () => {
       await cluster.close();
       await records.store.close();
+      await source.close();
     };
     return {
       source,
@@ -279,6 +280,7 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
   const close = async () => {
     await backend.close();
     await coordinator.close();
+    await source.close();
   };
   const cluster = new FencedCluster(backend, coordinator);
   return {

@@ -1,9 +1,12 @@
 /**
  * One long-lived `git cat-file --batch` process that answers object requests in order.
  * Reading a commit's 10,000 job files this way costs one process and about 0.2 s, where
- * one `git show` per file would take minutes.
+ * one `git show` per file would take minutes. It sees refs and objects written after it
+ * started, so a daemon keeps one for its whole life: spawning git from a process holding
+ * 100,000 tasks costs tens of milliseconds each time.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Socket } from 'node:net';
 
 export interface GitObject {
   id: string;
@@ -37,6 +40,12 @@ export class GitObjectReader {
     this.child.on('error', (error) => this.fail(error));
     this.child.on('close', (code) => this.fail(new Error(`git cat-file exited (${code}): ${stderr.trim()}`)));
     this.child.stdin.on('error', (error) => this.fail(error));
+    this.setHeld(false);
+  }
+
+  /** Whether the git process has gone (a reader that failed answers nothing more). */
+  get broken(): boolean {
+    return this.failure !== null;
   }
 
   /** Reads one object by any revision expression git accepts (`<sha>`, `HEAD^{tree}`, `<ref>:<path>`). */
@@ -44,6 +53,7 @@ export class GitObjectReader {
     if (this.failure) return Promise.reject(this.failure);
     if (/[\n\r]/.test(spec)) return Promise.reject(new Error(`invalid object name ${JSON.stringify(spec)}`));
     return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) this.setHeld(true);
       this.pending.push({ spec, resolve, reject });
       this.child.stdin.write(`${spec}\n`);
     });
@@ -57,6 +67,7 @@ export class GitObjectReader {
   async close(): Promise<void> {
     if (this.child.exitCode !== null || this.failure) return;
     const closed = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
+    this.setHeld(true); // an awaited close must keep Node running until git has exited
     this.child.stdin.end();
     await closed;
   }
@@ -66,6 +77,19 @@ export class GitObjectReader {
     while (this.pending.length > 0 && this.takeOne()) {
       // each iteration answers one request
     }
+    if (this.pending.length === 0) this.setHeld(false);
+  }
+
+  /**
+   * An idle reader does not keep Node running: a command that forgot to close one still
+   * exits. While a request waits for its answer, the process is held open for it.
+   */
+  private setHeld(held: boolean): void {
+    // The pipes are sockets; their stream types do not say so.
+    const pipes = [this.child.stdin, this.child.stdout, this.child.stderr] as unknown as Socket[];
+    for (const handle of [this.child, ...pipes])
+      if (held) handle.ref();
+      else handle.unref();
   }
 
   /** Answers the oldest request if its whole response has arrived; returns whether it did. */

@@ -3,7 +3,7 @@
  * process: trees are walked level by level (all requests of a level pipelined), then the
  * blobs asked for are read in one batch. No working tree is touched.
  */
-import { GitObjectReader, parseTree } from './git-objects.js';
+import { GitObjectReader, parseTree, type TreeItem } from './git-objects.js';
 import type { RepoTree, TreeEntry } from './tree.js';
 
 const DIRECTORY_MODE = '40000';
@@ -16,6 +16,28 @@ export interface GitTreeOptions {
   ref: string;
   /** Job root inside the repository, relative to its top; '' for the top. */
   path?: string;
+  /** A reader shared with others and left open on close; by default the tree has its own. */
+  reader?: GitObjectReader;
+  /** Directories read before, shared across trees of the same repository. */
+  listings?: TreeListings;
+}
+
+/**
+ * Parsed directories by tree id. A tree id names its contents, so an entry never goes
+ * stale; only those the newest walk used are kept, so the memory is one commit's
+ * directories, not the history's.
+ */
+export class TreeListings {
+  private items = new Map<string, TreeItem[]>();
+
+  get(id: string): TreeItem[] | undefined {
+    return this.items.get(id);
+  }
+
+  /** Replaces what is kept with one walk's directories. */
+  keep(walked: Map<string, TreeItem[]>): void {
+    this.items = walked;
+  }
 }
 
 export class GitTree implements RepoTree {
@@ -25,7 +47,7 @@ export class GitTree implements RepoTree {
   private commitId: string | null = null;
 
   constructor(private readonly options: GitTreeOptions) {
-    this.reader = new GitObjectReader(options.repo);
+    this.reader = options.reader ?? new GitObjectReader(options.repo);
     const root = normaliseRoot(options.path ?? '');
     this.description = root ? `${options.ref}:${root}` : options.ref;
   }
@@ -54,7 +76,7 @@ export class GitTree implements RepoTree {
   }
 
   close(): Promise<void> {
-    return this.reader.close();
+    return this.options.reader ? Promise.resolve() : this.reader.close();
   }
 
   private async walk(): Promise<Map<string, string>> {
@@ -68,24 +90,47 @@ export class GitTree implements RepoTree {
     }
     const idLength = commit.id.length / 2;
     const files = new Map<string, string>();
-    let level = [{ prefix: '', content: rootTree.content }];
+    const walked = new Map<string, TreeItem[]>();
+    const listing = (id: string, content: Buffer) => {
+      const items = parseTree(content, idLength);
+      walked.set(id, items);
+      return items;
+    };
+    let level = [{ prefix: '', items: listing(rootTree.id, rootTree.content) }];
     while (level.length > 0) {
       const subtrees: { prefix: string; id: string }[] = [];
-      for (const { prefix, content } of level) {
-        for (const item of parseTree(content, idLength)) {
+      for (const { prefix, items } of level) {
+        for (const item of items) {
           const path = prefix + item.name;
           if (item.mode === DIRECTORY_MODE) subtrees.push({ prefix: `${path}/`, id: item.id });
           else if (REGULAR_FILE_MODES.has(item.mode)) files.set(path, item.id);
         }
       }
-      const objects = await this.reader.readMany(subtrees.map((tree) => tree.id));
-      level = subtrees.map((tree, index) => ({ prefix: tree.prefix, content: objects[index]!.content }));
+      level = await this.readLevel(subtrees, walked, listing);
     }
+    this.options.listings?.keep(walked);
     return files;
+  }
+
+  /** One level's directories: known ones from the listings, the rest read in one pipelined batch. */
+  private async readLevel(
+    subtrees: { prefix: string; id: string }[],
+    walked: Map<string, TreeItem[]>,
+    listing: (id: string, content: Buffer) => TreeItem[],
+  ): Promise<{ prefix: string; items: TreeItem[] }[]> {
+    const known = (id: string) => walked.get(id) ?? this.options.listings?.get(id);
+    const unknown = subtrees.filter((tree) => !known(tree.id));
+    const objects = await this.reader.readMany(unknown.map((tree) => tree.id));
+    unknown.forEach((tree, index) => listing(tree.id, objects[index]!.content));
+    return subtrees.map((tree) => {
+      const items = known(tree.id)!;
+      walked.set(tree.id, items);
+      return { prefix: tree.prefix, items };
+    });
   }
 }
 
-function normaliseRoot(path: string): string {
+export function normaliseRoot(path: string): string {
   return path
     .replace(/^\.?\/+/, '')
     .replace(/\/+$/, '')

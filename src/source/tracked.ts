@@ -11,7 +11,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { BorealisError } from '../errors.js';
-import { GitTree } from './git-tree.js';
+import { GitObjectReader } from './git-objects.js';
+import { GitTree, normaliseRoot, TreeListings } from './git-tree.js';
+import { commitFromShow, parseCommit, SHOW_FORMAT } from './commit-object.js';
 
 const run = promisify(execFile);
 
@@ -45,6 +47,11 @@ export interface TrackedSourceOptions {
 export const MAX_NEW_COMMITS = 200;
 
 export class TrackedSource {
+  /** One `git cat-file` for the source's life: the daemon asks about every commit through it. */
+  private reader: GitObjectReader | undefined;
+  /** Directories already read, by tree id: a commit that changes one file reads only its path's trees. */
+  private readonly listings = new TreeListings();
+
   private constructor(
     /** The repository git commands run in: the local repository or the bare clone. */
     readonly dir: string,
@@ -79,13 +86,9 @@ export class TrackedSource {
 
   /** The deployable revision: the head of the tracked branch. */
   async head(): Promise<string> {
-    try {
-      return (await this.git.revparse([`refs/heads/${this.branch}^{commit}`])).trim();
-    } catch (error) {
-      throw new BorealisError('NO_SUCH_BRANCH', `${this.description}: no branch ${this.branch}`, {
-        cause: error,
-      });
-    }
+    const head = await this.objects().read(`refs/heads/${this.branch}^{commit}`);
+    if (!head) throw new BorealisError('NO_SUCH_BRANCH', `${this.description}: no branch ${this.branch}`);
+    return head.id;
   }
 
   /** The commit a branch, tag or id names. */
@@ -100,18 +103,14 @@ export class TrackedSource {
   }
 
   async commit(id: string): Promise<CommitInfo> {
-    const format = ['%H', '%P', '%an', '%ae', '%cn', '%ce', '%cI', '%B'].join('%x00');
-    const raw = await this.git.raw(['show', '-s', `--format=${format}`, id]);
-    const [hash = '', parents = '', an = '', ae = '', cn = '', ce = '', date = '', ...message] =
-      raw.split('\0');
-    return {
-      id: hash,
-      parents: parents.split(' ').filter(Boolean),
-      author: { name: an, email: ae },
-      committer: { name: cn, email: ce },
-      date,
-      message: message.join('\0').trim(),
-    };
+    const object = await this.objects().read(`${id}^{commit}`);
+    const parsed = object && parseCommit(object.id, object.content);
+    return parsed ?? this.commitFromShow(id);
+  }
+
+  /** For what `parseCommit` leaves to git: a missing commit's error, a message in another encoding. */
+  private async commitFromShow(id: string): Promise<CommitInfo> {
+    return commitFromShow(await this.git.raw(['show', '-s', `--format=${SHOW_FORMAT}`, id]));
   }
 
   /** Where the repository is published, for links to commits: the tracked remote, else `origin`. */
@@ -127,6 +126,9 @@ export class TrackedSource {
   /** Commits after `since` up to `head`, newest first (just `head` when there is no `since`). */
   async commitsSince(since: string | null, head: string): Promise<string[]> {
     if (!since || since === head) return since === head ? [] : [head];
+    // The usual case, one commit on top of the last: no rev-list needed.
+    const { parents } = await this.commit(head);
+    if (parents.length === 1 && parents[0] === since) return [head];
     const range = (await this.isCommit(since)) ? `${since}..${head}` : head;
     const out = await this.git.raw(['rev-list', `--max-count=${MAX_NEW_COMMITS}`, range]);
     return out.split('\n').filter(Boolean);
@@ -135,12 +137,38 @@ export class TrackedSource {
   /** Whether anything under the job root differs between two commits. */
   async touchesJobRoot(from: string, to: string): Promise<boolean> {
     if (!(await this.isCommit(from))) return true;
-    const out = await this.git.raw(['diff', '--name-only', from, to, '--', this.path || '.']);
-    return out.trim().length > 0;
+    // Equal tree ids are equal contents: what `git diff --name-only` would find, without a diff.
+    const [before, after] = await Promise.all([this.jobRootId(from), this.jobRootId(to)]);
+    return before !== after;
   }
 
   tree(ref: string): GitTree {
-    return new GitTree({ repo: this.dir, ref, path: this.path });
+    return new GitTree({
+      repo: this.dir,
+      ref,
+      path: this.path,
+      reader: this.objects(),
+      listings: this.listings,
+    });
+  }
+
+  /** Ends the source's git process; reads after this start a new one. */
+  async close(): Promise<void> {
+    const reader = this.reader;
+    this.reader = undefined;
+    await reader?.close();
+  }
+
+  /** The job root's object id at a commit, or null where the commit has no job root. */
+  private async jobRootId(commit: string): Promise<string | null> {
+    const root = normaliseRoot(this.path);
+    const tree = await this.objects().read(root ? `${commit}:${root}` : `${commit}^{tree}`);
+    return tree?.id ?? null;
+  }
+
+  private objects(): GitObjectReader {
+    if (!this.reader || this.reader.broken) this.reader = new GitObjectReader(this.dir);
+    return this.reader;
   }
 
   /** Calls `onChange` when a local repository's refs change (a commit, a reset, a push into it). */
@@ -179,12 +207,7 @@ export class TrackedSource {
   }
 
   private async isCommit(id: string): Promise<boolean> {
-    try {
-      await this.git.raw(['cat-file', '-e', `${id}^{commit}`]);
-      return true;
-    } catch {
-      return false;
-    }
+    return (await this.objects().read(`${id}^{commit}`)) !== null;
   }
 }
 

@@ -72,6 +72,7 @@ export async function startDaemon(
       await daemon.stop();
       await cluster.close();
       await records.store.close();
+      await source.close();
     },
   };
 }
