@@ -90,7 +90,8 @@ describe('crash safety of rolling updates', () => {
   ];
 
   for (const [when, kill] of killers) {
-    it(`converges after a SIGKILL ${when}`, async () => {
+    // A resumed reconcile that never converges must fail the test, not hang the suite.
+    it(`converges after a SIGKILL ${when}`, { timeout: 120_000 }, async () => {
       const commit = env.commitJobs(`v${++version}`, [job(`v${version}`)]);
       await kill();
       const resumed = await env.cli('reconcile');

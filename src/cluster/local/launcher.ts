@@ -26,7 +26,8 @@ export interface SandboxSeed {
 
 /**
  * `task.json` then `status.json` (STARTING), both before the supervisor exists: the supervisor
- * is then the only writer of the status, and readers never see a sandbox without one.
+ * is then the only writer of the status. A crash between the two writes reads as the same
+ * STARTING status (see readSandbox).
  */
 export async function createSandbox(paths: SandboxPaths, seed: SandboxSeed): Promise<TaskRecord> {
   await mkdir(paths.logs, { recursive: true });

@@ -9,6 +9,7 @@ import {
   isSandboxStatus,
   isTaskRecord,
   REASON_EXECUTOR_TERMINATED,
+  startingStatus,
   type PidRecord,
   type SandboxStatus,
   type TaskRecord,
@@ -25,12 +26,17 @@ export interface SandboxView {
 /** How long a launch may go without a pid file before its supervisor counts as never started. */
 export const LAUNCH_GRACE_MS = 30_000;
 
-/** Undefined while the sandbox is still being created (or was just removed). */
+/**
+ * Undefined before the task file exists (or once the sandbox is removed). A task file without
+ * a status is a launch cut off between the two writes: it reads as the STARTING status the
+ * launcher was about to write, so the task is seen, completed by a retried launch, or LOST
+ * after the grace period, instead of being waited for forever.
+ */
 export async function readSandbox(paths: SandboxPaths): Promise<SandboxView | undefined> {
   const record = await readJsonIfExists(paths.task, isTaskRecord);
   if (record === undefined) return undefined;
-  const status = await readJsonIfExists(paths.status, isSandboxStatus);
-  if (status === undefined) return undefined;
+  const status =
+    (await readJsonIfExists(paths.status, isSandboxStatus)) ?? startingStatus(record, record.launchedAt);
   const pid = await readJsonIfExists(paths.pid, isPidRecord);
   const killRequested = await fileExists(paths.kill);
   return { record, status, killRequested, ...(pid === undefined ? {} : { pid }) };

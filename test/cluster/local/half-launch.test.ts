@@ -4,6 +4,7 @@
  * supervisors are started for one sandbox, exactly one runs the task.
  */
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createSandbox, startSupervisor } from '../../../src/cluster/local/launcher.js';
@@ -24,6 +25,17 @@ describe('half-launched tasks', () => {
     const launch = buildLaunch({ processes: [processConfig('main', 'exec sleep 1000')] });
     const paths = sandboxPaths(join(fixture.root, launch.taskId));
     await createSandbox(paths, { launch, ports: {}, hostname: 'test-host', launchedAt: Date.now() });
+    await fixture.cluster.launch([launch]);
+    await fixture.events.waitFor(launch.taskId, 'RUNNING');
+  });
+
+  it('a launcher killed between the task file and the status file leaves a task still seen and completed', async () => {
+    const launch = buildLaunch({ processes: [processConfig('main', 'exec sleep 1000')] });
+    const paths = sandboxPaths(join(fixture.root, launch.taskId));
+    await createSandbox(paths, { launch, ports: {}, hostname: 'test-host', launchedAt: Date.now() });
+    await rm(paths.status);
+    const [seen] = (await fixture.cluster.snapshot()).filter((t) => t.taskId === launch.taskId);
+    assert.equal(seen?.state, 'STARTING', 'the task is observed, so nothing waits for it forever');
     await fixture.cluster.launch([launch]);
     await fixture.events.waitFor(launch.taskId, 'RUNNING');
   });
