@@ -55,6 +55,8 @@ describe('the fast YAML path', () => {
     ...['yes', 'no', 'on', 'off', 'Yes', 'True', 'TRUE', 'tRue', '~', 'null', 'Null', 'NULL'],
     ...['2026-01-01', '2026-01-01T00:00:00Z', '<<', '0b101', '1:30', '12:30:00', '00', '09', '0o8'],
     ...['12345678901234567890', '"quoted"', "'single'", '"esc\\u00e9\\n"', '!!str 1', '!!int "3"'],
+    // Counterexamples the properties below once found: empty keys, tags, keys after a sequence item.
+    ...['[:]', '! :', '{: 1}', '[a, : b]', '{~: 1}', '!!null : 1', '\n- ""a:', '\n  - []? a'],
   ];
   for (const scalar of scalars) {
     it(`resolves ${scalar} as YAML 1.2's core schema does`, () => agree(`v: ${scalar}\n`));
@@ -102,6 +104,17 @@ describe('the fast YAML path', () => {
         (doc, options) => agree(stringify(doc, options)),
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it('agrees on broken and unusual syntax after any line start', () => {
+    const prefixes = ['', 'v: ', 'v:\n  ', 'v:\n- ', 'k:\n  v:\n  - ', '- ', 'v:\n- a: 1\n  '];
+    const token = fc.constantFrom(...'ab1 :,-?[]{}#\'"\n|>~.0e+\t\\!&*%'.split(''));
+    fc.assert(
+      fc.property(fc.constantFrom(...prefixes), fc.array(token, { maxLength: 18 }), (prefix, tokens) =>
+        agree(prefix + tokens.join('')),
+      ),
+      { numRuns: 5000 },
     );
   });
 
