@@ -3,17 +3,19 @@
  *
  *   applied                  the last commit applied to the cluster
  *   jobs/<job id>            per job: the configuration last applied (RecordedJob)
+ *   jobs-stamp               a new random token with every change to jobs/*, in the same transaction
  *   updates/<job id>         per job: an in-flight rollout, saved before every step
  *   drift/open               the drifts announced and not yet resolved (so a restart does not announce them again)
  *
  * Job ids are encoded into one key segment each. Every record carries a `version` field
  * of its own format, checked on read, so an older Borealis never misreads a newer record.
  */
+import { randomUUID } from 'node:crypto';
 import type { RolloutState } from '../deploy/rollout.js';
 import type { OpenDrift } from '../drift/transitions.js';
 import type { RecordedJob } from '../plan/types.js';
 import type { JobId } from '../spec/types.js';
-import { decodeKeySegment, encodeKeySegment, type StateStore } from './types.js';
+import { decodeKeySegment, encodeKeySegment, type StateOperation, type StateStore } from './types.js';
 
 export const RECORD_FORMAT = 1;
 
@@ -32,11 +34,24 @@ interface OpenDriftDocument {
   open: OpenDrift[];
 }
 
+interface JobsStampDocument {
+  format: typeof RECORD_FORMAT;
+  token: string;
+}
+
 const DRIFT_KEY = 'drift/open';
+const JOBS_STAMP_KEY = 'jobs-stamp';
 const jobKey = (id: JobId) => `jobs/${encodeKeySegment(id)}`;
 const updateKey = (id: JobId) => `updates/${encodeKeySegment(id)}`;
 
 export class Records {
+  /**
+   * The job records as of a stamp token. Reading 10,000 job records costs about half a
+   * second and a daemon reads them several times a pass; the stamp costs one read. Any
+   * writer, this process or another, changes the token with the records it writes.
+   */
+  private jobsCache: { token: string; jobs: readonly RecordedJob[] } | undefined;
+
   constructor(readonly store: StateStore) {}
 
   async applied(): Promise<AppliedCommit | null> {
@@ -48,7 +63,17 @@ export class Records {
     await this.store.put('applied', { format: RECORD_FORMAT, commit, appliedAt: at } satisfies AppliedCommit);
   }
 
-  async jobs(): Promise<RecordedJob[]> {
+  /** Shared between callers while nothing changes: read, never modify. */
+  async jobs(): Promise<readonly RecordedJob[]> {
+    // The stamp is read before the records: a write in between changes it, so the next call reads again.
+    const token = (await this.store.get<JobsStampDocument>(JOBS_STAMP_KEY))?.value.token;
+    if (token !== undefined && this.jobsCache?.token === token) return this.jobsCache.jobs;
+    const jobs = await this.readJobs();
+    this.jobsCache = token === undefined ? undefined : { token, jobs };
+    return jobs;
+  }
+
+  private async readJobs(): Promise<RecordedJob[]> {
     const ids = (await this.store.list('jobs')).map(decodeKeySegment);
     const found = await this.store.getMany<JobRecordDocument>(ids.map(jobKey));
     return found.flatMap((entry, index) => {
@@ -66,12 +91,12 @@ export class Records {
   }
 
   async putJob(job: RecordedJob): Promise<void> {
-    await this.store.put(jobKey(job.id), { format: RECORD_FORMAT, ...job } satisfies JobRecordDocument);
+    await this.putJobs([job]);
   }
 
   /** Several jobs' records in one transaction: all of them or none. */
   async putJobs(jobs: readonly RecordedJob[]): Promise<void> {
-    await this.store.transaction(
+    await this.changeJobs(
       jobs.map((job) => ({
         op: 'put',
         key: jobKey(job.id),
@@ -81,7 +106,13 @@ export class Records {
   }
 
   async deleteJob(id: JobId): Promise<void> {
-    await this.store.delete(jobKey(id));
+    await this.changeJobs([{ op: 'delete', key: jobKey(id) }]);
+  }
+
+  private async changeJobs(operations: StateOperation[]): Promise<void> {
+    const stamp: JobsStampDocument = { format: RECORD_FORMAT, token: randomUUID() };
+    this.jobsCache = undefined;
+    await this.store.transaction([...operations, { op: 'put', key: JOBS_STAMP_KEY, value: stamp }]);
   }
 
   async rollouts(): Promise<RolloutState[]> {

@@ -170,7 +170,7 @@ describe('ZooKeeperStateStore layout', () => {
       [3, 2],
       'bounded: the oldest pruned',
     );
-    assert.deepEqual(await store.list(''), ['applied', 'deployments', 'jobs']);
+    assert.deepEqual(await store.list(''), ['applied', 'deployments', 'jobs', 'jobs-stamp']);
   });
 });
 
