@@ -137,7 +137,14 @@ describe('Borealis on Mesos, end to end: example-repo on 50 agents', () => {
     await reconciler.waitFor(/: succeeded/, 60_000);
     await waitConverged();
     const web = live().filter((t) => jobOf(t) === 'hello_http');
-    assert.equal(new Set(web.map((t) => t.agentId)).size, 3, 'the three instances on three agents');
+    const offerCalls = master()
+      .calls.filter((c) => ['ACCEPT', 'DECLINE', 'REVIVE', 'SUPPRESS'].includes(c.type ?? ''))
+      .map((c) => `${c.type} ${JSON.stringify(c.body).slice(0, 300)}`);
+    assert.equal(
+      new Set(web.map((t) => t.agentId)).size,
+      3,
+      `the three instances on three agents: ${web.map((t) => `${t.name}@${t.agentId}`).join(', ')}\n${offerCalls.join('\n')}`,
+    );
     assert.equal(
       master()
         .tasks()

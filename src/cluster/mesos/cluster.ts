@@ -18,11 +18,13 @@ import {
   type TaskStatusUpdate,
 } from '../types.js';
 import type { StateStore } from '../../state/types.js';
+import { AgentInventory } from './agent-inventory.js';
 import { placementProblems } from './capacity.js';
 import { resourceTotals } from './operator-views.js';
 import { attributeValues, type MesosOffer } from './offer.js';
 import { OperatorClient } from './operator-client.js';
 import { pendingOf, placeInstances, type RunningTask } from './placement.js';
+import { instanceKey, SpreadPatience } from './spread-patience.js';
 import { sendCall, subscribe, type SchedulerEvent, type Subscription } from './scheduler-client.js';
 import { calls, type FrameworkSettings, type SchedulerCall } from './scheduler-messages.js';
 import { ExplicitReconciliation } from './reconciliation.js';
@@ -48,6 +50,8 @@ export interface MesosClusterOptions {
   now?: () => number;
   /** Seconds a declined offer's resources stay away while launches wait (Mesos's default is 5). */
   refuseSeconds?: number;
+  /** How long an instance may wait for offers that spread it better; see spread-patience.ts. */
+  spreadPatienceMs?: number;
   /** Heartbeats missed before re-subscribing. */
   missedHeartbeats?: number;
   /** How long `start` waits for the first subscription. */
@@ -94,6 +98,10 @@ export class MesosCluster implements Cluster {
   private reconcileTimer: NodeJS.Timeout | undefined;
   private readonly reconciliation: ExplicitReconciliation;
   private readonly records: TaskRecords;
+  private readonly spread: SpreadPatience;
+  private readonly inventory = new AgentInventory({
+    fetch: (master) => new OperatorClient({ masters: [master] }).getAgents(),
+  });
   /** Bumped on every change to a task: `snapshot` is rebuilt only after one. */
   private revision = 0;
   private snapshotCache: { revision: number; tasks: ObservedTask[] } | undefined;
@@ -102,6 +110,7 @@ export class MesosCluster implements Cluster {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? (() => {});
     this.records = new TaskRecords(options.store, this.log);
+    this.spread = new SpreadPatience(options.spreadPatienceMs);
     this.reconciliation = new ExplicitReconciliation({
       send: (tasks) => this.call(calls.reconcile(tasks)),
       initialMs: options.reconcileRetryMs,
@@ -201,7 +210,7 @@ export class MesosCluster implements Cluster {
   ): Promise<PlacementProblem[]> {
     const subscription = this.subscription;
     if (!subscription || launches.length === 0) return [];
-    const agents = await new OperatorClient({ masters: [subscription.master] }).getAgents();
+    const agents = await this.inventory.agents(subscription.master);
     const releasedIds = new Set(released);
     const live = [...this.tasks.values()].filter((task) => task.agentId && !isTerminal(task.state));
     return placementProblems({
@@ -228,6 +237,7 @@ export class MesosCluster implements Cluster {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.reconcileTimer);
+    this.inventory.close();
     this.reconciliation.stop();
     this.subscription?.close();
     await this.running;
@@ -299,13 +309,15 @@ export class MesosCluster implements Cluster {
       return;
     }
     const launches = [...this.pending.values()];
-    const byInstance = new Map(launches.map((launch) => [`${launch.jobId}#${launch.instance}`, launch]));
+    const byInstance = new Map(launches.map((launch) => [instanceKey(launch), launch]));
     const offersById = new Map(offers.map((offer) => [offer.id.value, offer]));
     const placement = placeInstances(launches.map(pendingOf), offers, this.runningTasks());
+    const held = this.spread.hold(placement.launches, offers, this.now());
+    const launching = placement.launches.filter((launch) => !held.has(instanceKey(launch.instance)));
     const byOffer = new Map<string, Record<string, unknown>[]>();
     const saves: TaskRecord[] = [];
-    for (const placed of placement.launches) {
-      const launch = byInstance.get(`${placed.instance.jobId}#${placed.instance.instance}`)!;
+    for (const placed of launching) {
+      const launch = byInstance.get(instanceKey(placed.instance))!;
       const task = this.tasks.get(launch.taskId)!;
       const attributes = Object.fromEntries(attributeValues(offersById.get(placed.offerId)!));
       this.revision++;
@@ -332,8 +344,11 @@ export class MesosCluster implements Cluster {
     // ACCEPT filters what it leaves of an offer for the default refuse_seconds, too.
     for (const [offerId, infos] of byOffer)
       await this.call(calls.launch([offerId], infos), () => (this.filtered = true));
-    if (placement.unusedOfferIds.length > 0)
-      await this.decline(placement.unusedOfferIds, this.options.refuseSeconds ?? 5);
+    if (byOffer.size > 0) this.inventory.allocationChanged();
+    const unused = offerIds.filter((id) => !byOffer.has(id));
+    if (unused.length > 0) await this.decline(unused, this.options.refuseSeconds ?? 5);
+    // Every agent offered again, so held instances see more than the agents just used.
+    if (held.size > 0) await this.revive();
     for (const unplaced of placement.unplaced.slice(0, 1))
       this.log(
         `cannot place ${unplaced.instance.jobId}/${unplaced.instance.instance} yet: ${unplaced.reasons.join('; ')}`,
@@ -377,8 +392,10 @@ export class MesosCluster implements Cluster {
     Object.assign(task, update);
     if (update.healthy === undefined) delete task.healthy;
     // A placed task that ended, or came back from an unreachable agent: its record says so.
-    if (task.agentId && isTerminal(task.state) !== isTerminal(previous))
+    if (task.agentId && isTerminal(task.state) !== isTerminal(previous)) {
       this.records.update(recordFields(task));
+      this.inventory.allocationChanged();
+    }
     if (!changed) return;
     task.updatedAt = this.now();
     const observed = this.observed(task);

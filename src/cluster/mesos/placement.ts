@@ -53,6 +53,8 @@ export interface Launch {
   /** Exactly what to claim from the offer, port ranges included. */
   resources: MesosResource[];
   ports: Record<string, number>;
+  /** The offer's spread value already runs an instance of the job: the best these offers allowed. */
+  crowded: boolean;
 }
 
 export interface Unplaced {
@@ -399,7 +401,7 @@ class Placer {
           this.unplaced.push({ instance: left, reasons: [...reasons] });
         return;
       }
-      this.launch(slot, instance, group.demand);
+      this.launch(slot, instance, group.demand, counts.load(slot.attributes) > 0);
       counts.add(slot.attributes);
       queue.push({ slot, load: counts.load(slot.attributes) });
     }
@@ -430,7 +432,7 @@ class Placer {
     return undefined;
   }
 
-  private launch(slot: Slot, instance: PendingInstance, demand: Demand): void {
+  private launch(slot: Slot, instance: PendingInstance, demand: Demand, crowded: boolean): void {
     const claim = slot.resources.claim(demand);
     slot.used = true;
     this.launches.push({
@@ -440,6 +442,7 @@ class Placer {
       instance,
       resources: claim.resources,
       ports: claim.ports,
+      crowded,
     });
   }
 

@@ -478,8 +478,24 @@ describe('roles and reservations', () => {
         },
       ],
       ports: {},
+      crowded: false,
     });
     assert.deepEqual(unplacedOf(placement), { 'a/1': ['insufficient cpu on 1 offer'] });
+  });
+
+  it('marks a launch crowded when its host already runs an instance of the job', () => {
+    const crowdedOf = (placement: Placement) =>
+      Object.fromEntries(
+        placement.launches.map((l) => [`${l.instance.jobId}/${l.instance.instance}`, l.crowded]),
+      );
+    const spread = placeInstances(instances('a', 2), [offer('h1'), offer('h2')], []);
+    assert.deepEqual(crowdedOf(spread), { 'a/0': false, 'a/1': false });
+    const sharing = placeInstances(instances('a', 2), [offer('h1')], []);
+    assert.deepEqual(crowdedOf(sharing), { 'a/0': false, 'a/1': true });
+    const joining = placeInstances(instances('a', 1), [offer('h1')], [runningOn('a', 'h1')]);
+    assert.deepEqual(crowdedOf(joining), { 'a/0': true });
+    const otherJob = placeInstances(instances('a', 1), [offer('h1')], [runningOn('b', 'h1')]);
+    assert.deepEqual(crowdedOf(otherJob), { 'a/0': false });
   });
 });
 

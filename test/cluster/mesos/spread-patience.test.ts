@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MesosOffer } from '../../../src/cluster/mesos/offer.js';
+import type { Launch } from '../../../src/cluster/mesos/placement.js';
+import { SpreadPatience } from '../../../src/cluster/mesos/spread-patience.js';
+
+const offerFrom = (agent: string): MesosOffer => ({
+  id: { value: `o-${agent}` },
+  agent_id: { value: agent },
+  hostname: agent,
+  resources: [],
+});
+
+const launch = (instance: number, crowded: boolean): Launch =>
+  ({ instance: { jobId: 'west/www/prod/web', instance }, crowded }) as unknown as Launch;
+
+const key = (instance: number) => `west/www/prod/web#${instance}`;
+
+describe('SpreadPatience', () => {
+  it('launches crowded when every agent it has seen is offered', () => {
+    const patience = new SpreadPatience(2_000);
+    assert.deepEqual([...patience.hold([launch(0, false), launch(1, true)], [offerFrom('a1')], 0)], []);
+  });
+
+  it('holds a crowded launch while agents seen before are missing, until patience ends', () => {
+    const patience = new SpreadPatience(2_000);
+    patience.hold([], [offerFrom('a1'), offerFrom('a2')], 0);
+    const partial = [offerFrom('a1')];
+    assert.deepEqual([...patience.hold([launch(1, true), launch(2, false)], partial, 100)], [key(1)]);
+    assert.deepEqual([...patience.hold([launch(1, true)], partial, 1_000)], [key(1)], 'still patient');
+    assert.deepEqual([...patience.hold([launch(1, true)], partial, 2_100)], [], 'patience spent');
+  });
+
+  it('starts patience afresh for an instance that launched, but not for one left unplaced', () => {
+    const patience = new SpreadPatience(2_000);
+    patience.hold([], [offerFrom('a1'), offerFrom('a2')], 0);
+    const partial = [offerFrom('a1')];
+    patience.hold([launch(1, true)], partial, 0);
+    patience.hold([launch(1, false)], [offerFrom('a2')], 500); // launched uncrowded
+    assert.deepEqual([...patience.hold([launch(1, true)], partial, 600)], [key(1)]);
+    patience.hold([launch(3, true)], partial, 0);
+    patience.hold([], partial, 2_500); // not placeable for a while
+    assert.deepEqual([...patience.hold([launch(3, true)], partial, 2_600)], []);
+  });
+});
