@@ -26,11 +26,15 @@ export class SpreadPatience {
   /** The instance keys of `launches` to keep pending this cycle. */
   hold(launches: readonly Launch[], offers: readonly MesosOffer[], now: number): Set<string> {
     const offered = new Set(offers.map((offer) => offer.agent_id.value));
-    const partial = [...this.seenAgents].some((agent) => !offered.has(agent));
+    const missing = [...this.seenAgents].filter((agent) => !offered.has(agent)).length;
     for (const agent of offered) this.seenAgents.add(agent);
+    // More crowded launches than missing agents could take: waiting cannot spread them all,
+    // and a large launch would only pay for more offer cycles (seen in the Mesos bench).
+    const crowded = launches.filter((launch) => launch.crowded).length;
+    const worthWaiting = crowded > 0 && crowded <= missing;
     const held = new Set<string>();
     for (const launch of launches) {
-      if (!launch.crowded || !partial) continue;
+      if (!launch.crowded || !worthWaiting) continue;
       const key = instanceKey(launch.instance);
       const since = this.heldSince.get(key) ?? now;
       if (now - since < this.patienceMs) held.add(key);

@@ -31,6 +31,13 @@ describe('SpreadPatience', () => {
     assert.deepEqual([...patience.hold([launch(1, true)], partial, 2_100)], [], 'patience spent');
   });
 
+  it('does not wait when more launches are crowded than agents are missing', () => {
+    const patience = new SpreadPatience(2_000);
+    patience.hold([], [offerFrom('a1'), offerFrom('a2')], 0);
+    const held = patience.hold([launch(1, true), launch(2, true)], [offerFrom('a1')], 100);
+    assert.deepEqual([...held], []);
+  });
+
   it('starts patience afresh for an instance that launched, but not for one left unplaced', () => {
     const patience = new SpreadPatience(2_000);
     patience.hold([], [offerFrom('a1'), offerFrom('a2')], 0);
