@@ -169,7 +169,7 @@ async function driveRollouts(
   while (rollouts.size > 0 && !options.signal?.aborted) {
     const halt = options.halt?.() ?? 'no';
     if (halt === 'now') break;
-    const observed = groupByJob(await options.cluster.snapshot());
+    const observed = groupByJob(await options.cluster.snapshot(), rollouts);
     let wakeAt = now() + (options.pollMs ?? 1_000);
     for (const [id, state] of rollouts) {
       const job = jobs.get(id)!;
@@ -331,8 +331,17 @@ function recordOf(job: JobSpec, commit: string, at: number, held?: HeldUpdate): 
   return record;
 }
 
-function groupByJob(tasks: readonly ObservedTask[]): Map<JobId, ObservedTask[]> {
+/** The tasks of the jobs rolling out only: each poll scans a snapshot of the whole cluster. */
+function groupByJob(
+  tasks: readonly ObservedTask[],
+  jobs: ReadonlyMap<JobId, unknown>,
+): Map<JobId, ObservedTask[]> {
   const groups = new Map<JobId, ObservedTask[]>();
-  for (const task of tasks) groups.set(task.jobId, [...(groups.get(task.jobId) ?? []), task]);
+  for (const task of tasks) {
+    if (!jobs.has(task.jobId)) continue;
+    const group = groups.get(task.jobId);
+    if (group) group.push(task);
+    else groups.set(task.jobId, [task]);
+  }
   return groups;
 }
