@@ -27,7 +27,18 @@ export interface WatchProcess {
 export async function startWatch(globalArgs: readonly string[]): Promise<WatchProcess> {
   const child = spawn(
     process.execPath,
-    [BIN, ...globalArgs, 'watch', '--listen', '127.0.0.1:0', '--interval', '3600', '--resync', '3600'],
+    [
+      ...profileArgs(),
+      BIN,
+      ...globalArgs,
+      'watch',
+      '--listen',
+      '127.0.0.1:0',
+      '--interval',
+      '3600',
+      '--resync',
+      '3600',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines: string[] = [];
@@ -71,6 +82,11 @@ export async function startWatch(globalArgs: readonly string[]): Promise<WatchPr
     },
     kill: () => killed(child),
   };
+}
+
+/** `BENCH_WATCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles the daemon (NODE_OPTIONS refuses --cpu-prof). */
+function profileArgs(): string[] {
+  return (process.env.BENCH_WATCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 }
 
 function killed(child: ChildProcess): Promise<void> {
