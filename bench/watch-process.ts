@@ -20,7 +20,7 @@ export interface WatchProcess {
   newest(): Promise<DeploymentRecord>;
   /** Resolves once `/healthz` says no pass runs or waits, twice in a row. */
   idle(): Promise<void>;
-  /** SIGKILL: a benchmark throws the daemon's state away, and a rollout may still be watching. */
+  /** SIGKILL: a benchmark throws the daemon's state away, and a rollout may still be watching (SIGTERM when profiled). */
   kill(): Promise<void>;
 }
 
@@ -92,6 +92,7 @@ function profileArgs(): string[] {
 function killed(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGKILL');
+  // A profiled daemon writes its profile only when it exits by itself.
+  child.kill(profileArgs().length > 0 ? 'SIGTERM' : 'SIGKILL');
   return gone;
 }
