@@ -41,11 +41,11 @@ export class AgentInventory {
     if (known && this.now() - known.at < (this.options.freshMs ?? 30_000)) return known.agents;
     const refresh = this.refresh(master);
     if (!known) return refresh;
-    refresh.catch(() => undefined); // the older listing answers; the next plan sees the failure
     let timer: NodeJS.Timeout | undefined;
     const patience = new Promise<OperatorAgent[]>((resolve) => {
       timer = setTimeout(() => resolve(known.agents), this.options.patienceMs ?? 250);
     });
+    // A failed or slow refresh leaves the older listing to answer; the next plan asks again.
     return Promise.race([refresh.catch(() => known.agents), patience]).finally(() => clearTimeout(timer));
   }
 

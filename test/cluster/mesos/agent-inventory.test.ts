@@ -34,7 +34,13 @@ function setup(settleMs = 60_000) {
     patienceMs: 20,
     settleMs,
   });
-  return { master, inventory, advance: (ms: number) => (now += ms) };
+  /** The first plan's listing: agent a1 on master m1. */
+  const listed = async () => {
+    const first = inventory.agents('m1');
+    master.answer('a1');
+    await first;
+  };
+  return { master, inventory, listed, advance: (ms: number) => (now += ms) };
 }
 
 describe('AgentInventory', () => {
@@ -49,10 +55,8 @@ describe('AgentInventory', () => {
   });
 
   it('refreshes an old listing and uses the answer when it comes in time', async () => {
-    const { master, inventory, advance } = setup();
-    const first = inventory.agents('m1');
-    master.answer('a1');
-    await first;
+    const { master, inventory, advance, listed } = setup();
+    await listed();
     advance(31_000);
     const second = inventory.agents('m1');
     master.answer('a2');
@@ -60,10 +64,8 @@ describe('AgentInventory', () => {
   });
 
   it('falls back to the old listing when the master is slow or fails, and keeps the late answer', async () => {
-    const { master, inventory, advance } = setup();
-    const first = inventory.agents('m1');
-    master.answer('a1');
-    await first;
+    const { master, inventory, advance, listed } = setup();
+    await listed();
     advance(31_000);
     assert.deepEqual(ids(await inventory.agents('m1')), ['a1'], 'slow: the older listing');
     master.answer('a2');
@@ -90,10 +92,8 @@ describe('AgentInventory', () => {
   });
 
   it('refreshes in the background once allocations change, so the next plan does not wait', async () => {
-    const { master, inventory } = setup(1);
-    const first = inventory.agents('m1');
-    master.answer('a1');
-    await first;
+    const { master, inventory, listed } = setup(1);
+    await listed();
     inventory.allocationChanged();
     inventory.allocationChanged(); // changes in a burst are one refresh
     while (master.asked.length < 2) await new Promise((resolve) => setImmediate(resolve));
