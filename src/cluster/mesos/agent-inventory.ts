@@ -4,8 +4,11 @@
  * every plan it was most of a one-job commit's time. Agents join and leave far more
  * rarely than commits land, so a recent listing is reused. When this framework's own
  * tasks start or end, what the agents have allocated changes: the listing is refreshed
- * in the background shortly after, so the next plan still finds a fresh one. An older
- * listing is used only if the master is slow to answer, because a warning is advice.
+ * in the background shortly after, so the next plan still finds a fresh one. A listing
+ * that is merely old is used at once while a refresh runs: a warning is advice, and a
+ * one-job commit's whole plan is meant to take less than a GET_AGENTS from a busy master.
+ * A plan waits (briefly) only for a listing whose allocations it knows to be out of date,
+ * and the driver lists the agents as soon as it subscribes, so the first plan need not.
  */
 import type { OperatorAgent } from './operator-types.js';
 
@@ -14,7 +17,7 @@ export interface AgentInventoryOptions {
   now?: () => number;
   /** A listing younger than this is used without asking (default 30 s). */
   freshMs?: number;
-  /** How long to wait for a refresh before falling back to an older listing (default 250 ms). */
+  /** How long to wait for a refresh of out-of-date allocations before using them anyway (default 250 ms). */
   patienceMs?: number;
   /** How long after the last allocation change the listing is refreshed (default 1 s). */
   settleMs?: number;
@@ -24,6 +27,8 @@ interface Listing {
   master: string;
   at: number;
   agents: OperatorAgent[];
+  /** This framework started or ended tasks since: what the agents have free is out of date. */
+  allocationsChanged: boolean;
 }
 
 export class AgentInventory {
@@ -38,22 +43,29 @@ export class AgentInventory {
 
   async agents(master: string): Promise<OperatorAgent[]> {
     const known = this.listing?.master === master ? this.listing : undefined;
-    if (known && this.now() - known.at < (this.options.freshMs ?? 30_000)) return known.agents;
-    const refresh = this.refresh(master);
-    if (!known) return refresh;
+    if (!known) return this.refresh(master);
+    const old = this.now() - known.at >= (this.options.freshMs ?? 30_000);
+    if (!old && !known.allocationsChanged) return known.agents;
+    // A failed or slow refresh leaves the older listing to answer; the next plan asks again.
+    const refresh = this.refresh(master).catch(() => known.agents);
+    if (!known.allocationsChanged) return known.agents;
     let timer: NodeJS.Timeout | undefined;
     const patience = new Promise<OperatorAgent[]>((resolve) => {
       timer = setTimeout(() => resolve(known.agents), this.options.patienceMs ?? 250);
     });
-    // A failed or slow refresh leaves the older listing to answer; the next plan asks again.
-    return Promise.race([refresh.catch(() => known.agents), patience]).finally(() => clearTimeout(timer));
+    return Promise.race([refresh, patience]).finally(() => clearTimeout(timer));
+  }
+
+  /** Lists the agents in the background, so the first plan does not wait for them. */
+  prime(master: string): void {
+    if (this.listing?.master !== master) void this.refresh(master).catch(() => undefined);
   }
 
   /** This framework launched or ended tasks: the listing's allocations are out of date. */
   allocationChanged(): void {
     const listing = this.listing;
     if (!listing) return; // nothing to refresh until a plan first asks
-    listing.at = Number.NEGATIVE_INFINITY;
+    listing.allocationsChanged = true;
     clearTimeout(this.settleTimer);
     this.settleTimer = setTimeout(
       () => void this.refresh(listing.master).catch(() => undefined),
@@ -70,7 +82,7 @@ export class AgentInventory {
   private refresh(master: string): Promise<OperatorAgent[]> {
     if (this.refreshing?.master === master) return this.refreshing.agents;
     const agents = this.options.fetch(master).then((listed) => {
-      this.listing = { master, at: this.now(), agents: listed };
+      this.listing = { master, at: this.now(), agents: listed, allocationsChanged: false };
       return listed;
     });
     const entry = { master, agents };

@@ -19,7 +19,7 @@ import {
 } from '../types.js';
 import type { StateStore } from '../../state/types.js';
 import { AgentInventory } from './agent-inventory.js';
-import { placementProblems } from './capacity.js';
+import { placementProblems, type ReleasedResources, type StayingTask } from './capacity.js';
 import { resourceTotals } from './operator-views.js';
 import { attributeValues, type MesosOffer } from './offer.js';
 import { OperatorClient } from './operator-client.js';
@@ -218,21 +218,24 @@ export class MesosCluster implements Cluster {
     if (!subscription || launches.length === 0) return [];
     const agents = await this.inventory.agents(subscription.master);
     const releasedIds = new Set(released);
-    const live = [...this.tasks.values()].filter((task) => task.agentId && !isTerminal(task.state));
-    return placementProblems({
-      launches,
-      agents,
-      staying: live
-        .filter((task) => !releasedIds.has(task.taskId))
-        .map((task) => ({ jobId: task.jobId, agentId: task.agentId! })),
-      // A task recorded by an older Borealis has no resources: it frees nothing here, so the
-      // plan errs toward a warning.
-      released: live.flatMap((task) =>
-        releasedIds.has(task.taskId) && task.resources
-          ? [{ agentId: task.agentId!, resources: task.resources }]
-          : [],
-      ),
-    });
+    // One walk, keeping only what bears on the launches: the launching jobs' staying tasks
+    // (their constraints) and what the kills free. At 100,000 tasks, building every live
+    // task's view first was most of a one-job commit's plan.
+    const launching = new Set(launches.map((launch) => launch.jobId));
+    const staying: StayingTask[] = [];
+    for (const task of this.tasks.values()) {
+      if (!task.agentId || isTerminal(task.state) || releasedIds.has(task.taskId)) continue;
+      if (launching.has(task.jobId)) staying.push({ jobId: task.jobId, agentId: task.agentId });
+    }
+    // A task recorded by an older Borealis has no resources: it frees nothing here, so the
+    // plan errs toward a warning.
+    const freed: ReleasedResources[] = [];
+    for (const taskId of releasedIds) {
+      const task = this.tasks.get(taskId);
+      if (task?.agentId && task.resources && !isTerminal(task.state))
+        freed.push({ agentId: task.agentId, resources: task.resources });
+    }
+    return placementProblems({ launches, agents, staying, released: freed });
   }
 
   subscribe(listener: (update: TaskStatusUpdate) => void): () => void {
@@ -300,6 +303,7 @@ export class MesosCluster implements Cluster {
       (task) => !isTerminal(task.state) && !this.pending.has(task.taskId),
     );
     this.reconciliation.start(known.map((task) => ({ taskId: task.taskId, agentId: task.agentId })));
+    this.inventory.prime(this.subscription!.master);
     this.subscribed?.();
     this.subscribed = undefined;
   }

@@ -54,27 +54,52 @@ describe('AgentInventory', () => {
     assert.equal(master.asked.length, 1);
   });
 
-  it('refreshes an old listing and uses the answer when it comes in time', async () => {
+  it('serves an old listing at once and keeps the refresh it starts', async () => {
     const { master, inventory, advance, listed } = setup();
     await listed();
     advance(31_000);
-    const second = inventory.agents('m1');
-    master.answer('a2');
-    assert.deepEqual(ids(await second), ['a2']);
-  });
-
-  it('falls back to the old listing when the master is slow or fails, and keeps the late answer', async () => {
-    const { master, inventory, advance, listed } = setup();
-    await listed();
-    advance(31_000);
-    assert.deepEqual(ids(await inventory.agents('m1')), ['a1'], 'slow: the older listing');
+    assert.deepEqual(ids(await inventory.agents('m1')), ['a1'], 'the older listing, without waiting');
+    assert.deepEqual(ids(await inventory.agents('m1')), ['a1'], 'one refresh at a time');
+    assert.equal(master.asked.length, 2);
     master.answer('a2');
     await Promise.resolve();
-    assert.deepEqual(ids(await inventory.agents('m1')), ['a2'], 'the late answer is kept');
+    assert.deepEqual(ids(await inventory.agents('m1')), ['a2'], 'the answer is kept');
     advance(31_000);
+    assert.deepEqual(ids(await inventory.agents('m1')), ['a2']);
+    master.fail();
+    await new Promise((resolve) => setImmediate(resolve)); // the failure has settled
+    assert.deepEqual(ids(await inventory.agents('m1')), ['a2'], 'a failed refresh keeps the older listing');
+    assert.equal(master.asked.length, 4, 'and the next plan asks again');
+  });
+
+  it('waits briefly for allocations it knows changed: the answer in time, else the older listing', async () => {
+    const { master, inventory, listed } = setup();
+    await listed();
+    inventory.allocationChanged();
+    const second = inventory.agents('m1');
+    master.answer('a2');
+    assert.deepEqual(ids(await second), ['a2'], 'in time');
+    inventory.allocationChanged();
+    assert.deepEqual(ids(await inventory.agents('m1')), ['a2'], 'slow: the older listing after the patience');
+    master.answer('a3');
+    await Promise.resolve();
+    assert.deepEqual(ids(await inventory.agents('m1')), ['a3'], 'the late answer is kept');
+    inventory.allocationChanged();
     const failing = inventory.agents('m1');
     master.fail();
-    assert.deepEqual(ids(await failing), ['a2'], 'failed: the older listing');
+    assert.deepEqual(ids(await failing), ['a3'], 'failed: the older listing');
+    inventory.close();
+  });
+
+  it('primes a listing in the background, once per master', async () => {
+    const { master, inventory } = setup();
+    inventory.prime('m1');
+    inventory.prime('m1');
+    master.answer('a1');
+    await Promise.resolve();
+    assert.deepEqual(ids(await inventory.agents('m1')), ['a1']);
+    inventory.prime('m1');
+    assert.deepEqual(master.asked, ['m1']);
   });
 
   it('rejects when there is no listing to fall back to, and asks a new master afresh', async () => {
