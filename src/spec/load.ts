@@ -27,7 +27,7 @@ export async function loadRepository(tree: RepoTree, options: LoadOptions = {}):
   const ids = new Map(entries.map((entry) => [entry.path, entry.id]));
   const jobFiles = entries.map((entry) => entry.path).filter((path) => JOB_FILE.test(path));
   const clustersFile = CLUSTERS_FILES.find((path) => ids.has(path));
-  const cached = new Map<string, JobSpec[]>();
+  const cached = new Map<string, readonly JobSpec[]>();
   for (const path of jobFiles) {
     const hit = options.cache?.get(path, ids.get(path)!, ids);
     if (hit) cached.set(path, hit);
@@ -59,11 +59,11 @@ export async function loadRepository(tree: RepoTree, options: LoadOptions = {}):
   problems.push(...clusters.problems);
 
   const jobs: JobSpec[] = [];
-  const keyLocations = new Map<JobSpec, () => Promise<KeyLocations>>();
+  /** The document each freshly loaded job came from; a cached file's jobs are its documents in order. */
+  const documentIndex = new Map<JobSpec, number>();
   for (const path of jobFiles) {
     const hit = cached.get(path);
     if (hit) {
-      hit.forEach((job, index) => keyLocations.set(job, () => locateCached(tree, path, index, loadTemplate)));
       jobs.push(...hit);
       continue;
     }
@@ -79,18 +79,25 @@ export async function loadRepository(tree: RepoTree, options: LoadOptions = {}):
       const loaded = await loadDocument(document, recording, problems);
       if (!loaded) continue;
       fileJobs.push(loaded.job);
-      // Found again from the file only if a repository problem asks: holding every job's
-      // merged documents until then would keep the whole repository's YAML alive.
-      keyLocations.set(loaded.job, () => locateCached(tree, path, index, loadTemplate));
+      documentIndex.set(loaded.job, index);
     }
     jobs.push(...fileJobs);
     if (problems.length === before) options.cache?.set(path, ids.get(path)!, templates, fileJobs);
   }
   options.cache?.keepOnly(ids);
+  // Found again from the file only if a repository problem asks: holding every job's merged
+  // documents (or even a closure per job) until then would cost every load for a rare error.
+  const locate = (job: JobSpec) =>
+    locateCached(
+      tree,
+      job.file,
+      documentIndex.get(job) ?? cached.get(job.file)?.indexOf(job) ?? 0,
+      loadTemplate,
+    );
   problems.push(
     ...(await repositoryProblems(
       jobs,
-      keyLocations,
+      locate,
       new Set(clusters.clusters.map((c) => c.name)),
       clusters.valid,
     )),
@@ -164,7 +171,7 @@ function loadJob(merged: MergedJob): { job?: JobSpec; problems: Problem[] } {
 
 async function repositoryProblems(
   jobs: JobSpec[],
-  locations: Map<JobSpec, () => Promise<KeyLocations>>,
+  locate: (job: JobSpec) => Promise<KeyLocations>,
   clusterNames: Set<string>,
   clustersValid: boolean,
 ): Promise<Problem[]> {
@@ -173,16 +180,16 @@ async function repositoryProblems(
   for (const job of jobs) {
     const first = firstById.get(job.id);
     if (first) {
-      const earlier = (await locations.get(first)!()).name;
+      const earlier = (await locate(first)).name;
       problems.push({
-        ...(await locations.get(job)!()).name,
+        ...(await locate(job)).name,
         path: 'name',
         message: `job ${job.id} is already declared at ${earlier.file}:${earlier.line}; job keys (cluster/role/environment/name) must be unique`,
       });
     } else firstById.set(job.id, job);
     if (clustersValid && !clusterNames.has(job.key.cluster)) {
       problems.push({
-        ...(await locations.get(job)!()).cluster,
+        ...(await locate(job)).cluster,
         path: 'cluster',
         message: `no cluster named "${job.key.cluster}" in clusters.yaml (declared: ${[...clusterNames].join(', ') || 'none'})`,
       });

@@ -28,6 +28,13 @@ interface CachedFile {
   jobs: CachedJob[];
 }
 
+/** One path's entry in memory: its blob id, and the specs built once from it. */
+interface Entry {
+  id: string;
+  file: CachedFile;
+  specs?: readonly JobSpec[];
+}
+
 interface CacheDocument {
   format: number;
   /** What produced the entries: the Borealis version and job schema; a mismatch discards them. */
@@ -51,32 +58,36 @@ export function currentProducer(): string {
 }
 
 export class SpecCache {
-  private readonly files = new Map<string, CachedFile>();
+  /** By path: a path has one id in a tree, and the entry for its previous id is not needed again. */
+  private readonly files = new Map<string, Entry>();
   private changed = false;
 
   constructor(private readonly producer: string) {}
 
-  /** The jobs of `path` at `id`, if they were validated with the templates `ids` names now. */
-  get(path: string, id: string, ids: ReadonlyMap<string, string>): JobSpec[] | undefined {
-    const entry = this.files.get(keyOf(path, id));
-    if (!entry) return undefined;
-    for (const [template, templateId] of Object.entries(entry.templates))
-      if (ids.get(template) !== templateId) return undefined;
-    return entry.jobs.map((job) => specOf(path, job));
+  /**
+   * The jobs of `path` at `id`, if they were validated with the templates `ids` names now.
+   * The same objects every time, so what is decided from an unchanged job can be kept too.
+   */
+  get(path: string, id: string, ids: ReadonlyMap<string, string>): readonly JobSpec[] | undefined {
+    const entry = this.files.get(path);
+    if (entry?.id !== id) return undefined;
+    for (const template in entry.file.templates)
+      if (ids.get(template) !== entry.file.templates[template]) return undefined;
+    entry.specs ??= entry.file.jobs.map((job) => specOf(path, job));
+    return entry.specs;
   }
 
   set(path: string, id: string, templates: Record<string, string>, jobs: readonly JobSpec[]): void {
     const cached = jobs.map((job) => ({ config: job.config, configHash: job.configHash }));
-    this.files.set(keyOf(path, id), { templates, jobs: cached });
+    this.files.set(path, { id, file: { templates, jobs: cached }, specs: jobs });
     this.changed = true;
   }
 
   /** Forgets files no longer in the tree, so the cache does not grow with history. */
   keepOnly(current: ReadonlyMap<string, string>): void {
-    for (const key of this.files.keys()) {
-      const [path = '', id] = key.split('\u0000');
-      if (current.get(path) !== id) {
-        this.files.delete(key);
+    for (const [path, entry] of this.files) {
+      if (current.get(path) !== entry.id) {
+        this.files.delete(path);
         this.changed = true;
       }
     }
@@ -87,7 +98,10 @@ export class SpecCache {
     try {
       const document = JSON.parse(await readFile(file, 'utf8')) as CacheDocument;
       if (document.format === FORMAT && document.producer === producer)
-        for (const [key, entry] of Object.entries(document.files)) cache.files.set(key, entry);
+        for (const [key, file] of Object.entries(document.files)) {
+          const [path = '', id = ''] = key.split('\u0000');
+          cache.files.set(path, { id, file });
+        }
     } catch {
       // No cache yet, or one this Borealis cannot read: start empty; it is only a cache.
     }
@@ -99,7 +113,7 @@ export class SpecCache {
     const document: CacheDocument = {
       format: FORMAT,
       producer: this.producer,
-      files: Object.fromEntries(this.files),
+      files: Object.fromEntries([...this.files].map(([path, entry]) => [keyOf(path, entry.id), entry.file])),
     };
     await mkdir(dirname(file), { recursive: true });
     await writeFileDurably(file, JSON.stringify(document));

@@ -103,6 +103,21 @@ describe('SpecCache', () => {
     );
   });
 
+  it('locates a cached job by its document: the second of a multi-document file', async () => {
+    const cache = new SpecCache('test');
+    const multi = `${jobYaml({ name: 'x', instances: 1 })}---\n${jobYaml({ name: 'y', instances: 1 })}`;
+    const files: Record<string, string> = { ...repository(), 'jobs/multi.yaml': multi };
+    await loadRepository(new MemoryTree(files), { cache });
+    const loaded = await loadRepository(
+      new MemoryTree({ ...files, 'jobs/z.yaml': jobYaml({ name: 'y', instances: 1 }) }),
+      { cache },
+    );
+    const lines = multi.split('\n');
+    const y = lines.indexOf('name: y') + 1;
+    assert.ok(y > lines.indexOf('---'), 'y is written in the second document');
+    assert.match(loaded.problems[0]?.message ?? '', new RegExp(`already declared at jobs/multi.yaml:${y};`));
+  });
+
   it('is saved to and loaded from its file; another Borealis discards it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'borealis-spec-cache-'));
     dirs.push(dir);
