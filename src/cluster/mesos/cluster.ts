@@ -19,6 +19,7 @@ import {
 } from '../types.js';
 import type { StateStore } from '../../state/types.js';
 import { AgentInventory } from './agent-inventory.js';
+import { TaskTable } from './task-table.js';
 import { placementProblems, type ReleasedResources, type StayingTask } from './capacity.js';
 import { resourceTotals } from './operator-views.js';
 import { attributeValues, type MesosOffer } from './offer.js';
@@ -79,7 +80,7 @@ export async function recordedFrameworkId(store: StateStore): Promise<string | u
 
 export class MesosCluster implements Cluster {
   readonly kind = 'mesos';
-  private readonly tasks = new Map<string, Live>();
+  private readonly tasks = new TaskTable<Live>();
   private readonly pending = new Map<string, TaskLaunch>();
   private readonly listeners = new Set<(update: TaskStatusUpdate) => void>();
   private subscription: Subscription | undefined;
@@ -125,7 +126,7 @@ export class MesosCluster implements Cluster {
 
   /** Loads what the store remembers, subscribes, and keeps re-subscribing until closed. */
   async start(): Promise<void> {
-    for (const record of await this.records.load()) this.tasks.set(record.taskId, liveOf(record, this.now()));
+    for (const record of await this.records.load()) this.tasks.set(liveOf(record, this.now()));
     this.revision++;
     const first = new Promise<void>((resolve) => (this.subscribed = resolve));
     this.running = this.subscribeLoop();
@@ -173,11 +174,7 @@ export class MesosCluster implements Cluster {
     for (const launch of launches) {
       if (this.tasks.has(launch.taskId) || this.pending.has(launch.taskId)) continue;
       this.pending.set(launch.taskId, launch);
-      this.tasks.set(launch.taskId, {
-        ...launchRecord(launch, this.now()),
-        state: 'PENDING',
-        updatedAt: this.now(),
-      });
+      this.tasks.set({ ...launchRecord(launch, this.now()), state: 'PENDING', updatedAt: this.now() });
       this.revision++;
     }
     if ((this.suppressed || this.filtered) && this.pending.size > 0) await this.revive();
@@ -218,14 +215,13 @@ export class MesosCluster implements Cluster {
     if (!subscription || launches.length === 0) return [];
     const agents = await this.inventory.agents(subscription.master);
     const releasedIds = new Set(released);
-    // One walk, keeping only what bears on the launches: the launching jobs' staying tasks
-    // (their constraints) and what the kills free. At 100,000 tasks, building every live
-    // task's view first was most of a one-job commit's plan.
-    const launching = new Set(launches.map((launch) => launch.jobId));
+    // Only the launching jobs' staying tasks bear on the launches (their constraints).
     const staying: StayingTask[] = [];
-    for (const task of this.tasks.values()) {
-      if (!task.agentId || isTerminal(task.state) || releasedIds.has(task.taskId)) continue;
-      if (launching.has(task.jobId)) staying.push({ jobId: task.jobId, agentId: task.agentId });
+    for (const jobId of new Set(launches.map((launch) => launch.jobId))) {
+      for (const task of this.tasks.ofJob(jobId)) {
+        if (!task.agentId || isTerminal(task.state) || releasedIds.has(task.taskId)) continue;
+        staying.push({ jobId, agentId: task.agentId });
+      }
     }
     // A task recorded by an older Borealis has no resources: it frees nothing here, so the
     // plan errs toward a warning.
@@ -398,7 +394,13 @@ export class MesosCluster implements Cluster {
   private change(task: Live, update: Partial<Pick<Live, 'state' | 'healthy' | 'reason' | 'message'>>): void {
     const previous = task.state;
     const changed = update.state !== previous || update.healthy !== task.healthy;
-    this.touched(task);
+    // Re-adoption answers every task with what is already known: keeping those tasks' views
+    // (and the snapshot) lets the planner keep its decisions about their jobs too.
+    const visible =
+      changed ||
+      ('reason' in update && update.reason !== task.reason) ||
+      ('message' in update && update.message !== task.message);
+    if (visible) this.touched(task);
     Object.assign(task, update);
     if (update.healthy === undefined) delete task.healthy;
     // A placed task that ended, or came back from an unreachable agent: its record says so.

@@ -240,6 +240,35 @@ describe('MesosCluster on the test master', () => {
     assert.equal(master.tasks().length, before, 'no task launched twice');
   });
 
+  it('keeps the view of every task a reconciliation answer only confirms', async () => {
+    const before = await cluster.snapshot();
+    const from = master.calls.length;
+    master.dropStream();
+    await eventually(
+      () => master.calls.slice(from).some((c) => c.type === 'RECONCILE'),
+      15_000,
+      'explicit reconciliation after the re-subscribe',
+      20,
+    );
+    // Updates are handled in order: once this one is seen, the answers before it were too.
+    const marker = before.find((t) => t.state === 'RUNNING' && t.healthy === undefined)!;
+    master.reportHealth(marker.taskId, true);
+    await eventually(
+      async () => (await cluster.snapshot()).some((t) => t.taskId === marker.taskId && t.healthy === true),
+      15_000,
+      'the marker update',
+      20,
+    );
+    const after = new Map((await cluster.snapshot()).map((t) => [t.taskId, t]));
+    const live = before.filter((t) => !isTerminal(t.state) && t.taskId !== marker.taskId);
+    assert.ok(live.length > 0);
+    assert.deepEqual(
+      live.filter((t) => after.get(t.taskId) !== t).map((t) => t.taskId),
+      [],
+      'no confirmed task got a new view',
+    );
+  });
+
   it('reconciles implicitly now and then', async () => {
     await eventually(
       () =>
