@@ -4,13 +4,16 @@
  * job"; that must never happen without an operator saying so.
  */
 import { isTerminal, type ObservedTask } from '../cluster/types.js';
+import type { JobId } from '../spec/types.js';
 import type { JobChange, Plan } from './types.js';
 
 export function massKillCheck(
   changes: readonly JobChange[],
-  observed: readonly ObservedTask[],
+  observedByJob: ReadonlyMap<JobId, readonly ObservedTask[]>,
 ): Plan['massKill'] {
-  const running = new Set(observed.filter((task) => !isTerminal(task.state)).map((task) => task.jobId));
+  const running = new Set<JobId>();
+  for (const [job, tasks] of observedByJob)
+    if (tasks.some((task) => !isTerminal(task.state))) running.add(job);
   const killed = changes.filter(
     (change) => (change.action === 'kill' || change.action === 'orphan') && running.has(change.job),
   ).length;

@@ -9,7 +9,7 @@ import {
   type PlacementProblem,
   type PlannedLaunch,
 } from '../cluster/types.js';
-import type { JobSpec } from '../spec/types.js';
+import type { JobId, JobSpec } from '../spec/types.js';
 import { formatRanges } from './describe.js';
 import type { Plan } from './types.js';
 
@@ -28,16 +28,17 @@ export function plannedLaunches(plan: Plan, desired: readonly JobSpec[]): Planne
 }
 
 /** Live tasks the plan kills: the instances it replaces or removes, duplicates, orphans, dropped jobs. */
-export function releasedTasks(plan: Plan, observed: readonly ObservedTask[]): string[] {
+export function releasedTasks(
+  plan: Plan,
+  observedByJob: ReadonlyMap<JobId, readonly ObservedTask[]>,
+): string[] {
   const released = new Set(plan.changes.flatMap((change) => change.killTasks));
-  const replaced = new Map(
-    plan.changes.map((change) => [
-      change.job,
-      new Set([...change.instances.update, ...change.instances.remove]),
-    ]),
-  );
-  for (const task of observed) {
-    if (!isTerminal(task.state) && replaced.get(task.jobId)?.has(task.instance)) released.add(task.taskId);
+  for (const change of plan.changes) {
+    const replaced = new Set([...change.instances.update, ...change.instances.remove]);
+    if (replaced.size === 0) continue;
+    for (const task of observedByJob.get(change.job) ?? []) {
+      if (!isTerminal(task.state) && replaced.has(task.instance)) released.add(task.taskId);
+    }
   }
   return [...released];
 }

@@ -12,6 +12,7 @@ import { classifyTasks, type TaskSets } from './classify.js';
 import { diffConfigs } from './diff.js';
 import { heldWarning, holdOf, recordedSpec } from './held.js';
 import { massKillCheck } from './guard.js';
+import { groupByJob, tasksOf, type JobInputs, type PlanMemo } from './memo.js';
 import {
   ACTIONS,
   PLAN_FORMAT_VERSION,
@@ -39,19 +40,25 @@ export interface PlanInput {
    * jobs nothing declares); default true. False (`--no-prune`) leaves them to be reported.
    */
   prune?: boolean;
+  /** Decisions of earlier plans, reused for jobs whose inputs are unchanged (the daemon keeps one). */
+  memo?: PlanMemo;
 }
 
 export function plan(input: PlanInput): Plan {
   const desired = new Map(input.desired.map((job) => [job.id, job]));
   const recorded = new Map(input.recorded.map((job) => [job.id, job]));
-  const observed = groupBy(input.observed, (task) => task.jobId);
+  const observed = input.memo ? input.memo.group(input.observed) : groupByJob(input.observed);
   const ids = [...new Set([...desired.keys(), ...recorded.keys(), ...observed.keys()])].sort();
   const warnings: string[] = [];
   const changes = ids.flatMap((id) => {
-    const tasks = observed.get(id) ?? [];
+    const tasks = tasksOf(observed, id);
     const job = desired.get(id);
-    if (job) return [planDesired(job, recorded.get(id), tasks, input, warnings)];
-    const undeclared = planUndeclared(id, recorded.get(id), tasks, input.prune ?? true);
+    const record = recorded.get(id);
+    if (job) {
+      const inputs = { record, tasks, retryHeld: input.retryHeld ?? false, prune: input.prune ?? true };
+      return [planRemembered(job, inputs, input, warnings)];
+    }
+    const undeclared = planUndeclared(id, record, tasks, input.prune ?? true);
     return undeclared ? [undeclared] : [];
   });
   const summary = Object.fromEntries(ACTIONS.map((action) => [action, 0])) as Plan['summary'];
@@ -64,11 +71,23 @@ export function plan(input: PlanInput): Plan {
     summary,
     warnings,
   };
-  const massKill = massKillCheck(changes, input.observed);
+  const massKill = massKillCheck(changes, observed);
   if (massKill) result.massKill = massKill;
   const retries = changes.flatMap((change) => change.deferred.map((deferred) => deferred.retryAt));
   if (retries.length > 0) result.nextWakeAt = Math.min(...retries);
   return result;
+}
+
+/** A declared job: the change decided from the same inputs before, or a new decision. */
+function planRemembered(job: JobSpec, inputs: JobInputs, input: PlanInput, warnings: string[]): JobChange {
+  const remembered = input.memo?.recall(job, inputs);
+  if (remembered) return remembered;
+  const warned = warnings.length;
+  const change = planDesired(job, inputs.record, inputs.tasks, input, warnings);
+  // A relaunch reads the time and a warning must be given again: neither is kept.
+  const timeless = change.instances.heal.length === 0 && change.deferred.length === 0;
+  if (timeless && warnings.length === warned) input.memo?.keep(job, inputs, change);
+  return change;
 }
 
 /** A job the commit does not declare: killed if Borealis applied it, an orphan otherwise. */

@@ -17,6 +17,7 @@ import type { Records } from '../state/records.js';
 import { deployCommit, recordSuperseded, type DeployCommitContext } from './deploy-commit.js';
 import { applyPass, forgetHistory, planPass } from './reconcile.js';
 import { hasChanges, summaryLine } from '../plan/describe.js';
+import { PlanMemo } from '../plan/memo.js';
 import type { Plan } from '../plan/types.js';
 import type { DriftPolicy } from '../drift/detect.js';
 import type { NotificationEvent } from '../notify/events.js';
@@ -94,6 +95,8 @@ export class Daemon {
   private readonly reporter: Reporter;
   /** Validated jobs by file, across commits: a commit that changes one file parses one file. */
   private readonly specCache = new SpecCache(currentProducer());
+  /** Plan decisions by job, across passes: a job whose spec, record and tasks are unchanged is not planned again. */
+  private readonly planMemo = new PlanMemo();
 
   constructor(
     private readonly deps: DaemonDeps,
@@ -279,6 +282,7 @@ export class Daemon {
       records: this.deps.records,
       now: this.deps.now,
       prune: this.options.prune,
+      planMemo: this.planMemo,
     };
     const plan = await planPass(input);
     this.deps.metrics?.planned(plan);
@@ -363,6 +367,7 @@ export class Daemon {
       halt: () => this.haltRequest(),
       prune: this.options.prune,
       specCache: this.specCache,
+      planMemo: this.planMemo,
       onPlan: (plan) => {
         this.deps.metrics?.planned(plan);
         void this.reporter.deploymentStarted(plan);

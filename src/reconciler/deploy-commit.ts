@@ -7,6 +7,7 @@
 import type { Cluster } from '../cluster/types.js';
 import type { DeployProgress, DeployResult, HaltRequest } from '../deploy/executor.js';
 import { hasChanges, visibleChanges } from '../plan/describe.js';
+import type { PlanMemo } from '../plan/memo.js';
 import type { Plan } from '../plan/types.js';
 import { verifyCommitSignature, type SignaturePolicy } from '../source/signatures.js';
 import type { CommitInfo, TrackedSource } from '../source/tracked.js';
@@ -50,6 +51,8 @@ export interface DeployCommitContext {
   prune?: boolean;
   /** Jobs already validated, by file: an unchanged file is not parsed again. */
   specCache?: SpecCache;
+  /** Plan decisions of earlier passes, for jobs whose inputs did not change. */
+  planMemo?: PlanMemo;
 }
 
 export async function deployCommit(
@@ -122,6 +125,7 @@ export async function deployCommit(
     now,
     retryHeld: context.retryHeld,
     prune: context.prune,
+    planMemo: context.planMemo,
   };
   const plan = await planPass(input);
   // Jobs left as they are are counted in the summary only: listing each of 10,000 made every

@@ -10,6 +10,7 @@ import { BorealisError } from '../errors.js';
 import { DEFAULT_BACKOFF } from '../plan/backoff.js';
 import { forgettableTasks } from '../plan/history.js';
 import { placementWarning, plannedLaunches, releasedTasks } from '../plan/launches.js';
+import { groupByJob, type PlanMemo } from '../plan/memo.js';
 import { plan as computePlan } from '../plan/planner.js';
 import type { Plan } from '../plan/types.js';
 import type { Records } from '../state/records.js';
@@ -27,6 +28,8 @@ export interface PassInput {
   retryHeld?: boolean;
   /** Kill tasks no commit declares (default true; `watch --no-prune` leaves them running). */
   prune?: boolean;
+  /** Decisions of earlier passes, for jobs whose inputs did not change. */
+  planMemo?: PlanMemo;
 }
 
 export async function planPass(input: PassInput): Promise<Plan> {
@@ -42,8 +45,11 @@ export async function planPass(input: PassInput): Promise<Plan> {
     now: now(),
     retryHeld: input.retryHeld,
     prune: input.prune,
+    memo: input.planMemo,
   });
-  planned.warnings.push(...(await placementWarnings(input.cluster, planned, desired, observed)));
+  planned.warnings.push(
+    ...(await placementWarnings(input.cluster, planned, desired, observed, input.planMemo)),
+  );
   return planned;
 }
 
@@ -53,12 +59,14 @@ async function placementWarnings(
   planned: Plan,
   desired: readonly JobSpec[],
   observed: readonly ObservedTask[],
+  memo: PlanMemo | undefined,
 ): Promise<string[]> {
   if (!cluster.placementProblems) return [];
   const launches = plannedLaunches(planned, desired);
   if (launches.length === 0) return [];
   try {
-    const problems = await cluster.placementProblems(launches, releasedTasks(planned, observed));
+    const byJob = memo ? memo.group(observed) : groupByJob(observed);
+    const problems = await cluster.placementProblems(launches, releasedTasks(planned, byJob));
     return problems.map(placementWarning);
   } catch (error) {
     return [

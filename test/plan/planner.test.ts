@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { REASON_TASK_INVALID, type ObservedTask } from '../../src/cluster/types.js';
+import { PlanMemo } from '../../src/plan/memo.js';
 import { plan, type PlanInput } from '../../src/plan/planner.js';
 import type { Action, InstanceSets, RecordedJob } from '../../src/plan/types.js';
 import type { JobSpec } from '../../src/spec/types.js';
@@ -347,7 +348,7 @@ const CASES: Case[] = [
   },
 ];
 
-function run(testCase: Case) {
+function run(testCase: Case, memo?: PlanMemo) {
   const input: PlanInput = {
     commit: 'abc',
     cluster: 'local',
@@ -357,6 +358,7 @@ function run(testCase: Case) {
     now: NOW,
     retryHeld: testCase.retryHeld,
     prune: testCase.prune,
+    memo,
   };
   return plan(input);
 }
@@ -438,5 +440,84 @@ describe('plan', () => {
       expect: {},
     });
     assert.deepEqual(result.changes[0]!.deferred, [{ instance: 2, retryAt: NOW - 1_500 + 4_000 }]);
+  });
+});
+
+describe('plan with a memo of earlier decisions', () => {
+  it('plans every table case exactly as without one, the second time round too', () => {
+    // One memo across all cases: many share a spec object with different records and tasks.
+    const memo = new PlanMemo();
+    for (const round of [1, 2])
+      for (const testCase of CASES)
+        assert.deepEqual(run(testCase, memo), run(testCase), `${testCase.name}, round ${round}`);
+  });
+
+  const steady = (): Case => ({
+    name: '',
+    desired: [web, api],
+    observed: [...running(web), ...running(api)],
+    recorded: [recorded(web), recorded(api)],
+    expect: {},
+  });
+
+  it('reuses a decision while the spec, record and tasks are the same objects', () => {
+    const memo = new PlanMemo();
+    const input = steady();
+    const first = run(input, memo);
+    const again = run({ ...input, observed: [...input.observed] }, memo);
+    assert.equal(again.changes[0], first.changes[0], 'the same tasks in a new snapshot');
+    assert.throws(() => again.changes[0]!.instances.unchanged.push(9), TypeError, 'frozen');
+    const moved = [...input.observed];
+    moved[0] = { ...moved[0]!, state: 'LOST' };
+    const lost = run({ ...input, observed: moved }, memo);
+    const apiChange = (result: ReturnType<typeof run>) => result.changes.find((c) => c.job === api.id);
+    const webChange = (result: ReturnType<typeof run>) => result.changes.find((c) => c.job === web.id);
+    assert.notEqual(webChange(lost), webChange(first), 'a changed task is planned again');
+    assert.equal(webChange(lost)!.action, 'heal');
+    assert.equal(apiChange(lost), apiChange(first), 'the other job is not');
+    const rerecorded = run({ ...input, recorded: [recorded(web), recorded(api)] }, memo);
+    assert.notEqual(apiChange(rerecorded), apiChange(first), 'a new record is planned again');
+    assert.notEqual(
+      run({ ...input, prune: false }, memo).changes[1],
+      first.changes[1],
+      'so is another prune',
+    );
+  });
+
+  it('keeps no decision that read the time: a deferred relaunch becomes due', () => {
+    const memo = new PlanMemo();
+    const input: Case = {
+      name: '',
+      desired: [web],
+      observed: [task(web, 0), task(web, 1), ended(web, 2, 'FAILED', 100)],
+      recorded: [recorded(web)],
+      expect: {},
+    };
+    assert.deepEqual(
+      run(input, memo).changes[0]!.deferred.map((d) => d.instance),
+      [2],
+    );
+    const later = plan({
+      commit: 'abc',
+      cluster: 'local',
+      desired: input.desired,
+      observed: input.observed,
+      recorded: input.recorded,
+      now: NOW + 60_000,
+      memo,
+    });
+    assert.deepEqual(later.changes[0]!.instances.heal, [2]);
+  });
+
+  it('groups tasks by job, keeping the array of a job whose tasks are unchanged', () => {
+    const memo = new PlanMemo();
+    const tasks = [...running(web), ...running(api)];
+    const first = memo.group(tasks);
+    assert.equal(memo.group(tasks), first, 'the same snapshot: the same grouping');
+    const changed = tasks.map((t) => (t.jobId === api.id && t.instance === 1 ? { ...t, healthy: true } : t));
+    const second = memo.group(changed);
+    assert.equal(second.get(web.id), first.get(web.id));
+    assert.notEqual(second.get(api.id), first.get(api.id));
+    assert.deepEqual(second.get(api.id), changed.slice(3));
   });
 });
