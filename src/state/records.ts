@@ -96,23 +96,43 @@ export class Records {
 
   /** Several jobs' records in one transaction: all of them or none. */
   async putJobs(jobs: readonly RecordedJob[]): Promise<void> {
-    await this.changeJobs(
-      jobs.map((job) => ({
-        op: 'put',
-        key: jobKey(job.id),
-        value: { format: RECORD_FORMAT, ...job } satisfies JobRecordDocument,
-      })),
-    );
+    const operations = jobs.map((job) => ({
+      op: 'put' as const,
+      key: jobKey(job.id),
+      value: { format: RECORD_FORMAT, ...job } satisfies JobRecordDocument,
+    }));
+    await this.changeJobs(operations, (cached) => {
+      const byId = new Map(cached.map((job, index) => [job.id, index]));
+      if (jobs.some((job) => !byId.has(job.id))) return undefined; // a new record: read them again, in order
+      const next = [...cached];
+      for (const job of jobs) next[byId.get(job.id)!] = JSON.parse(JSON.stringify(job)) as RecordedJob;
+      return next;
+    });
   }
 
   async deleteJob(id: JobId): Promise<void> {
-    await this.changeJobs([{ op: 'delete', key: jobKey(id) }]);
+    await this.changeJobs([{ op: 'delete', key: jobKey(id) }], (cached) =>
+      cached.filter((job) => job.id !== id),
+    );
   }
 
-  private async changeJobs(operations: StateOperation[]): Promise<void> {
-    const stamp: JobsStampDocument = { format: RECORD_FORMAT, token: randomUUID() };
+  /**
+   * The write and a new stamp, in one transaction. When the cached records were current
+   * just before it (nobody else wrote since they were read; only the leader writes), the
+   * cache takes the change itself: every other record keeps its object, so what the
+   * planner decided from it stays valid, and the next pass need not read 10,000 again.
+   */
+  private async changeJobs(
+    operations: StateOperation[],
+    apply: (cached: readonly RecordedJob[]) => readonly RecordedJob[] | undefined,
+  ): Promise<void> {
+    const cache = this.jobsCache;
     this.jobsCache = undefined;
+    const current = cache && (await this.store.get<JobsStampDocument>(JOBS_STAMP_KEY))?.value.token;
+    const stamp: JobsStampDocument = { format: RECORD_FORMAT, token: randomUUID() };
     await this.store.transaction([...operations, { op: 'put', key: JOBS_STAMP_KEY, value: stamp }]);
+    const jobs = cache && current === cache.token ? apply(cache.jobs) : undefined;
+    if (jobs) this.jobsCache = { token: stamp.token, jobs };
   }
 
   async rollouts(): Promise<RolloutState[]> {

@@ -49,6 +49,26 @@ describe('Records: job records read once until any writer changes them', () => {
     );
   });
 
+  it('takes its own writes into what it read: the other records keep their objects', async () => {
+    const writer = new Records(store);
+    await writer.putJobs([web, api]);
+    const before = await writer.jobs();
+    await writer.putJob({ ...api, commit: 'c10' });
+    const after = await writer.jobs();
+    assert.equal(
+      after.find((job) => job.id === web.id),
+      before.find((job) => job.id === web.id),
+    );
+    assert.deepEqual(after, await new Records(store).jobs(), 'what a fresh reader reads');
+    const other = new Records(store);
+    await other.putJob({ ...web, commit: 'c11' });
+    await writer.putJob(api); // after another writer: its cache is not patched
+    assert.deepEqual(await writer.jobs(), await new Records(store).jobs());
+    assert.equal((await writer.jobs()).find((job) => job.id === web.id)?.commit, 'c11');
+    await writer.deleteJob(api.id);
+    assert.deepEqual(await writer.jobs(), await new Records(store).jobs());
+  });
+
   it('reads every time from a store an older Borealis wrote without the stamp', async () => {
     const dirOld = await mkdtemp(join(tmpdir(), 'borealis-records-old-'));
     const old = await FileStateStore.open(dirOld);
