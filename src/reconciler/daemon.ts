@@ -22,7 +22,6 @@ import type { Plan } from '../plan/types.js';
 import type { DriftPolicy } from '../drift/detect.js';
 import type { NotificationEvent } from '../notify/events.js';
 import { Reporter } from './reporter.js';
-import { QuietTimer } from '../util/quiet-timer.js';
 import type { PassKind } from '../metrics/metrics.js';
 
 export interface DaemonOptions {
@@ -42,8 +41,6 @@ export interface DaemonOptions {
 }
 
 const DEFAULT_REMINDER_MS = 4 * 3_600_000;
-/** How long task changes must pause before the pass that follows them. */
-const SETTLE_MS = 1_000;
 
 /** Publishes healthy instances for service discovery (ZooKeeper ServerSets). */
 export interface Announcer {
@@ -116,17 +113,11 @@ export class Daemon {
   async start(): Promise<void> {
     const stopWatching = await this.deps.source.watchRefs(() => this.trigger('watch'));
     this.cleanups.push(stopWatching);
-    // Other changes (starting, health) need no pass at once; one pass after they settle
-    // sees what drifted and leaves the plan of every job that did not change ready for
-    // the next commit (after re-adopting 100,000 tasks, every job has changed).
-    const settled = new QuietTimer(SETTLE_MS, () => this.trigger('resync'));
-    this.cleanups.push(() => settled.stop());
     this.cleanups.push(
       this.deps.cluster.subscribe((update) => {
-        if (isTerminal(update.task.state)) return this.trigger('resync');
-        settled.poke();
+        if (isTerminal(update.task.state)) this.trigger('resync');
         // Health changes move announcements; they need no reconciliation pass.
-        if (this.deps.announcer) void this.announce();
+        else if (this.deps.announcer) void this.announce();
       }),
     );
     this.every(this.options.resyncMs, 'resync');
