@@ -24,6 +24,16 @@ export class PlanMemo {
   private grouped:
     { observed: readonly ObservedTask[]; byJob: Map<JobId, readonly ObservedTask[]> } | undefined;
   private readonly decided = new WeakMap<JobSpec, JobInputs & { change: JobChange }>();
+  private ids: { sorted: readonly JobId[]; known: ReadonlySet<JobId> } | undefined;
+
+  /** The sorted union of the maps' job ids; the last one again while the union is the same. */
+  jobIds(maps: readonly ReadonlyMap<JobId, unknown>[]): readonly JobId[] {
+    const last = this.ids;
+    if (last && sameUnion(last, maps)) return last.sorted;
+    const sorted = jobIds(maps);
+    this.ids = { sorted, known: new Set(sorted) };
+    return sorted;
+  }
 
   /** The tasks of each job; a job whose tasks are the same objects as in the last call keeps its array. */
   group(observed: readonly ObservedTask[]): Map<JobId, readonly ObservedTask[]> {
@@ -71,6 +81,21 @@ export function groupByJob(observed: readonly ObservedTask[]): Map<JobId, readon
     else groups.set(task.jobId, [task]);
   }
   return groups;
+}
+
+export function jobIds(maps: readonly ReadonlyMap<JobId, unknown>[]): readonly JobId[] {
+  const ids = new Set<JobId>();
+  for (const map of maps) for (const id of map.keys()) ids.add(id);
+  return [...ids].sort();
+}
+
+/** Checking membership is far cheaper than sorting 10,000 ids again. */
+function sameUnion(
+  last: { sorted: readonly JobId[]; known: ReadonlySet<JobId> },
+  maps: readonly ReadonlyMap<JobId, unknown>[],
+): boolean {
+  for (const map of maps) for (const id of map.keys()) if (!last.known.has(id)) return false;
+  return last.sorted.every((id) => maps.some((map) => map.has(id)));
 }
 
 export function tasksOf(

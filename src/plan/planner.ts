@@ -12,7 +12,7 @@ import { classifyTasks, type TaskSets } from './classify.js';
 import { diffConfigs } from './diff.js';
 import { heldWarning, holdOf, recordedSpec } from './held.js';
 import { massKillCheck } from './guard.js';
-import { groupByJob, tasksOf, type JobInputs, type PlanMemo } from './memo.js';
+import { groupByJob, jobIds, tasksOf, type JobInputs, type PlanMemo } from './memo.js';
 import {
   ACTIONS,
   PLAN_FORMAT_VERSION,
@@ -48,7 +48,8 @@ export function plan(input: PlanInput): Plan {
   const desired = new Map(input.desired.map((job) => [job.id, job]));
   const recorded = new Map(input.recorded.map((job) => [job.id, job]));
   const observed = input.memo ? input.memo.group(input.observed) : groupByJob(input.observed);
-  const ids = [...new Set([...desired.keys(), ...recorded.keys(), ...observed.keys()])].sort();
+  const keys = [desired, recorded, observed];
+  const ids = input.memo ? input.memo.jobIds(keys) : jobIds(keys);
   const warnings: string[] = [];
   const changes = ids.flatMap((id) => {
     const tasks = tasksOf(observed, id);

@@ -509,6 +509,16 @@ describe('plan with a memo of earlier decisions', () => {
     assert.deepEqual(later.changes[0]!.instances.heal, [2]);
   });
 
+  it('sorts the job ids again only when their union changes', () => {
+    const memo = new PlanMemo();
+    const of = (...ids: string[]) => new Map(ids.map((id) => [id, true]));
+    const first = memo.jobIds([of('b', 'a'), of('a'), of('c')]);
+    assert.deepEqual(first, ['a', 'b', 'c']);
+    assert.equal(memo.jobIds([of('c', 'b'), of('a'), of()]), first, 'the same union');
+    assert.deepEqual(memo.jobIds([of('b', 'a'), of(), of()]), ['a', 'b'], 'one id gone');
+    assert.deepEqual(memo.jobIds([of('b', 'a'), of('d'), of()]), ['a', 'b', 'd'], 'one id more');
+  });
+
   it('groups tasks by job, keeping the array of a job whose tasks are unchanged', () => {
     const memo = new PlanMemo();
     const tasks = [...running(web), ...running(api)];
