@@ -18,6 +18,7 @@ import {
   type RolloutEvent,
   type RolloutState,
 } from './rollout.js';
+import { groupBy } from '../util/group-by.js';
 import { newTaskId } from './task-ids.js';
 import { nextUpdateOrTimeout, waitUntilEnded } from './wait.js';
 
@@ -336,12 +337,5 @@ function groupByJob(
   tasks: readonly ObservedTask[],
   jobs: ReadonlyMap<JobId, unknown>,
 ): Map<JobId, ObservedTask[]> {
-  const groups = new Map<JobId, ObservedTask[]>();
-  for (const task of tasks) {
-    if (!jobs.has(task.jobId)) continue;
-    const group = groups.get(task.jobId);
-    if (group) group.push(task);
-    else groups.set(task.jobId, [task]);
-  }
-  return groups;
+  return groupBy(tasks, (task) => (jobs.has(task.jobId) ? task.jobId : undefined));
 }

@@ -16,6 +16,7 @@ import { lastProgress, type RolloutState } from '../deploy/rollout.js';
 import type { RecordedJob } from '../plan/types.js';
 import type { DriftKind } from '../notify/events.js';
 import type { JobSpec } from '../spec/types.js';
+import { groupBy } from '../util/group-by.js';
 
 export interface DriftPolicy {
   /** More terminations than this within `flapWindowMs` make an instance flapping. */
@@ -247,10 +248,4 @@ const latestEnd = (a: ObservedTask, b: ObservedTask) => b.updatedAt - a.updatedA
 function minutes(ms: number): string {
   const m = Math.round(ms / 60_000);
   return m >= 1 ? `${m} min` : `${Math.round(ms / 1000)} s`;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
-  return groups;
 }

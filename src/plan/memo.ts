@@ -8,6 +8,7 @@
  */
 import type { ObservedTask } from '../cluster/types.js';
 import type { JobId, JobSpec } from '../spec/types.js';
+import { groupBy } from '../util/group-by.js';
 import type { JobChange, RecordedJob } from './types.js';
 
 /** The inputs of one job's decision besides its spec, compared by identity. */
@@ -73,14 +74,16 @@ export class PlanMemo {
   }
 }
 
-export function groupByJob(observed: readonly ObservedTask[]): Map<JobId, readonly ObservedTask[]> {
-  const groups = new Map<JobId, ObservedTask[]>();
-  for (const task of observed) {
-    const group = groups.get(task.jobId);
-    if (group) group.push(task);
-    else groups.set(task.jobId, [task]);
-  }
-  return groups;
+/** The tasks of each job: through the memo when there is one, so unchanged jobs keep their arrays. */
+export function tasksByJob(
+  observed: readonly ObservedTask[],
+  memo: PlanMemo | undefined,
+): ReadonlyMap<JobId, readonly ObservedTask[]> {
+  return memo ? memo.group(observed) : groupByJob(observed);
+}
+
+function groupByJob(observed: readonly ObservedTask[]): Map<JobId, readonly ObservedTask[]> {
+  return groupBy(observed, (task) => task.jobId);
 }
 
 export function jobIds(maps: readonly ReadonlyMap<JobId, unknown>[]): readonly JobId[] {

@@ -12,7 +12,8 @@ import { classifyTasks, type TaskSets } from './classify.js';
 import { diffConfigs } from './diff.js';
 import { heldWarning, holdOf, recordedSpec } from './held.js';
 import { massKillCheck } from './guard.js';
-import { groupByJob, jobIds, tasksOf, type JobInputs, type PlanMemo } from './memo.js';
+import { groupBy } from '../util/group-by.js';
+import { jobIds, tasksByJob, tasksOf, type JobInputs, type PlanMemo } from './memo.js';
 import {
   ACTIONS,
   PLAN_FORMAT_VERSION,
@@ -47,7 +48,7 @@ export interface PlanInput {
 export function plan(input: PlanInput): Plan {
   const desired = new Map(input.desired.map((job) => [job.id, job]));
   const recorded = new Map(input.recorded.map((job) => [job.id, job]));
-  const observed = input.memo ? input.memo.group(input.observed) : groupByJob(input.observed);
+  const observed = tasksByJob(input.observed, input.memo);
   const keys = [desired, recorded, observed];
   const ids = input.memo ? input.memo.jobIds(keys) : jobIds(keys);
   const warnings: string[] = [];
@@ -237,17 +238,6 @@ function declaredAction(
 function emptyChange(job: JobId, action: Action): JobChange {
   const instances: InstanceSets = { add: [], update: [], remove: [], heal: [], unchanged: [] };
   return { job, action, instances, killTasks: [], deferred: [], diff: [] };
-}
-
-function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
 
 function uniqueSorted(numbers: number[]): number[] {

@@ -10,7 +10,7 @@ import { BorealisError } from '../errors.js';
 import { DEFAULT_BACKOFF } from '../plan/backoff.js';
 import { forgettableTasks } from '../plan/history.js';
 import { placementWarning, plannedLaunches, releasedTasks } from '../plan/launches.js';
-import { groupByJob, type PlanMemo } from '../plan/memo.js';
+import { tasksByJob, type PlanMemo } from '../plan/memo.js';
 import { plan as computePlan } from '../plan/planner.js';
 import type { Plan } from '../plan/types.js';
 import type { Records } from '../state/records.js';
@@ -65,8 +65,8 @@ async function placementWarnings(
   const launches = plannedLaunches(planned, desired);
   if (launches.length === 0) return [];
   try {
-    const byJob = memo ? memo.group(observed) : groupByJob(observed);
-    const problems = await cluster.placementProblems(launches, releasedTasks(planned, byJob));
+    const released = releasedTasks(planned, tasksByJob(observed, memo));
+    const problems = await cluster.placementProblems(launches, released);
     return problems.map(placementWarning);
   } catch (error) {
     return [

@@ -4,6 +4,7 @@
  * use, plus what the plan's kills release), and the same pure `placeInstances` the driver
  * uses decides: a plan warns exactly when the driver would be left waiting for offers.
  */
+import { groupBy } from '../../util/group-by.js';
 import type { PlacementProblem, PlannedLaunch } from '../types.js';
 import { attributeValues, type MesosAttribute, type MesosOffer, type MesosResource } from './offer.js';
 import type { OperatorClient } from './operator-client.js';
@@ -145,10 +146,4 @@ export function subtractRanges(ranges: readonly PortRange[], used: readonly Port
     });
   }
   return free;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
-  return groups;
 }
