@@ -4,7 +4,9 @@
  * turns paths into file positions.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type * as AjvModule from 'ajv/dist/2020.js';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { lazily } from '../util/lazy-require.js';
 import { didYouMean } from './suggest.js';
 
 export interface SchemaProblem {
@@ -14,6 +16,7 @@ export interface SchemaProblem {
   message: string;
 }
 
+const ajvModule = lazily<typeof AjvModule>('ajv/dist/2020.js');
 const SCHEMA_DIR = new URL('../../../schemas/', import.meta.url);
 
 let ajv: Ajv2020 | undefined;
@@ -27,7 +30,7 @@ function validator(name: 'job.schema.json' | 'clusters.schema.json'): ValidateFu
   const known = compiled.get(name);
   if (known) return known;
   // useDefaults fills Aurora's defaults from the schema, so the schema is their one source.
-  ajv ??= new Ajv2020({
+  ajv ??= new (ajvModule().Ajv2020)({
     allErrors: true,
     verbose: true,
     useDefaults: true,

@@ -2,19 +2,14 @@
  * YAML parsing that keeps source positions, so every problem can name FILE:LINE:COL.
  * A file may hold several documents (one job each); empty documents are skipped.
  */
-import {
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  visit,
-  type Document,
-  type Node,
-} from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Document, Node } from 'yaml';
+import { lazily } from '../util/lazy-require.js';
 import { fastValues } from './fast-yaml.js';
 import type { Problem } from './types.js';
+
+/** Only a file the fast reader declines, or a problem's position, needs the full parser. */
+const yaml = lazily<typeof Yaml>('yaml');
 
 export type FieldPath = readonly (string | number)[];
 
@@ -60,6 +55,7 @@ function locatedLater(file: string, text: string, values: unknown[]): ParsedFile
 
 /** The full parser: every node keeps its position, every mistake is a problem. */
 export function parseWithPositions(file: string, text: string): ParsedFile {
+  const { LineCounter, parseAllDocuments } = yaml();
   const lineCounter = new LineCounter();
   const documents: SourceDocument[] = [];
   const problems: Problem[] = [];
@@ -95,7 +91,7 @@ export function parseWithPositions(file: string, text: string): ParsedFile {
 
 function locateIn(
   doc: Document,
-  lines: LineCounter,
+  lines: Yaml.LineCounter,
   path: FieldPath,
   at: 'key' | 'value',
 ): Position | undefined {
@@ -110,6 +106,7 @@ function locateIn(
 function keyNode(doc: Document, path: FieldPath): Node | undefined {
   const parent: unknown = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
   const last = path[path.length - 1];
+  const { isMap, isScalar, isSeq } = yaml();
   if (isMap(parent)) {
     const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(last));
     return (pair?.key as Node | undefined) ?? undefined;
@@ -121,6 +118,7 @@ function keyNode(doc: Document, path: FieldPath): Node | undefined {
 /** Finds the field path of the map key that starts at `offset` (for duplicate-key errors). */
 function pathOfKeyAt(doc: Document, offset: number): (string | number)[] {
   let found: (string | number)[] = [];
+  const { isScalar, visit } = yaml();
   visit(doc, {
     Pair(_, pair, ancestors) {
       if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
@@ -135,6 +133,7 @@ function pathOfKeyAt(doc: Document, offset: number): (string | number)[] {
 
 function pathOf(ancestors: readonly unknown[]): (string | number)[] {
   const path: (string | number)[] = [];
+  const { isPair, isScalar, isSeq } = yaml();
   ancestors.forEach((node, index) => {
     const child = ancestors[index + 1];
     if (isPair(node) && isScalar(node.key)) path.push(String(node.key.value));
