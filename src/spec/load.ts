@@ -8,7 +8,7 @@ import { isPlainObject, locateInChain, resolveExtends, type Location, type Merge
 import { normaliseJob } from './normalise.js';
 import { checkRules } from './rules.js';
 import { validateJobValue, type SchemaProblem } from './schema.js';
-import { loadClusters } from './clusters.js';
+import { loadClusters, type LoadedClusters } from './clusters.js';
 import type { JobSpec, LoadedRepository, Problem } from './types.js';
 import type { WrittenJob } from './written.js';
 import type { SpecCache } from './spec-cache.js';
@@ -33,7 +33,9 @@ export async function loadRepository(tree: RepoTree, options: LoadOptions = {}):
     if (hit) cached.set(path, hit);
   }
   const toRead = jobFiles.filter((path) => !cached.has(path));
-  const contents = await tree.read(clustersFile ? [clustersFile, ...toRead] : toRead);
+  const cachedClusters = clustersFile && options.cache?.clusters(clustersFile, ids.get(clustersFile)!);
+  const readClusters = clustersFile !== undefined && !cachedClusters;
+  const contents = await tree.read(readClusters ? [clustersFile, ...toRead] : toRead);
 
   const problems: Problem[] = [];
   const parsed = new Map<string, ParsedFile>();
@@ -55,8 +57,12 @@ export async function loadRepository(tree: RepoTree, options: LoadOptions = {}):
     return file;
   };
 
-  const clusters = loadClusters(clustersFile, clustersFile ? contents.get(clustersFile) : undefined);
+  const clusters: LoadedClusters = cachedClusters
+    ? { clusters: cachedClusters, valid: true, problems: [] }
+    : loadClusters(clustersFile, clustersFile ? contents.get(clustersFile) : undefined);
   problems.push(...clusters.problems);
+  if (clustersFile && readClusters && clusters.valid)
+    options.cache?.setClusters(clustersFile, ids.get(clustersFile)!, clusters.clusters);
 
   const jobs: JobSpec[] = [];
   /** The document each freshly loaded job came from; a cached file's jobs are its documents in order. */

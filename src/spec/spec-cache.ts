@@ -12,7 +12,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileDurably } from '../util/durable-file.js';
 import { instanceConfig, jobId } from './normalise.js';
-import type { JobConfig, JobSpec } from './types.js';
+import type { ClusterConfig, JobConfig, JobSpec } from './types.js';
 
 /** Bumped whenever what a spec holds, or how it is derived, changes. */
 const FORMAT = 1;
@@ -35,31 +35,40 @@ interface Entry {
   specs?: readonly JobSpec[];
 }
 
+/** A valid `clusters.yaml` at one blob id: validating it would load and compile its schema. */
+interface CachedClusters {
+  path: string;
+  id: string;
+  clusters: ClusterConfig[];
+}
+
 interface CacheDocument {
   format: number;
-  /** What produced the entries: the Borealis version and job schema; a mismatch discards them. */
+  /** What produced the entries: the Borealis version and schemas; a mismatch discards them. */
   producer: string;
   files: Record<string, CachedFile>;
+  clusters?: CachedClusters;
 }
 
 const keyOf = (path: string, id: string) => `${path}\u0000${id}`;
 
 /**
- * What validated the cached jobs: this Borealis's version and its job schema. Entries made
+ * What validated the cached files: this Borealis's version and its schemas. Entries made
  * by anything else are discarded, since the same file could validate differently.
  */
 export function currentProducer(): string {
   const root = new URL('../../../', import.meta.url);
   const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string };
-  const schema = createHash('sha256')
-    .update(readFileSync(new URL('schemas/job.schema.json', root)))
-    .digest('hex');
-  return `borealis ${version} job-schema ${schema.slice(0, 16)} format ${FORMAT}`;
+  const schemas = createHash('sha256');
+  for (const name of ['job.schema.json', 'clusters.schema.json'])
+    schemas.update(readFileSync(new URL(`schemas/${name}`, root)));
+  return `borealis ${version} schemas ${schemas.digest('hex').slice(0, 16)} format ${FORMAT}`;
 }
 
 export class SpecCache {
   /** By path: a path has one id in a tree, and the entry for its previous id is not needed again. */
   private readonly files = new Map<string, Entry>();
+  private clustersEntry: CachedClusters | undefined;
   private changed = false;
 
   constructor(private readonly producer: string) {}
@@ -83,6 +92,17 @@ export class SpecCache {
     this.changed = true;
   }
 
+  /** The clusters of a `clusters.yaml` that validated at this id. */
+  clusters(path: string, id: string): ClusterConfig[] | undefined {
+    const entry = this.clustersEntry;
+    return entry?.path === path && entry.id === id ? entry.clusters : undefined;
+  }
+
+  setClusters(path: string, id: string, clusters: ClusterConfig[]): void {
+    this.clustersEntry = { path, id, clusters };
+    this.changed = true;
+  }
+
   /** Forgets files no longer in the tree, so the cache does not grow with history. */
   keepOnly(current: ReadonlyMap<string, string>): void {
     for (const [path, entry] of this.files) {
@@ -97,11 +117,13 @@ export class SpecCache {
     const cache = new SpecCache(producer);
     try {
       const document = JSON.parse(await readFile(file, 'utf8')) as CacheDocument;
-      if (document.format === FORMAT && document.producer === producer)
+      if (document.format === FORMAT && document.producer === producer) {
         for (const [key, file] of Object.entries(document.files)) {
           const [path = '', id = ''] = key.split('\u0000');
           cache.files.set(path, { id, file });
         }
+        cache.clustersEntry = document.clusters;
+      }
     } catch {
       // No cache yet, or one this Borealis cannot read: start empty; it is only a cache.
     }
@@ -114,6 +136,7 @@ export class SpecCache {
       format: FORMAT,
       producer: this.producer,
       files: Object.fromEntries([...this.files].map(([path, entry]) => [keyOf(path, entry.id), entry.file])),
+      clusters: this.clustersEntry,
     };
     await mkdir(dirname(file), { recursive: true });
     await writeFileDurably(file, JSON.stringify(document));

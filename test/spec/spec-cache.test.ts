@@ -118,6 +118,30 @@ describe('SpecCache', () => {
     assert.match(loaded.problems[0]?.message ?? '', new RegExp(`already declared at jobs/multi.yaml:${y};`));
   });
 
+  it('takes a valid clusters.yaml from the cache at the same id, and validates a changed one', async () => {
+    const cache = new SpecCache('test');
+    const first = await loadRepository(new MemoryTree(repository()), { cache });
+    const unchanged = new CountingTree(repository());
+    assert.deepEqual(await loadRepository(unchanged, { cache }), first);
+    assert.ok(!unchanged.reads.includes('clusters.yaml'), 'the cached clusters are used');
+    const broken = new CountingTree({
+      ...repository(),
+      'clusters.yaml': 'clusters:\n  - name: local\n    type: moon\n',
+    });
+    const loaded = await loadRepository(broken, { cache });
+    assert.ok(broken.reads.includes('clusters.yaml'), 'a new id is read again');
+    assert.match(
+      loaded.problems.map((problem) => `${problem.file}:${problem.line} ${problem.message}`).join('\n'),
+      /clusters\.yaml:3 /,
+    );
+    const again = new CountingTree({
+      ...repository(),
+      'clusters.yaml': 'clusters:\n  - name: local\n    type: moon\n',
+    });
+    await loadRepository(again, { cache });
+    assert.ok(again.reads.includes('clusters.yaml'), 'an invalid clusters.yaml is never cached');
+  });
+
   it('is saved to and loaded from its file; another Borealis discards it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'borealis-spec-cache-'));
     dirs.push(dir);
@@ -128,6 +152,7 @@ describe('SpecCache', () => {
     const tree = new CountingTree(repository());
     assert.deepEqual(await loadRepository(tree, { cache: await SpecCache.load(file, 'borealis 1') }), fresh);
     assert.ok(!tree.reads.includes('jobs/a.yaml'), 'taken from the file');
+    assert.ok(!tree.reads.includes('clusters.yaml'), 'the clusters too');
     const other = new CountingTree(repository());
     await loadRepository(other, { cache: await SpecCache.load(file, 'borealis 2') });
     assert.ok(other.reads.includes('jobs/a.yaml'), 'another producer reads everything again');
