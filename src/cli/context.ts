@@ -25,6 +25,7 @@ import { ZkSession, type ZkAuth } from '../zookeeper/session.js';
 import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
 import { loadRepository } from '../spec/load.js';
 import { currentProducer, SpecCache } from '../spec/spec-cache.js';
+import { RecordsSnapshot } from '../state/records-snapshot.js';
 import type { ClusterConfig, LoadedRepository } from '../spec/types.js';
 import { FileStateStore } from '../state/file/file-store.js';
 import { Records } from '../state/records.js';
@@ -194,7 +195,9 @@ export async function headClusterConfig(options: GlobalOptions): Promise<Cluster
 
 /** Records for reading (and, with file state, writing): ZooKeeper state is opened without leadership. */
 export async function openRecords(options: GlobalOptions): Promise<Records> {
-  if (!isZkUrl(options.state)) return new Records(await FileStateStore.open(join(options.state, 'store')));
+  const snapshot = recordsSnapshot(options);
+  if (!isZkUrl(options.state))
+    return new Records(await FileStateStore.open(join(options.state, 'store')), snapshot);
   const { connect, chroot } = parseZkUrl(options.state);
   const session = await ZkSession.open({ connect, auth: zkAuth(), sessionTimeoutMs: zkSessionTimeoutMs() });
   const store = await ZooKeeperStateStore.open({ session, chroot: `${chroot}/state` });
@@ -206,7 +209,13 @@ export async function openRecords(options: GlobalOptions): Promise<Records> {
         session.close();
       },
     ),
+    snapshot,
   );
+}
+
+/** The job records as this machine last read them, beside the spec cache. */
+function recordsSnapshot(options: GlobalOptions): RecordsSnapshot {
+  return new RecordsSnapshot(join(localDir(options), 'cache', 'job-records.json'));
 }
 
 /** A shorter session timeout hands leadership over faster (tests use about 2 s); ZooKeeper bounds it by its tickTime. */
@@ -265,7 +274,7 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
     listen: options.listen,
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
-  const records = new Records(coordinator.store);
+  const records = new Records(coordinator.store, recordsSnapshot(options));
   // Mesos keeps one subscription per framework: only the leader subscribes; followers read.
   const backend =
     config?.type === 'mesos'

@@ -15,6 +15,7 @@ import type { RolloutState } from '../deploy/rollout.js';
 import type { OpenDrift } from '../drift/transitions.js';
 import type { RecordedJob } from '../plan/types.js';
 import type { JobId } from '../spec/types.js';
+import type { RecordsSnapshot } from './records-snapshot.js';
 import { decodeKeySegment, encodeKeySegment, type StateOperation, type StateStore } from './types.js';
 
 export const RECORD_FORMAT = 1;
@@ -52,7 +53,11 @@ export class Records {
    */
   private jobsCache: { token: string; jobs: readonly RecordedJob[] } | undefined;
 
-  constructor(readonly store: StateStore) {}
+  /** `snapshot`: where this machine keeps the job records between processes (see records-snapshot.ts). */
+  constructor(
+    readonly store: StateStore,
+    private readonly snapshot?: RecordsSnapshot,
+  ) {}
 
   async applied(): Promise<AppliedCommit | null> {
     const found = await this.store.get<AppliedCommit>('applied');
@@ -67,9 +72,15 @@ export class Records {
   async jobs(): Promise<readonly RecordedJob[]> {
     // The stamp is read before the records: a write in between changes it, so the next call reads again.
     const token = (await this.store.get<JobsStampDocument>(JOBS_STAMP_KEY))?.value.token;
-    if (token !== undefined && this.jobsCache?.token === token) return this.jobsCache.jobs;
-    const jobs = await this.readJobs();
-    this.jobsCache = token === undefined ? undefined : { token, jobs };
+    if (token === undefined) {
+      this.jobsCache = undefined;
+      return this.readJobs();
+    }
+    if (this.jobsCache?.token === token) return this.jobsCache.jobs;
+    const saved = await this.snapshot?.read(token);
+    const jobs = saved ?? (await this.readJobs());
+    if (!saved) await this.snapshot?.write(token, jobs);
+    this.jobsCache = { token, jobs };
     return jobs;
   }
 

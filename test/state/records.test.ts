@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileStateStore } from '../../src/state/file/file-store.js';
 import { Records } from '../../src/state/records.js';
+import { RecordsSnapshot } from '../../src/state/records-snapshot.js';
+import { DelegatingStore } from '../../src/state/delegating-store.js';
+import type { StateStore } from '../../src/state/types.js';
 import { encodeKeySegment } from '../../src/state/types.js';
 import { recorded, spec } from '../support/specs.js';
 
@@ -82,5 +85,69 @@ describe('Records: job records read once until any writer changes them', () => {
       await old.close();
       await rm(dirOld, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Records: a snapshot carries the job records from one process to the next', () => {
+  let dir: string;
+  let store: FileStateStore;
+  const web = recorded(spec({ name: 'web' }));
+  const api = recorded(spec({ name: 'api' }));
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'borealis-records-snapshot-'));
+    store = await FileStateStore.open(join(dir, 'store'));
+  });
+  after(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A store that counts the record reads a new process would make. */
+  const counting = (inner: StateStore) => {
+    const counted = { reads: 0, store: new DelegatingStore(() => inner) };
+    const getMany = counted.store.getMany.bind(counted.store);
+    counted.store.getMany = (keys) => {
+      counted.reads += keys.length;
+      return getMany(keys);
+    };
+    return counted;
+  };
+
+  it('a later reader takes the records from the snapshot while no one wrote', async () => {
+    const snapshot = new RecordsSnapshot(join(dir, 'cache', 'first.json'));
+    await new Records(store).putJobs([web, api]);
+    const first = await new Records(store, snapshot).jobs();
+    const later = counting(store);
+    const read = await new Records(later.store, snapshot).jobs();
+    assert.deepEqual(read, first);
+    assert.equal(later.reads, 0, 'not one record read from the store');
+  });
+
+  it('is not used once any writer changed the records: the next reader reads and saves them again', async () => {
+    const snapshot = new RecordsSnapshot(join(dir, 'cache', 'second.json'));
+    await new Records(store).putJobs([web, api]);
+    await new Records(store, snapshot).jobs();
+    await new Records(store).putJob({ ...api, commit: 'c20' }); // another process, no snapshot
+    const after = counting(store);
+    const read = await new Records(after.store, snapshot).jobs();
+    assert.equal(read.find((job) => job.id === api.id)?.commit, 'c20');
+    assert.equal(after.reads, 2);
+    const next = counting(store);
+    assert.deepEqual(await new Records(next.store, snapshot).jobs(), read);
+    assert.equal(next.reads, 0, 'the records read again were saved');
+  });
+
+  it('an unreadable snapshot is a missed cache, and is replaced', async () => {
+    const file = join(dir, 'cache', 'third.json');
+    const snapshot = new RecordsSnapshot(file);
+    await new Records(store).putJobs([web]);
+    await new Records(store, snapshot).jobs();
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.slice(0, text.length / 2));
+    const torn = counting(store);
+    assert.deepEqual(await new Records(torn.store, snapshot).jobs(), await new Records(store).jobs());
+    assert.ok(torn.reads > 0, 'read from the store');
+    assert.equal(await readFile(file, 'utf8'), text, 'and saved whole again');
   });
 });

@@ -1,0 +1,55 @@
+/**
+ * The job records as of one jobs-stamp token, in one local file: a process that starts
+ * (every `plan`) reads one file instead of 10,000 records (about 280 ms from a directory,
+ * far more from ZooKeeper). It is a cache, never the truth: it is used only while the
+ * store's stamp still holds its token, and every writer replaces the token with its write.
+ *
+ * A snapshot's records were read after its token was: a write in between changes the stamp
+ * for good (tokens are random, never reused), so a snapshot mixing two states is never used.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { RecordedJob } from '../plan/types.js';
+import { replaceFile } from '../util/durable-file.js';
+
+/** Bumped whenever what a snapshot holds changes; also when RecordedJob's shape does. */
+const SNAPSHOT_FORMAT = 1;
+
+interface SnapshotDocument {
+  format: number;
+  token: string;
+  jobs: RecordedJob[];
+}
+
+export class RecordsSnapshot {
+  constructor(readonly file: string) {}
+
+  /** The records saved with `token`, or undefined when the file holds another state or none. */
+  async read(token: string): Promise<readonly RecordedJob[] | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    // The token is near the start: a stale snapshot is recognised without parsing it all.
+    if (!text.slice(0, 200).includes(JSON.stringify(token))) return undefined;
+    try {
+      const document = JSON.parse(text) as SnapshotDocument;
+      return document.format === SNAPSHOT_FORMAT && document.token === token ? document.jobs : undefined;
+    } catch {
+      return undefined; // a torn or foreign file is only a missed cache
+    }
+  }
+
+  /** A snapshot that cannot be written only makes the next process read every record. */
+  async write(token: string, jobs: readonly RecordedJob[]): Promise<void> {
+    const document: SnapshotDocument = { format: SNAPSHOT_FORMAT, token, jobs: [...jobs] };
+    try {
+      await mkdir(dirname(this.file), { recursive: true });
+      await replaceFile(this.file, JSON.stringify(document));
+    } catch {
+      // see above
+    }
+  }
+}
