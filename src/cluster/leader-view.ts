@@ -146,16 +146,25 @@ function checkView(view: unknown, cluster: string, url: string): ObservedTask[] 
   return tasks;
 }
 
+/** Rows are in `TASK_COLUMNS` order (checked above); one object shape for every task, built at once. */
 function taskOf(group: ObservedGroup, row: TaskRow): Partial<ObservedTask> {
-  const task: Record<string, unknown> = {
+  const [taskId, instance, state, updatedAt, launchedAt, host, ports, healthy, reason, message] = row;
+  const task = {
+    taskId,
     jobId: group.jobId,
+    instance,
     configHash: group.configHash,
     commit: group.commit,
-  };
-  TASK_COLUMNS.forEach((column, index) => {
-    if (row[index] !== null && row[index] !== undefined) task[column] = row[index];
-  });
-  return task;
+    state,
+    updatedAt,
+    launchedAt,
+    host,
+    ports,
+  } as Record<string, unknown>;
+  if (healthy !== null && healthy !== undefined) task.healthy = healthy;
+  if (reason !== null && reason !== undefined) task.reason = reason;
+  if (message !== null && message !== undefined) task.message = message;
+  return task as Partial<ObservedTask>;
 }
 
 const STATES: ReadonlySet<string> = new Set<TaskState>([

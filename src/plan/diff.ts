@@ -34,19 +34,31 @@ function sameValue(a: unknown, b: unknown): boolean {
   return equalJson(a, b);
 }
 
-/** Deep equality of JSON values; key order does not matter, as in the canonical form that is hashed. */
+/**
+ * Deep equality of JSON values; key order does not matter, as in the canonical form that is
+ * hashed. Plain loops: a plan compares every job's configuration with its record, and
+ * `every` with a closure per level took half again as long.
+ */
 export function equalJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, index) => equalJson(item, b[index]));
+  const isArray = Array.isArray(a);
+  if (isArray !== Array.isArray(b)) return false;
+  if (isArray) {
+    const [left, right] = [a as unknown[], b as unknown[]];
+    if (left.length !== right.length) return false;
+    for (let index = 0; index < left.length; index++) if (!equalJson(left[index], right[index])) return false;
+    return true;
   }
   const left = a as Record<string, unknown>;
   const right = b as Record<string, unknown>;
-  const keys = Object.keys(left);
-  if (keys.length !== Object.keys(right).length) return false;
-  return keys.every((key) => Object.hasOwn(right, key) && equalJson(left[key], right[key]));
+  let keys = 0;
+  for (const key in left) {
+    if (!Object.hasOwn(right, key) || !equalJson(left[key], right[key])) return false;
+    keys++;
+  }
+  for (const key in right) if (Object.hasOwn(right, key)) keys--;
+  return keys === 0;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

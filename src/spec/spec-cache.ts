@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileDurably } from '../util/durable-file.js';
 import { instanceConfig, jobId } from './normalise.js';
@@ -116,7 +116,8 @@ export class SpecCache {
   static async load(file: string, producer: string): Promise<SpecCache> {
     const cache = new SpecCache(producer);
     try {
-      const document = JSON.parse(await readFile(file, 'utf8')) as CacheDocument;
+      // One synchronous read: Node 20's promise readFile decodes 15 MB in chunks, 70 ms more.
+      const document = JSON.parse(readFileSync(file, 'utf8')) as CacheDocument;
       if (document.format === FORMAT && document.producer === producer) {
         for (const [key, file] of Object.entries(document.files)) {
           const [path = '', id = ''] = key.split('\u0000');

@@ -7,7 +7,8 @@
  * A snapshot's records were read after its token was: a write in between changes the stamp
  * for good (tokens are random, never reused), so a snapshot mixing two states is never used.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RecordedJob } from '../plan/types.js';
 import { replaceFile } from '../util/durable-file.js';
@@ -28,7 +29,7 @@ export class RecordsSnapshot {
   async read(token: string): Promise<readonly RecordedJob[] | undefined> {
     let text: string;
     try {
-      text = await readFile(this.file, 'utf8');
+      text = readFileSync(this.file, 'utf8'); // synchronously, as the spec cache is read
     } catch {
       return undefined;
     }
