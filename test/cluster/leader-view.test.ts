@@ -78,6 +78,7 @@ describe('GET /api/observed and its reader', () => {
     const tasks = [task(0), other, task(1), { ...task(3), configHash: 'h2' }];
     answer = observedView('west', tasks);
     assert.equal((answer as { groups: unknown[] }).groups.length, 3, 'by job and configuration');
+    assert.ok((answer as ObservedView).strings.includes('R'), 'shared texts said once');
     const read = await fetchLeaderView({ url: server.url, cluster: 'west' });
     const byId = (list: ObservedTask[]) => [...list].sort((a, b) => a.taskId.localeCompare(b.taskId));
     assert.deepEqual(byId(read), byId(tasks));
@@ -93,7 +94,7 @@ describe('GET /api/observed and its reader', () => {
   const refusals: [string, () => unknown, RegExp][] = [
     ['a follower (409)', () => undefined, /answered 409: .*does not lead/],
     ['another cluster', () => observedView('east', [task(0)]), /reconciles cluster "east", not "west"/],
-    ['another format', () => ({ ...observedView('west', []), format: 1 }), /format 1, not 2/],
+    ['another format', () => ({ ...observedView('west', []), format: 1 }), /format 1, not 3/],
     [
       'other columns',
       () => ({ ...observedView('west', []), columns: [...TASK_COLUMNS].reverse() }),
@@ -110,6 +111,11 @@ describe('GET /api/observed and its reader', () => {
     [
       'a task in no known state',
       () => withRow([task(0)], (row) => row.with(column('state'), 'TASK_RUNNING')),
+      /a task that is not one/,
+    ],
+    [
+      'a text index to no string',
+      () => withRow([task(0)], (row) => row.with(column('host'), 99)),
       /a task that is not one/,
     ],
     ['a short row', () => withRow([task(0)], (row) => row.slice(0, 3)), /a task that is not one/],
