@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { sign } from '@octokit/webhooks-methods';
-import { serverDeps } from '../../src/cli/watch.js';
+import { serverDeps } from '../../src/cli/watch-daemon.js';
 import { startServer, type RunningServer } from '../../src/server/app.js';
 import { DeployEnv } from '../support/deploy-env.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-env.js';

@@ -1,0 +1,194 @@
+/** The `watch` daemon, started from its flags (`watch.ts`): opened, served, stopped on a signal. */
+import type { Command } from 'commander';
+import { ServerSetAnnouncer } from '../announce/serverset.js';
+import { Daemon } from '../reconciler/daemon.js';
+import type { Coordinator } from '../zookeeper/coordinator.js';
+import type { ZkSession } from '../zookeeper/session.js';
+import type { ServerDeps, WebhookSecrets } from '../server/types.js';
+import { writeNote } from '../source/notes.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { commitUrl, createNotifier, parseSinks } from '../notify/index.js';
+import { statusReport } from '../status/job-status.js';
+import { ObservedViewCache } from '../cluster/leader-view.js';
+import { normaliseRoot } from '../source/git-tree.js';
+import { isZkUrl } from '../zookeeper/url.js';
+import { localDir, openDeployEnvironment, type DeployEnvironment } from './context.js';
+import { announceWatch } from './leader-address.js';
+import { signaturePolicy } from './deploy-flags.js';
+import type { WatchOptions } from './watch.js';
+import { globalOptions } from './global-options.js';
+import type { Io } from './io.js';
+
+export async function runWatch(options: WatchOptions, self: Command, io: Io): Promise<void> {
+  const global = { ...globalOptions(self), listen: options.http ? options.listen : undefined };
+  const sinks = parseSinks(options.notify, process.env); // a bad sink fails before anything is opened
+  const env = await openDeployEnvironment(global);
+  const announcer = env.coordinator ? announcerFor(env.coordinator) : undefined;
+  const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  // Loaded here, not at start-up: the other commands need neither (a tenth of a second each).
+  const [{ Metrics }, { startServer }] = await Promise.all([
+    import('../metrics/metrics.js'),
+    import('../server/app.js'),
+  ]);
+  const metrics = new Metrics({
+    jobs: async () => (await statusReport(env.records, env.cluster, global.cluster)).jobs,
+    openDrift: () => env.records.openDrift(),
+    isLeader: () => env.coordinator?.isLeader() ?? true,
+  });
+  const notifier = createNotifier(sinks, {
+    log,
+    onResult: (sink, result) => metrics.notification(sink, result),
+  });
+  const published = await env.source.publishedUrl();
+  const daemon = new Daemon(
+    {
+      ...env,
+      clusterName: global.cluster,
+      log,
+      onProgress: (progress) =>
+        log(
+          `  ${progress.job}${progress.instance === undefined ? '' : `/${progress.instance}`}: ${progress.event}${progress.detail ? ` ${progress.detail}` : ''}`,
+        ),
+      onDeployment: options.notes ? (record) => writeNote(env.source.dir, record) : undefined,
+      leadership: env.coordinator,
+      announcer,
+      metrics,
+      notify: (event) => notifier.notify(event),
+      commitUrl: (sha) => commitUrl(published, sha, options.commitUrl),
+    },
+    {
+      pollMs: options.interval * 1000,
+      resyncMs: options.resync * 1000,
+      allowMassKill: options.allowMassKill,
+      requireSigned: signaturePolicy(options),
+      autoApply: options.autoApply,
+      prune: options.prune,
+      reminderMs: options.reminder * 1000,
+      drift: {
+        flapThreshold: options.flapThreshold,
+        flapWindowMs: options.flapWindow * 1000,
+        settleMs: options.settle * 1000,
+        stuckAfterMs: options.stuckAfter * 1000,
+      },
+    },
+  );
+  const deps = serverDeps(daemon, env, global.cluster, webhookSecrets(), log, global.path);
+  const server = options.http
+    ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen)
+    : undefined;
+  // With state in ZooKeeper the election node says where the leader serves.
+  const withdraw =
+    server && !isZkUrl(global.state)
+      ? await announceWatch(localDir(global), global.cluster, server.url)
+      : undefined;
+  log(
+    `watching ${env.source.description}${global.path ? ` path ${global.path}` : ''} for cluster ${global.cluster}${server ? `; HTTP on ${server.url}` : ''}`,
+  );
+  await daemon.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log('stopping: finishing the current step');
+  await daemon.stop();
+  await notifier.close(); // what is still queued gets a few seconds to go out
+  await withdraw?.();
+  await server?.close();
+  announcer?.close();
+  await env.close();
+  log('stopped; tasks keep running');
+}
+
+/** The daemon's side of the HTTP server: pushes wake it, the API reads its records. */
+/** Service announcement follows the coordinator's session, also after an expiry. */
+function announcerFor(coordinator: Coordinator): ServerSetAnnouncer & { close(): void } {
+  const announcer = new ServerSetAnnouncer({ session: coordinator.currentSession });
+  const onSession = (session: ZkSession) => announcer.replaceSession(session);
+  coordinator.on('session', onSession);
+  return Object.assign(announcer, { close: () => void coordinator.off('session', onSession) });
+}
+
+export function serverDeps(
+  daemon: Daemon,
+  env: Pick<DeployEnvironment, 'records' | 'cluster' | 'deployments' | 'coordinator'>,
+  clusterName: string,
+  secrets: WebhookSecrets,
+  log: (line: string) => void,
+  jobRoot = '',
+): ServerDeps {
+  const views = new ObservedViewCache();
+  return {
+    secrets,
+    onPush: (hint) => {
+      log(`webhook from ${hint.provider}${hint.delivery ? ` (${hint.delivery})` : ''}: fetching`);
+      daemon.trigger('webhook');
+    },
+    status: async () => {
+      const report = await statusReport(env.records, env.cluster, clusterName);
+      return {
+        applied_commit: report.applied_commit,
+        cluster: report.cluster,
+        ...(await leadershipView(env.coordinator)),
+        jobs: report.jobs,
+      };
+    },
+    deployments: async (limit) => ({ deployments: await env.deployments.list(limit) }),
+    // Only the leader's view is the framework's: a follower's would be read from the master.
+    observed: async () =>
+      env.coordinator && !env.coordinator.isLeader()
+        ? undefined
+        : views.json(clusterName, await env.cluster.snapshot()),
+    plan: async (request) => {
+      // What the asker would plan: another cluster or job root is not this daemon's to plan.
+      if (request.cluster !== clusterName) return { refused: `this reconciler reconciles ${clusterName}` };
+      if (normaliseRoot(request.path) !== normaliseRoot(jobRoot))
+        return { refused: `this reconciler reads the jobs under "${jobRoot}"` };
+      return daemon.preview(request);
+    },
+    health: async () => ({
+      ok: true,
+      reconciling: daemon.reconciling,
+      ...(await leadershipView(env.coordinator)),
+    }),
+  };
+}
+
+/** Sync (leader only, with BOREALIS_API_TOKEN) and metrics. */
+function operationDeps(
+  daemon: Daemon,
+  env: Pick<DeployEnvironment, 'coordinator'>,
+  metrics: Metrics,
+): Pick<ServerDeps, 'sync' | 'apiToken' | 'metrics' | 'onWebhook'> {
+  const deps: Pick<ServerDeps, 'sync' | 'apiToken' | 'metrics' | 'onWebhook'> = {
+    sync: () => {
+      if (env.coordinator && !env.coordinator.isLeader())
+        return {
+          accepted: false,
+          reason: 'this reconciler does not lead: ask the leader (GET /healthz names it)',
+        };
+      daemon.requestSync();
+      return { accepted: true };
+    },
+    metrics: () => metrics.exposition(),
+    onWebhook: (provider, status) => metrics.webhook(provider, status),
+  };
+  // From the environment, never a flag: flags show up in `ps`.
+  if (process.env.BOREALIS_API_TOKEN) deps.apiToken = process.env.BOREALIS_API_TOKEN;
+  return deps;
+}
+
+/** Followers serve reads and say who leads. */
+async function leadershipView(coordinator: Coordinator | undefined): Promise<Record<string, unknown>> {
+  if (!coordinator) return { leader: true };
+  const leader = await coordinator.leader().catch(() => null);
+  return { leader: coordinator.isLeader(), leading_reconciler: leader };
+}
+
+/** Secrets come from the environment, never from flags (flags show up in `ps`). */
+function webhookSecrets(): WebhookSecrets {
+  const secrets: WebhookSecrets = {};
+  if (process.env.BOREALIS_GITHUB_WEBHOOK_SECRET) secrets.github = process.env.BOREALIS_GITHUB_WEBHOOK_SECRET;
+  if (process.env.BOREALIS_GITLAB_WEBHOOK_TOKEN) secrets.gitlab = process.env.BOREALIS_GITLAB_WEBHOOK_TOKEN;
+  if (process.env.BOREALIS_WEBHOOK_SECRET) secrets.generic = process.env.BOREALIS_WEBHOOK_SECRET;
+  return secrets;
+}
