@@ -52,7 +52,7 @@ async function runReconcile(
   io: Io,
 ): Promise<DeploymentRecord> {
   const env = await openDeployEnvironment(global);
-  const specs = await openSpecCache(global);
+  const specs = openSpecCache(global);
   try {
     const commit = options.ref ? await env.source.resolve(options.ref) : await env.source.head();
     let printer: ProgressPrinter | undefined;

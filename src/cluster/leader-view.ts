@@ -192,7 +192,7 @@ function taskOf(
   if (healthy !== null && healthy !== undefined) task.healthy = healthy;
   if (reason !== null && reason !== undefined) task.reason = reason;
   if (message !== null && message !== undefined) task.message = message;
-  return task as Partial<ObservedTask>;
+  return task;
 }
 
 const STATES: ReadonlySet<string> = new Set<TaskState>([

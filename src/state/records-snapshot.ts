@@ -26,7 +26,7 @@ export class RecordsSnapshot {
   constructor(readonly file: string) {}
 
   /** The records saved with `token`, or undefined when the file holds another state or none. */
-  async read(token: string): Promise<readonly RecordedJob[] | undefined> {
+  read(token: string): readonly RecordedJob[] | undefined {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8'); // synchronously, as the spec cache is read

@@ -77,7 +77,7 @@ export class Records {
       return this.readJobs();
     }
     if (this.jobsCache?.token === token) return this.jobsCache.jobs;
-    const saved = await this.snapshot?.read(token);
+    const saved = this.snapshot?.read(token);
     const jobs = saved ?? (await this.readJobs());
     if (!saved) await this.snapshot?.write(token, jobs);
     this.jobsCache = { token, jobs };

@@ -150,15 +150,15 @@ describe('SpecCache', () => {
     const fresh = await loadRepository(new MemoryTree(repository()), { cache });
     await cache.save(file);
     const tree = new CountingTree(repository());
-    assert.deepEqual(await loadRepository(tree, { cache: await SpecCache.load(file, 'borealis 1') }), fresh);
+    assert.deepEqual(await loadRepository(tree, { cache: SpecCache.load(file, 'borealis 1') }), fresh);
     assert.ok(!tree.reads.includes('jobs/a.yaml'), 'taken from the file');
     assert.ok(!tree.reads.includes('clusters.yaml'), 'the clusters too');
     const other = new CountingTree(repository());
-    await loadRepository(other, { cache: await SpecCache.load(file, 'borealis 2') });
+    await loadRepository(other, { cache: SpecCache.load(file, 'borealis 2') });
     assert.ok(other.reads.includes('jobs/a.yaml'), 'another producer reads everything again');
     writeFileSync(file, '{not json');
     const garbled = new CountingTree(repository());
-    await loadRepository(garbled, { cache: await SpecCache.load(file, 'borealis 1') });
+    await loadRepository(garbled, { cache: SpecCache.load(file, 'borealis 1') });
     assert.ok(garbled.reads.includes('jobs/a.yaml'), 'an unreadable cache is an empty one');
   });
 });
