@@ -55,7 +55,7 @@ export interface LoadedCommit {
 export async function loadCommit(options: GlobalOptions, ref?: string): Promise<LoadedCommit> {
   const target = ref ?? options.branch ?? (await currentBranch(options.repo));
   const tree = new GitTree({ repo: options.repo, ref: target, path: options.path });
-  const specs = await openSpecCache(options);
+  const specs = openSpecCache(options);
   try {
     const repository = await loadRepository(tree, { cache: specs.cache });
     await specs.save();
@@ -72,12 +72,21 @@ export async function loadCommit(options: GlobalOptions, ref?: string): Promise<
   }
 }
 
+/** The commit the branch head (or `ref`) names now; undefined when Git cannot say (the load then reports why). */
+export async function resolveCommit(options: GlobalOptions, ref?: string): Promise<string | undefined> {
+  try {
+    const target = ref ?? options.branch ?? (await currentBranch(options.repo));
+    const args = ['rev-parse', '--verify', '--quiet', '--end-of-options', `${target}^{commit}`];
+    return (await run('git', args, { cwd: options.repo })).stdout.trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** The spec cache of the state directory: validated jobs by file id, shared by plan and reconcile. */
-export async function openSpecCache(
-  options: GlobalOptions,
-): Promise<{ cache: SpecCache; save(): Promise<void> }> {
+export function openSpecCache(options: GlobalOptions): { cache: SpecCache; save(): Promise<void> } {
   const file = join(localDir(options), 'cache', 'specs.json');
-  const cache = await SpecCache.load(file, currentProducer());
+  const cache = SpecCache.load(file, currentProducer());
   // A cache that cannot be written only makes the next run slower.
   return { cache, save: () => cache.save(file).catch(() => undefined) };
 }

@@ -10,6 +10,9 @@ import { globalOptions } from './global-options.js';
 import { outputOption, type Output } from './output.js';
 import { withPrintedPlan } from './pass.js';
 import type { GlobalOptions } from './context.js';
+import { planFromLeader } from './leader-plan.js';
+import { renderPlan } from './render-plan.js';
+import type { Plan } from '../plan/types.js';
 
 export interface PlanOptions {
   ref?: string;
@@ -27,9 +30,14 @@ export function registerPlan(program: Command, io: Io): void {
     .action(async (options: PlanOptions, command: Command) => runPlan(globalOptions(command), options, io));
 }
 
-export function runPlan(global: GlobalOptions, options: PlanOptions, io: Io): Promise<void> {
-  return withPrintedPlan(global, options, io, (_pass, planned) => {
+export async function runPlan(global: GlobalOptions, options: PlanOptions, io: Io): Promise<void> {
+  const exitCode = (planned: Plan) => {
     if (options.detailedExitcode && hasChanges(planned)) throw new ExitCode(2);
-    return Promise.resolve();
-  });
+  };
+  const fromLeader = await planFromLeader(global, options.ref);
+  if (fromLeader) {
+    io.stdout.write(renderPlan(fromLeader, options.output, io.stdout.isTTY === true));
+    return exitCode(fromLeader);
+  }
+  return withPrintedPlan(global, options, io, (_pass, planned) => Promise.resolve(exitCode(planned)));
 }

@@ -42,6 +42,16 @@ export interface DaemonOptions {
 
 const DEFAULT_REMINDER_MS = 4 * 3_600_000;
 
+export interface PreviewRequest {
+  /** A full commit id: what is planned is named exactly, never by a ref that may move. */
+  commit: string;
+  retryHeld?: boolean;
+  prune?: boolean;
+}
+
+/** A preview's plan, or why this daemon will not give one (the asker then plans itself). */
+export type PreviewResult = { plan: Plan } | { refused: string };
+
 /** Publishes healthy instances for service discovery (ZooKeeper ServerSets). */
 export interface Announcer {
   sync(jobs: readonly JobSpec[], tasks: readonly ObservedTask[]): Promise<void>;
@@ -97,6 +107,8 @@ export class Daemon {
   private readonly specCache = new SpecCache(currentProducer());
   /** Plan decisions by job, across passes: a job whose spec, record and tasks are unchanged is not planned again. */
   private readonly planMemo = new PlanMemo();
+  /** One preview at a time: each costs a plan, and anyone who can reach the API may ask. */
+  private previewing = false;
 
   constructor(
     private readonly deps: DaemonDeps,
@@ -329,6 +341,40 @@ export class Daemon {
       await announcer.sync(jobs, await this.deps.cluster.snapshot());
     } catch (error) {
       this.deps.log(`announcement failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /**
+   * What applying a commit would change, planned exactly as a pass plans it, for
+   * `borealis plan` (GET /api/plan). The leader holds the specs, records and tasks a fresh
+   * process would spend a second reading, and it is the one that would apply the commit.
+   * Refused when it does not lead, is already previewing, or the commit does not load
+   * cleanly (the asker then plans itself, and reports the commit's problems).
+   */
+  async preview(request: PreviewRequest): Promise<PreviewResult> {
+    if (this.deps.leadership && !this.deps.leadership.isLeader()) return { refused: 'not the leader' };
+    if (this.previewing) return { refused: 'busy with another preview' };
+    this.previewing = true;
+    try {
+      const tree = this.deps.source.tree(request.commit);
+      const repository = await loadRepository(tree, { cache: this.specCache }).finally(() => tree.close());
+      if (repository.problems.length > 0) return { refused: `${request.commit} has problems` };
+      const plan = await planPass({
+        commit: request.commit,
+        clusterName: this.deps.clusterName,
+        jobs: repository.jobs,
+        cluster: this.deps.cluster,
+        records: this.deps.records,
+        now: this.deps.now,
+        retryHeld: request.retryHeld,
+        prune: request.prune,
+        planMemo: this.planMemo,
+      });
+      return { plan };
+    } catch (error) {
+      return { refused: error instanceof Error ? error.message : String(error) };
+    } finally {
+      this.previewing = false;
     }
   }
 

@@ -20,6 +20,16 @@ export interface WebhookSecrets {
   generic?: string;
 }
 
+/** The query of GET /api/plan: what the asker would plan itself. */
+export interface PlanRequest {
+  commit: string;
+  cluster: string;
+  /** The job root inside the repository ('' for the top). */
+  path: string;
+  prune: boolean;
+  retryHeld: boolean;
+}
+
 export interface ServerDeps {
   secrets: WebhookSecrets;
   /** Called once per accepted push; must not throw and must return at once. */
@@ -34,6 +44,11 @@ export interface ServerDeps {
    * not lead (the route answers 409). Absent: the route answers 404.
    */
   observed?(): Promise<string | undefined>;
+  /**
+   * GET /api/plan: what applying a commit would change, as the leader plans it. A plan, or
+   * why this reconciler will not plan that commit here (the route answers 409). Absent: 404.
+   */
+  plan?(request: PlanRequest): Promise<{ plan: unknown } | { refused: string }>;
   /** GET /healthz: 200 when `ok`, 503 otherwise; the object is the body. */
   health(): Promise<{ ok: boolean } & Record<string, unknown>>;
   /**

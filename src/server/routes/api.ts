@@ -1,7 +1,7 @@
-/** The daemon's read-only API: GET /api/status, /api/deployments, /api/observed and /healthz. */
+/** The daemon's read-only API: GET /api/status, /api/deployments, /api/observed, /api/plan and /healthz. */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DependencyError, HttpError } from '../http-error.js';
-import type { ServerDeps } from '../types.js';
+import type { PlanRequest, ServerDeps } from '../types.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
@@ -21,6 +21,13 @@ export function apiRoutes(app: FastifyInstance, deps: ServerDeps): void {
       throw new HttpError(409, 'this reconciler does not lead: ask the leader (GET /healthz names it)');
     return reply.code(200).type('application/json; charset=utf-8').send(view);
   });
+  app.get('/api/plan', async (request, reply) => {
+    if (!deps.plan) throw new HttpError(404, 'this server plans nothing');
+    const query = parsePlanQuery(request.query as Record<string, unknown>);
+    const answer = await call('plan', () => deps.plan!(query));
+    if ('refused' in answer) throw new HttpError(409, `not planned here: ${answer.refused}`);
+    return sendJson(reply, 200, answer.plan);
+  });
   app.get('/healthz', async (_request, reply) => {
     const health = await call('health', () => deps.health());
     return sendJson(reply, health.ok === true ? 200 : 503, health);
@@ -39,6 +46,32 @@ export function parseLimit(raw: unknown): number {
     );
   }
   return limit;
+}
+
+const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** `?commit=<full id>&cluster=&path=&prune=&retry_held=`: a commit is named by its full id, never a ref. */
+export function parsePlanQuery(query: Record<string, unknown>): PlanRequest {
+  const text = (name: string, fallback?: string): string => {
+    const value = query[name] ?? fallback;
+    if (typeof value !== 'string') throw new HttpError(400, `${name}: expected one value`);
+    return value;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const value = text(name, String(fallback));
+    if (value !== 'true' && value !== 'false') throw new HttpError(400, `${name}: expected true or false`);
+    return value === 'true';
+  };
+  const commit = text('commit');
+  if (!COMMIT_ID.test(commit))
+    throw new HttpError(400, `commit: expected a full commit id, not ${JSON.stringify(commit)}`);
+  return {
+    commit,
+    cluster: text('cluster'),
+    path: text('path', ''),
+    prune: flag('prune', true),
+    retryHeld: flag('retry_held', false),
+  };
 }
 
 /** Wraps a failure of the daemon so the error handler logs it and answers 500 without details. */

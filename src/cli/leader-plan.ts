@@ -1,0 +1,51 @@
+/**
+ * `plan` asks the leading reconciler first, as Nomad's `job plan` asks its servers: the
+ * leader holds the specs, records and tasks a fresh process spends a second reading, and
+ * it is the one that would apply the commit, so its plan is the preview. It plans only a
+ * commit named by its full id, for its own cluster and job root; any refusal or failure
+ * leaves the plan to this process, which also reports a commit's problems.
+ */
+import { PLAN_FORMAT_VERSION, type Plan } from '../plan/types.js';
+import { localDir, resolveCommit, zkAuth, type GlobalOptions } from './context.js';
+import { leaderUrl } from './leader-address.js';
+
+/** A plan takes the leader a fraction of a second; a leader that takes this long is not asked to finish. */
+const TIMEOUT_MS = 10_000;
+
+export async function planFromLeader(
+  options: GlobalOptions,
+  ref: string | undefined,
+): Promise<Plan | undefined> {
+  const [commit, found] = await Promise.all([
+    resolveCommit(options, ref),
+    leaderUrl({ state: options.state, localDir: localDir(options), auth: zkAuth() }),
+  ]);
+  if (commit === undefined || 'none' in found) return undefined;
+  const query = new URLSearchParams({
+    commit,
+    cluster: options.cluster,
+    path: options.path,
+    prune: 'true',
+    retry_held: 'false',
+  });
+  const url = `${found.url.replace(/\/+$/, '')}/api/plan?${query.toString()}`;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    if (response.status !== 200) {
+      // 409: not this leader's to plan (another cluster, a commit with problems, busy).
+      if (response.status !== 409 && response.status !== 404) note(`answered ${response.status}`);
+      await response.body?.cancel();
+      return undefined;
+    }
+    const plan = (await response.json()) as Partial<Plan>;
+    const expected = plan.format_version === PLAN_FORMAT_VERSION && plan.commit === commit;
+    return expected && plan.cluster === options.cluster ? (plan as Plan) : undefined;
+  } catch (error) {
+    note((error as Error).message);
+    return undefined;
+  }
+}
+
+function note(why: string): void {
+  process.stderr.write(`borealis: the leading reconciler did not plan (${why}); planning here\n`);
+}
