@@ -26,8 +26,9 @@ async function fullPlan(): Promise<Row[]> {
   const rows: Row[] = [
     { name: `floor: cat-file + yaml parse, ${size} (wall)`, value: floor, unit: 's' },
     { name: 'floor: same, peak RSS', value: run.floor.rssMb, unit: 'MB' },
-    ...planRows(`cold plan, ${size}, leader view`, run.leaderCold!, floor, 1.5),
-    ...planRows(`warm plan, ${size}, leader view`, run.leader!, floor),
+    ...planRows(`cold plan, ${size}, in the CLI, leader view`, run.leaderCold!, floor, 1.5),
+    ...planRows(`warm plan, ${size}, in the CLI, leader view`, run.leaderWarm!, floor),
+    ...planRows(`warm plan, ${size}, planned by the leader`, run.leader!, floor),
     ...planRows(`cold plan, ${size}, no daemon (operator API)`, run.cold, floor),
     ...planRows(`warm plan, ${size}, no daemon (operator API)`, run.warm, floor),
     {
@@ -38,7 +39,7 @@ async function fullPlan(): Promise<Row[]> {
     },
   ];
   // The warm plan's target is absolute (a blink), not a ratio.
-  rows.find((row) => row.name === `warm plan, ${size}, leader view (wall)`)!.target = 1;
+  rows.find((row) => row.name === `warm plan, ${size}, planned by the leader (wall)`)!.target = 1;
   return rows;
 }
 

@@ -40,9 +40,11 @@ export interface PlanScale {
   cold: ProcessFigures;
   /** The cache the cold plan left; the cluster read from the master's operator API. */
   warm: ProcessFigures;
-  /** With `watch` leading: an empty spec cache, the cluster read from the leader's view. */
+  /** With `watch` leading, planned in the CLI (`--no-ask-leader`): an empty spec cache, the leader's view. */
   leaderCold?: ProcessFigures;
-  /** With `watch` leading: the cache the cold plan left, the cluster read from the leader's view. */
+  /** The same, with the cache the cold plan left. */
+  leaderWarm?: ProcessFigures;
+  /** With `watch` leading, planned by the leader (GET /api/plan), as `plan` does by default. */
   leader?: ProcessFigures;
   /** In that `watch`: a commit changing one job, from the ref change to its plan being ready. */
   incrementalMs?: number;
@@ -90,26 +92,31 @@ async function withWatch(
   global: string[],
   plan: string[],
   jobs: number,
-): Promise<{ leaderCold: ProcessFigures; leader: ProcessFigures; incrementalMs: number }> {
+): Promise<Pick<Required<PlanScale>, 'leaderCold' | 'leaderWarm' | 'leader' | 'incrementalMs'>> {
   const head = git(repo, 'rev-parse', 'HEAD');
   const watch = await startWatch(global);
   try {
     await watch.logLine((line) => line.includes(`${head.slice(0, 12)} `), 0);
     const found = await leaderUrl({ state, localDir: state });
     if (!('url' in found)) throw new Error(`plan would find no leader: ${found.none}`);
-    const fromLeader = (stderr: string) => {
+    const viewFromLeader = (stderr: string) => {
       if (stderr.includes('asking the Mesos master'))
         throw new Error(`plan did not read the leader: ${stderr}`);
     };
+    const plannedByLeader = (stderr: string) => {
+      if (stderr.includes('did not plan')) throw new Error(`the leader did not plan: ${stderr}`);
+    };
+    const here = [...plan, '--no-ask-leader'];
     // The daemon is the framework of 100,000 tasks just re-adopted: their updates keep it
     // busy for a while, on the same two cores. The figures are of a plan, and of a commit,
     // meeting the daemon as it runs between commits: idle.
     await watch.idle();
     rmSync(join(state, 'cache'), { recursive: true, force: true });
-    const leaderCold = measure(process.execPath, plan, converged(jobs), fromLeader);
-    const leader = measure(process.execPath, plan, converged(jobs), fromLeader);
+    const leaderCold = measure(process.execPath, here, converged(jobs), viewFromLeader);
+    const leaderWarm = measure(process.execPath, here, converged(jobs), viewFromLeader);
+    const leader = measure(process.execPath, plan, converged(jobs), plannedByLeader);
     await watch.idle();
-    return { leaderCold, leader, incrementalMs: await incrementalPlan(repo, watch) };
+    return { leaderCold, leaderWarm, leader, incrementalMs: await incrementalPlan(repo, watch) };
   } finally {
     await watch.kill();
   }

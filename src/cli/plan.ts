@@ -18,6 +18,8 @@ export interface PlanOptions {
   ref?: string;
   output: Output;
   detailedExitcode?: boolean;
+  /** False (`--no-ask-leader`): plan in this process even when a leader would plan it. */
+  askLeader?: boolean;
 }
 
 export function registerPlan(program: Command, io: Io): void {
@@ -27,6 +29,7 @@ export function registerPlan(program: Command, io: Io): void {
     .option('--ref <REF>', 'plan this branch or commit instead of the tracked branch head')
     .addOption(outputOption(['text', 'json', 'markdown']))
     .option('--detailed-exitcode', 'exit 0 when nothing would change, 2 when something would, 1 on error')
+    .option('--no-ask-leader', 'plan in this process rather than asking the leading reconciler to')
     .action(async (options: PlanOptions, command: Command) => runPlan(globalOptions(command), options, io));
 }
 
@@ -34,7 +37,7 @@ export async function runPlan(global: GlobalOptions, options: PlanOptions, io: I
   const exitCode = (planned: Plan) => {
     if (options.detailedExitcode && hasChanges(planned)) throw new ExitCode(2);
   };
-  const fromLeader = await planFromLeader(global, options.ref);
+  const fromLeader = options.askLeader === false ? undefined : await planFromLeader(global, options.ref);
   if (fromLeader) {
     io.stdout.write(renderPlan(fromLeader, options.output, io.stdout.isTTY === true));
     return exitCode(fromLeader);
