@@ -15,7 +15,7 @@ import type { JobSpec } from '../spec/types.js';
 import type { DeploymentLog, DeploymentRecord, Trigger } from '../state/deployments.js';
 import type { Records } from '../state/records.js';
 import { deployCommit, recordSuperseded, type DeployCommitContext } from './deploy-commit.js';
-import { applyPass, forgetHistory, planPass } from './reconcile.js';
+import { applyPass, forgetHistory, planPass, type PassInput } from './reconcile.js';
 import { hasChanges, summaryLine } from '../plan/describe.js';
 import { PlanMemo } from '../plan/memo.js';
 import type { Plan } from '../plan/types.js';
@@ -286,16 +286,7 @@ export class Daemon {
   private async resync(head: string, headRecord: DeploymentRecord | undefined): Promise<void> {
     const applied = await this.lookForDrift(head, headRecord);
     if (!applied) return;
-    const input = {
-      commit: applied.commit,
-      clusterName: this.deps.clusterName,
-      jobs: applied.jobs,
-      cluster: this.deps.cluster,
-      records: this.deps.records,
-      now: this.deps.now,
-      prune: this.options.prune,
-      planMemo: this.planMemo,
-    };
+    const input = this.passInput(applied.commit, applied.jobs);
     const plan = await planPass(input);
     this.deps.metrics?.planned(plan);
     if (plan.nextWakeAt !== undefined) this.wakeAt(plan.nextWakeAt);
@@ -356,21 +347,10 @@ export class Daemon {
     if (this.previewing) return { refused: 'busy with another preview' };
     this.previewing = true;
     try {
-      const tree = this.deps.source.tree(request.commit);
-      const repository = await loadRepository(tree, { cache: this.specCache }).finally(() => tree.close());
-      if (repository.problems.length > 0) return { refused: `${request.commit} has problems` };
-      const plan = await planPass({
-        commit: request.commit,
-        clusterName: this.deps.clusterName,
-        jobs: repository.jobs,
-        cluster: this.deps.cluster,
-        records: this.deps.records,
-        now: this.deps.now,
-        retryHeld: request.retryHeld,
-        prune: request.prune,
-        planMemo: this.planMemo,
-      });
-      return { plan };
+      const jobs = await this.loadJobs(request.commit);
+      if (!jobs) return { refused: `${request.commit} has problems` };
+      const { retryHeld, prune } = request;
+      return { plan: await planPass({ ...this.passInput(request.commit, jobs), retryHeld, prune }) };
     } catch (error) {
       return { refused: error instanceof Error ? error.message : String(error) };
     } finally {
@@ -381,11 +361,30 @@ export class Daemon {
   /** The applied commit's jobs, loaded once per commit: resyncs run often, commits change rarely. */
   private async jobsAt(commit: string): Promise<JobSpec[] | undefined> {
     if (this.cachedRepository?.commit === commit) return this.cachedRepository.jobs;
+    const jobs = await this.loadJobs(commit);
+    if (jobs) this.cachedRepository = { commit, jobs };
+    return jobs;
+  }
+
+  /** A commit's jobs through the spec cache; undefined when the commit has problems. */
+  private async loadJobs(commit: string): Promise<JobSpec[] | undefined> {
     const tree = this.deps.source.tree(commit);
     const repository = await loadRepository(tree, { cache: this.specCache }).finally(() => tree.close());
-    if (repository.problems.length > 0) return undefined;
-    this.cachedRepository = { commit, jobs: repository.jobs };
-    return repository.jobs;
+    return repository.problems.length > 0 ? undefined : repository.jobs;
+  }
+
+  /** A pass over a commit's jobs as this daemon plans it: its cluster, records, clock and memo. */
+  private passInput(commit: string, jobs: readonly JobSpec[]): PassInput {
+    return {
+      commit,
+      clusterName: this.deps.clusterName,
+      jobs,
+      cluster: this.deps.cluster,
+      records: this.deps.records,
+      now: this.deps.now,
+      prune: this.options.prune,
+      planMemo: this.planMemo,
+    };
   }
 
   /** Wakes a resync when a deferred relaunch's back-off expires. */
