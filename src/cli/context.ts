@@ -53,7 +53,7 @@ export interface LoadedCommit {
 
 /** The branch head (or `ref`) of the tracked repository, validated; specs are cached in the state directory. */
 export async function loadCommit(options: GlobalOptions, ref?: string): Promise<LoadedCommit> {
-  const target = ref ?? options.branch ?? (await currentBranch(options.repo));
+  const target = await targetRef(options, ref);
   const tree = new GitTree({ repo: options.repo, ref: target, path: options.path });
   const specs = openSpecCache(options);
   try {
@@ -75,7 +75,7 @@ export async function loadCommit(options: GlobalOptions, ref?: string): Promise<
 /** The commit the branch head (or `ref`) names now; undefined when Git cannot say (the load then reports why). */
 export async function resolveCommit(options: GlobalOptions, ref?: string): Promise<string | undefined> {
   try {
-    const target = ref ?? options.branch ?? (await currentBranch(options.repo));
+    const target = await targetRef(options, ref);
     const args = ['rev-parse', '--verify', '--quiet', '--end-of-options', `${target}^{commit}`];
     return (await run('git', args, { cwd: options.repo })).stdout.trim();
   } catch {
@@ -89,6 +89,11 @@ export function openSpecCache(options: GlobalOptions): { cache: SpecCache; save(
   const cache = SpecCache.load(file, currentProducer());
   // A cache that cannot be written only makes the next run slower.
   return { cache, save: () => cache.save(file).catch(() => undefined) };
+}
+
+/** What a command reads: `ref`, else the tracked branch, else the repository's current branch. */
+async function targetRef(options: GlobalOptions, ref: string | undefined): Promise<string> {
+  return ref ?? options.branch ?? (await currentBranch(options.repo));
 }
 
 async function currentBranch(repo: string): Promise<string> {
