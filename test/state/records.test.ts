@@ -11,23 +11,27 @@ import type { StateStore } from '../../src/state/types.js';
 import { encodeKeySegment } from '../../src/state/types.js';
 import { recorded, spec } from '../support/specs.js';
 
+/** A file store in a fresh directory, open for the enclosing suite and removed after it. */
+function suiteStore(prefix: string): { dir: string; store: FileStateStore } {
+  const suite = {} as { dir: string; store: FileStateStore };
+  before(async () => {
+    suite.dir = await mkdtemp(join(tmpdir(), prefix));
+    suite.store = await FileStateStore.open(join(suite.dir, 'store'));
+  });
+  after(async () => {
+    await suite.store.close();
+    await rm(suite.dir, { recursive: true, force: true });
+  });
+  return suite;
+}
+
 describe('Records: job records read once until any writer changes them', () => {
-  let dir: string;
-  let store: FileStateStore;
+  const suite = suiteStore('borealis-records-');
   const web = recorded(spec({ name: 'web' }));
   const api = recorded(spec({ name: 'api' }));
 
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'borealis-records-'));
-    store = await FileStateStore.open(dir);
-  });
-  after(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it('answers from what it read while nothing changed', async () => {
-    const reader = new Records(store);
+    const reader = new Records(suite.store);
     await reader.putJobs([web]);
     const first = await reader.jobs();
     assert.deepEqual(
@@ -38,8 +42,8 @@ describe('Records: job records read once until any writer changes them', () => {
   });
 
   it('sees puts and deletes made through another Records on the same store', async () => {
-    const reader = new Records(store);
-    const writer = new Records(store);
+    const reader = new Records(suite.store);
+    const writer = new Records(suite.store);
     await reader.jobs();
     await writer.putJob(api);
     assert.deepEqual((await reader.jobs()).map((job) => job.id).sort(), [api.id, web.id].sort());
@@ -53,7 +57,7 @@ describe('Records: job records read once until any writer changes them', () => {
   });
 
   it('takes its own writes into what it read: the other records keep their objects', async () => {
-    const writer = new Records(store);
+    const writer = new Records(suite.store);
     await writer.putJobs([web, api]);
     const before = await writer.jobs();
     await writer.putJob({ ...api, commit: 'c10' });
@@ -62,14 +66,14 @@ describe('Records: job records read once until any writer changes them', () => {
       after.find((job) => job.id === web.id),
       before.find((job) => job.id === web.id),
     );
-    assert.deepEqual(after, await new Records(store).jobs(), 'what a fresh reader reads');
-    const other = new Records(store);
+    assert.deepEqual(after, await new Records(suite.store).jobs(), 'what a fresh reader reads');
+    const other = new Records(suite.store);
     await other.putJob({ ...web, commit: 'c11' });
     await writer.putJob(api); // after another writer: its cache is not patched
-    assert.deepEqual(await writer.jobs(), await new Records(store).jobs());
+    assert.deepEqual(await writer.jobs(), await new Records(suite.store).jobs());
     assert.equal((await writer.jobs()).find((job) => job.id === web.id)?.commit, 'c11');
     await writer.deleteJob(api.id);
-    assert.deepEqual(await writer.jobs(), await new Records(store).jobs());
+    assert.deepEqual(await writer.jobs(), await new Records(suite.store).jobs());
   });
 
   it('reads every time from a store an older Borealis wrote without the stamp', async () => {
@@ -89,19 +93,9 @@ describe('Records: job records read once until any writer changes them', () => {
 });
 
 describe('Records: a snapshot carries the job records from one process to the next', () => {
-  let dir: string;
-  let store: FileStateStore;
+  const suite = suiteStore('borealis-records-snapshot-');
   const web = recorded(spec({ name: 'web' }));
   const api = recorded(spec({ name: 'api' }));
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'borealis-records-snapshot-'));
-    store = await FileStateStore.open(join(dir, 'store'));
-  });
-  after(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   /** A store that counts the record reads a new process would make. */
   const counting = (inner: StateStore) => {
@@ -115,38 +109,38 @@ describe('Records: a snapshot carries the job records from one process to the ne
   };
 
   it('a later reader takes the records from the snapshot while no one wrote', async () => {
-    const snapshot = new RecordsSnapshot(join(dir, 'cache', 'first.json'));
-    await new Records(store).putJobs([web, api]);
-    const first = await new Records(store, snapshot).jobs();
-    const later = counting(store);
+    const snapshot = new RecordsSnapshot(join(suite.dir, 'cache', 'first.json'));
+    await new Records(suite.store).putJobs([web, api]);
+    const first = await new Records(suite.store, snapshot).jobs();
+    const later = counting(suite.store);
     const read = await new Records(later.store, snapshot).jobs();
     assert.deepEqual(read, first);
     assert.equal(later.reads, 0, 'not one record read from the store');
   });
 
   it('is not used once any writer changed the records: the next reader reads and saves them again', async () => {
-    const snapshot = new RecordsSnapshot(join(dir, 'cache', 'second.json'));
-    await new Records(store).putJobs([web, api]);
-    await new Records(store, snapshot).jobs();
-    await new Records(store).putJob({ ...api, commit: 'c20' }); // another process, no snapshot
-    const after = counting(store);
+    const snapshot = new RecordsSnapshot(join(suite.dir, 'cache', 'second.json'));
+    await new Records(suite.store).putJobs([web, api]);
+    await new Records(suite.store, snapshot).jobs();
+    await new Records(suite.store).putJob({ ...api, commit: 'c20' }); // another process, no snapshot
+    const after = counting(suite.store);
     const read = await new Records(after.store, snapshot).jobs();
     assert.equal(read.find((job) => job.id === api.id)?.commit, 'c20');
     assert.equal(after.reads, 2);
-    const next = counting(store);
+    const next = counting(suite.store);
     assert.deepEqual(await new Records(next.store, snapshot).jobs(), read);
     assert.equal(next.reads, 0, 'the records read again were saved');
   });
 
   it('an unreadable snapshot is a missed cache, and is replaced', async () => {
-    const file = join(dir, 'cache', 'third.json');
+    const file = join(suite.dir, 'cache', 'third.json');
     const snapshot = new RecordsSnapshot(file);
-    await new Records(store).putJobs([web]);
-    await new Records(store, snapshot).jobs();
+    await new Records(suite.store).putJobs([web]);
+    await new Records(suite.store, snapshot).jobs();
     const text = await readFile(file, 'utf8');
     await writeFile(file, text.slice(0, text.length / 2));
-    const torn = counting(store);
-    assert.deepEqual(await new Records(torn.store, snapshot).jobs(), await new Records(store).jobs());
+    const torn = counting(suite.store);
+    assert.deepEqual(await new Records(torn.store, snapshot).jobs(), await new Records(suite.store).jobs());
     assert.ok(torn.reads > 0, 'read from the store');
     assert.equal(await readFile(file, 'utf8'), text, 'and saved whole again');
   });
