@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import { deployCommit } from '../reconciler/deploy-commit.js';
+import { CommitLoader } from '../reconciler/commit-loader.js';
 import type { DeploymentRecord } from '../state/deployments.js';
 import { openDeployEnvironment, openSpecCache, type GlobalOptions } from './context.js';
 import { globalOptions } from './global-options.js';
@@ -63,7 +64,7 @@ async function runReconcile(
       requireSigned: signaturePolicy(options),
       // An explicit reconcile retries an update held after failing; the daemon never does.
       retryHeld: true,
-      specCache: specs.cache,
+      loader: new CommitLoader(env.source, specs.cache),
       onPlan: (plan) => {
         io.stdout.write(renderPlan(plan, options.output, io.stdout.isTTY === true));
         printer = new ProgressPrinter(plan, io);

@@ -9,7 +9,6 @@ import type { DeployProgress, HaltRequest } from '../deploy/executor.js';
 import type { Leadership } from '../leadership.js';
 import type { SignaturePolicy } from '../source/signatures.js';
 import type { TrackedSource } from '../source/tracked.js';
-import { loadRepository } from '../spec/load.js';
 import { currentProducer, SpecCache } from '../spec/spec-cache.js';
 import type { JobSpec } from '../spec/types.js';
 import type { DeploymentLog, DeploymentRecord, Trigger } from '../state/deployments.js';
@@ -22,6 +21,7 @@ import type { Plan } from '../plan/types.js';
 import type { DriftPolicy } from '../drift/detect.js';
 import type { NotificationEvent } from '../notify/events.js';
 import { Reporter } from './reporter.js';
+import { CommitLoader } from './commit-loader.js';
 import type { PassKind } from '../metrics/metrics.js';
 
 export interface DaemonOptions {
@@ -105,6 +105,8 @@ export class Daemon {
   private readonly reporter: Reporter;
   /** Validated jobs by file, across commits: a commit that changes one file parses one file. */
   private readonly specCache = new SpecCache(currentProducer());
+  /** Each commit's jobs from the last commit's: a one-file commit reads one file. */
+  private readonly loader: CommitLoader;
   /** Plan decisions by job, across passes: a job whose spec, record and tasks are unchanged is not planned again. */
   private readonly planMemo = new PlanMemo();
   /** One preview at a time: each costs a plan, and anyone who can reach the API may ask. */
@@ -114,9 +116,10 @@ export class Daemon {
     private readonly deps: DaemonDeps,
     private readonly options: DaemonOptions,
   ) {
+    this.loader = new CommitLoader(deps.source, this.specCache);
     this.reporter = new Reporter({
       ...deps,
-      specCache: this.specCache,
+      loader: this.loader,
       policy: options.drift,
       reminderMs: options.reminderMs ?? DEFAULT_REMINDER_MS,
     });
@@ -368,8 +371,7 @@ export class Daemon {
 
   /** A commit's jobs through the spec cache; undefined when the commit has problems. */
   private async loadJobs(commit: string): Promise<JobSpec[] | undefined> {
-    const tree = this.deps.source.tree(commit);
-    const repository = await loadRepository(tree, { cache: this.specCache }).finally(() => tree.close());
+    const repository = await this.loader.load(commit);
     return repository.problems.length > 0 ? undefined : repository.jobs;
   }
 
@@ -411,7 +413,7 @@ export class Daemon {
       onProgress: this.deps.onProgress,
       halt: () => this.haltRequest(),
       prune: this.options.prune,
-      specCache: this.specCache,
+      loader: this.loader,
       planMemo: this.planMemo,
       onPlan: (plan) => {
         this.deps.metrics?.planned(plan);

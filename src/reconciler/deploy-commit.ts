@@ -11,8 +11,7 @@ import type { PlanMemo } from '../plan/memo.js';
 import type { Plan } from '../plan/types.js';
 import { verifyCommitSignature, type SignaturePolicy } from '../source/signatures.js';
 import type { CommitInfo, TrackedSource } from '../source/tracked.js';
-import { loadRepository } from '../spec/load.js';
-import type { SpecCache } from '../spec/spec-cache.js';
+import { CommitLoader } from './commit-loader.js';
 import type { JobSpec, Problem } from '../spec/types.js';
 import type {
   DeploymentLog,
@@ -49,8 +48,8 @@ export interface DeployCommitContext {
   retryHeld?: boolean;
   /** Kill tasks no commit declares (default true). */
   prune?: boolean;
-  /** Jobs already validated, by file: an unchanged file is not parsed again. */
-  specCache?: SpecCache;
+  /** Loads the commit's jobs (through the spec cache, from the last commit loaded); by default in full, uncached. */
+  loader?: CommitLoader;
   /** Plan decisions of earlier passes, for jobs whose inputs did not change. */
   planMemo?: PlanMemo;
 }
@@ -106,8 +105,7 @@ export async function deployCommit(
       reason: `nothing under ${context.source.path || 'the repository root'} changed`,
     });
   }
-  const tree = context.source.tree(info.id);
-  const repository = await loadRepository(tree, { cache: context.specCache }).finally(() => tree.close());
+  const repository = await (context.loader ?? new CommitLoader(context.source)).load(info.id);
   if (repository.problems.length > 0) {
     context.onProblems?.(repository.problems);
     return finish('rejected', {

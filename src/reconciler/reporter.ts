@@ -10,8 +10,7 @@ import type { CommitSummary, NotificationEvent } from '../notify/events.js';
 import { summaryLine } from '../plan/describe.js';
 import type { Plan } from '../plan/types.js';
 import type { TrackedSource } from '../source/tracked.js';
-import { loadRepository } from '../spec/load.js';
-import type { SpecCache } from '../spec/spec-cache.js';
+import type { CommitLoader } from './commit-loader.js';
 import type { JobSpec } from '../spec/types.js';
 import type { DeploymentRecord } from '../state/deployments.js';
 import type { Records } from '../state/records.js';
@@ -30,7 +29,7 @@ export interface ReporterDeps {
   policy?: DriftPolicy;
   reminderMs: number;
   now?: () => number;
-  specCache?: SpecCache;
+  loader: CommitLoader;
 }
 
 /** What a look for drift is about: the head of the branch and, when known, its record. */
@@ -96,8 +95,7 @@ export class Reporter {
   /** With auto-apply off: what applying the waiting head would do, for its announcement. */
   private async previewOf(head: string): Promise<string> {
     const short = head.slice(0, 12);
-    const tree = this.deps.source.tree(head);
-    const repository = await loadRepository(tree, { cache: this.deps.specCache }).finally(() => tree.close());
+    const repository = await this.deps.loader.load(head);
     if (repository.problems.length > 0)
       return `branch head ${short} is not applied and is invalid (${repository.problems.length} problem(s))`;
     const plan = await planPass({

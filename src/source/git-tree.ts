@@ -20,6 +20,8 @@ export interface GitTreeOptions {
   reader?: GitObjectReader;
   /** Directories read before, shared across trees of the same repository. */
   listings?: TreeListings;
+  /** The files under the root, path → blob id, when already known: the tree is not walked (`ref` is then a full commit id). */
+  files?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -43,13 +45,17 @@ export class TreeListings {
 export class GitTree implements RepoTree {
   readonly description: string;
   private readonly reader: GitObjectReader;
-  private entries: Map<string, string> | null = null;
+  private entries: ReadonlyMap<string, string> | null = null;
   private commitId: string | null = null;
 
   constructor(private readonly options: GitTreeOptions) {
     this.reader = options.reader ?? new GitObjectReader(options.repo);
     const root = normaliseRoot(options.path ?? '');
     this.description = root ? `${options.ref}:${root}` : options.ref;
+    if (options.files) {
+      this.entries = options.files;
+      this.commitId = options.ref;
+    }
   }
 
   /** The full commit id the ref resolved to. */

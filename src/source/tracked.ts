@@ -14,6 +14,7 @@ import { BorealisError } from '../errors.js';
 import { GitObjectReader } from './git-objects.js';
 import { GitTree, normaliseRoot, TreeListings } from './git-tree.js';
 import { commitFromShow, parseCommit, SHOW_FORMAT } from './commit-object.js';
+import { diffTrees, type FileChange } from './tree-diff.js';
 
 const run = promisify(execFile);
 
@@ -142,13 +143,25 @@ export class TrackedSource {
     return before !== after;
   }
 
-  tree(ref: string): GitTree {
+  /**
+   * The files under the job root that differ from one commit to another, paths relative to
+   * the root; undefined when either commit has no job root (or is not there at all).
+   */
+  async changedFiles(from: string, to: string): Promise<FileChange[] | undefined> {
+    const [before, after] = await Promise.all([this.jobRootId(from), this.jobRootId(to)]);
+    if (!before || !after) return undefined;
+    return diffTrees(this.objects(), this.listings, before, after);
+  }
+
+  /** One commit's job root; `files` (with `ref` a full commit id) when its listing is already known. */
+  tree(ref: string, files?: ReadonlyMap<string, string>): GitTree {
     return new GitTree({
       repo: this.dir,
       ref,
       path: this.path,
       reader: this.objects(),
       listings: this.listings,
+      files,
     });
   }
 

@@ -3,6 +3,7 @@
  * Every problem in every file is collected; a repository with any problem is invalid as a
  * whole, and callers must apply nothing from it.
  */
+import type { FileChange } from '../source/tree-diff.js';
 import type { RepoTree } from '../source/tree.js';
 import { isPlainObject, locateInChain, resolveExtends, type Location, type MergedJob } from './extends.js';
 import { normaliseJob } from './normalise.js';
@@ -23,6 +24,33 @@ export interface LoadOptions {
 }
 
 export async function loadRepository(tree: RepoTree, options: LoadOptions = {}): Promise<LoadedRepository> {
+  return (await loadTree(tree, options)).repository;
+}
+
+/**
+ * What a clean load leaves for the load of a later commit to start from: that load reads
+ * and checks only the files the commit changed (`loadChanged`).
+ */
+export interface LoadBase {
+  repository: LoadedRepository;
+  /** Every file under the job root, path → blob id. */
+  ids: ReadonlyMap<string, string>;
+  /** The job files, in the order their jobs are listed. */
+  jobFiles: readonly string[];
+  jobsByFile: ReadonlyMap<string, readonly JobSpec[]>;
+  /** Every file some job extends. */
+  templates: ReadonlySet<string>;
+  clustersValid: boolean;
+}
+
+export interface LoadResult {
+  repository: LoadedRepository;
+  /** Only for a load without problems. */
+  base?: LoadBase;
+}
+
+/** Every file of the tree, through the cache when there is one. */
+export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promise<LoadResult> {
   const entries = await tree.list();
   const ids = new Map(entries.map((entry) => [entry.path, entry.id]));
   const jobFiles = entries.map((entry) => entry.path).filter((path) => JOB_FILE.test(path));
@@ -36,79 +64,173 @@ export async function loadRepository(tree: RepoTree, options: LoadOptions = {}):
   const cachedClusters = clustersFile && options.cache?.clusters(clustersFile, ids.get(clustersFile)!);
   const readClusters = clustersFile !== undefined && !cachedClusters;
   const contents = await tree.read(readClusters ? [clustersFile, ...toRead] : toRead);
-
-  const problems: Problem[] = [];
-  const parsed = new Map<string, ParsedFile>();
-  const parse = (path: string, text: string): ParsedFile => {
-    const file = parseYamlFile(path, text);
-    problems.push(...file.problems);
-    return file;
-  };
-  // Templates are kept for the jobs that extend them; a job file's parse is dropped once its
-  // jobs are built, so a large repository is never all in memory as YAML at once.
-  const loadTemplate = async (path: string): Promise<ParsedFile | null> => {
-    const known = parsed.get(path);
-    if (known) return known;
-    if (!ids.has(path)) return null;
-    const text = (await tree.read([path])).get(path);
-    if (text === undefined) return null;
-    const file = parse(path, text);
-    parsed.set(path, file);
-    return file;
-  };
+  const files = new FileLoader(tree, ids, options.cache);
 
   const clusters: LoadedClusters = cachedClusters
     ? { clusters: cachedClusters, valid: true, problems: [] }
     : loadClusters(clustersFile, clustersFile ? contents.get(clustersFile) : undefined);
-  problems.push(...clusters.problems);
+  files.problems.push(...clusters.problems);
   if (clustersFile && readClusters && clusters.valid)
     options.cache?.setClusters(clustersFile, ids.get(clustersFile)!, clusters.clusters);
 
-  const jobs: JobSpec[] = [];
+  const jobsByFile = new Map<string, readonly JobSpec[]>();
+  for (const path of jobFiles)
+    jobsByFile.set(path, cached.get(path) ?? (await files.load(path, contents.get(path) ?? '')));
+  const jobs = jobFiles.flatMap((path) => jobsByFile.get(path)!);
+  options.cache?.keepOnly(ids);
+  const problems = files.problems;
+  const clusterNames = new Set(clusters.clusters.map((c) => c.name));
+  problems.push(...(await repositoryProblems(jobs, files.locator(cached), clusterNames, clusters.valid)));
+  const repository = { clusters: clusters.clusters, jobs, problems: sortProblems(dedupeProblems(problems)) };
+  if (problems.length > 0) return { repository };
+  const templates = new Set(files.templates);
+  for (const path of cached.keys())
+    for (const template of options.cache!.templatesOf(path)) templates.add(template);
+  return {
+    repository,
+    base: { repository, ids, jobFiles, jobsByFile, templates, clustersValid: clusters.valid },
+  };
+}
+
+/**
+ * A commit's load from the last clean load's, when the commit only changed job files that
+ * no job extends: those files are read and checked, every other job is the last load's
+ * object. Undefined when the changes need a full load (files added or removed, a template
+ * or `clusters.yaml` changed, or a changed file has any problem, which a full load reports
+ * with its place), so what it returns is always what `loadTree` would.
+ */
+export async function loadChanged(
+  base: LoadBase,
+  changes: readonly FileChange[],
+  openTree: (files: ReadonlyMap<string, string>) => RepoTree,
+  options: LoadOptions = {},
+): Promise<LoadResult | undefined> {
+  const editsOnly = changes.every(
+    ({ path, id }) => id !== null && base.ids.has(path) && JOB_FILE.test(path) && !base.templates.has(path),
+  );
+  if (!editsOnly) return undefined;
+  if (changes.length === 0) return { repository: base.repository, base };
+  const ids = new Map(base.ids);
+  for (const { path, id } of changes) ids.set(path, id!);
+  const tree = openTree(ids);
+  try {
+    return await loadEdits(tree, base, ids, changes, options);
+  } finally {
+    await tree.close();
+  }
+}
+
+async function loadEdits(
+  tree: RepoTree,
+  base: LoadBase,
+  ids: ReadonlyMap<string, string>,
+  changes: readonly FileChange[],
+  options: LoadOptions,
+): Promise<LoadResult | undefined> {
+  const files = new FileLoader(tree, ids, options.cache);
+  const contents = await tree.read(changes.map((change) => change.path));
+  const fresh = new Map<string, readonly JobSpec[]>();
+  for (const { path, id } of changes) {
+    const hit = options.cache?.get(path, id!, ids);
+    fresh.set(path, hit ?? (await files.load(path, contents.get(path) ?? '')));
+    if (hit) files.templates.push(...options.cache!.templatesOf(path));
+  }
+  if (files.problems.length > 0) return undefined;
+  const jobsByFile = new Map(base.jobsByFile);
+  for (const [path, jobs] of fresh) jobsByFile.set(path, jobs);
+  const jobs = base.jobFiles.flatMap((path) => jobsByFile.get(path)!);
+  const clusterNames = new Set(base.repository.clusters.map((c) => c.name));
+  const unknownCluster = [...fresh.values()].some((fileJobs) =>
+    fileJobs.some((job) => base.clustersValid && !clusterNames.has(job.key.cluster)),
+  );
+  const keysMoved = [...fresh].some(([path, fileJobs]) => !sameIds(base.jobsByFile.get(path)!, fileJobs));
+  if (unknownCluster || (keysMoved && hasDuplicateId(jobs))) return undefined;
+  const repository = { clusters: base.repository.clusters, jobs, problems: [] };
+  const templates = new Set([...base.templates, ...files.templates]);
+  return { repository, base: { ...base, repository, ids, jobsByFile, templates } };
+}
+
+/** Job files parsed, merged with their templates and validated, collecting every problem. */
+class FileLoader {
+  readonly problems: Problem[] = [];
+  /** The templates the loaded files extend. */
+  readonly templates: string[] = [];
   /** The document each freshly loaded job came from; a cached file's jobs are its documents in order. */
-  const documentIndex = new Map<JobSpec, number>();
-  for (const path of jobFiles) {
-    const hit = cached.get(path);
-    if (hit) {
-      jobs.push(...hit);
-      continue;
-    }
-    const before = problems.length;
+  private readonly documentIndex = new Map<JobSpec, number>();
+  // Templates are kept for the jobs that extend them; a job file's parse is dropped once its
+  // jobs are built, so a large repository is never all in memory as YAML at once.
+  private readonly parsed = new Map<string, ParsedFile>();
+
+  constructor(
+    private readonly tree: RepoTree,
+    private readonly ids: ReadonlyMap<string, string>,
+    private readonly cache: SpecCache | undefined,
+  ) {}
+
+  /** One job file's jobs; kept in the cache when the file has no problem. */
+  async load(path: string, text: string): Promise<readonly JobSpec[]> {
+    const before = this.problems.length;
     const templates: Record<string, string> = {};
     const recording = async (template: string) => {
-      templates[template] = ids.get(template) ?? '';
-      return loadTemplate(template);
+      templates[template] = this.ids.get(template) ?? '';
+      this.templates.push(template);
+      return this.loadTemplate(template);
     };
     const fileJobs: JobSpec[] = [];
-    const documents = parse(path, contents.get(path) ?? '').documents;
-    for (const [index, document] of documents.entries()) {
-      const loaded = await loadDocument(document, recording, problems);
+    for (const [index, document] of this.parse(path, text).documents.entries()) {
+      const loaded = await loadDocument(document, recording, this.problems);
       if (!loaded) continue;
       fileJobs.push(loaded.job);
-      documentIndex.set(loaded.job, index);
+      this.documentIndex.set(loaded.job, index);
     }
-    jobs.push(...fileJobs);
-    if (problems.length === before) options.cache?.set(path, ids.get(path)!, templates, fileJobs);
+    if (this.problems.length === before) this.cache?.set(path, this.ids.get(path)!, templates, fileJobs);
+    return fileJobs;
   }
-  options.cache?.keepOnly(ids);
-  // Found again from the file only if a repository problem asks: holding every job's merged
-  // documents (or even a closure per job) until then would cost every load for a rare error.
-  const locate = (job: JobSpec) =>
-    locateCached(
-      tree,
-      job.file,
-      documentIndex.get(job) ?? cached.get(job.file)?.indexOf(job) ?? 0,
-      loadTemplate,
-    );
-  problems.push(
-    ...(await repositoryProblems(
-      jobs,
-      locate,
-      new Set(clusters.clusters.map((c) => c.name)),
-      clusters.valid,
-    )),
-  );
-  return { clusters: clusters.clusters, jobs, problems: sortProblems(dedupeProblems(problems)) };
+
+  /**
+   * Where a job's name and cluster are written. Found again from the file only if a
+   * repository problem asks: holding every job's merged documents (or even a closure per
+   * job) until then would cost every load for a rare error.
+   */
+  locator(cached: ReadonlyMap<string, readonly JobSpec[]>): (job: JobSpec) => Promise<KeyLocations> {
+    return (job) =>
+      locateCached(
+        this.tree,
+        job.file,
+        this.documentIndex.get(job) ?? cached.get(job.file)?.indexOf(job) ?? 0,
+        (path) => this.loadTemplate(path),
+      );
+  }
+
+  private parse(path: string, text: string): ParsedFile {
+    const file = parseYamlFile(path, text);
+    this.problems.push(...file.problems);
+    return file;
+  }
+
+  private async loadTemplate(path: string): Promise<ParsedFile | null> {
+    const known = this.parsed.get(path);
+    if (known) return known;
+    if (!this.ids.has(path)) return null;
+    const text = (await this.tree.read([path])).get(path);
+    if (text === undefined) return null;
+    const file = this.parse(path, text);
+    this.parsed.set(path, file);
+    return file;
+  }
+}
+
+function sameIds(before: readonly JobSpec[], after: readonly JobSpec[]): boolean {
+  return before.length === after.length && before.every((job, index) => job.id === after[index]!.id);
+}
+
+function hasDuplicateId(jobs: readonly JobSpec[]): boolean {
+  const seen = new Set<string>();
+  for (const job of jobs) {
+    if (seen.has(job.id)) return true;
+    seen.add(job.id);
+  }
+  return false;
 }
 
 /** One job document: a map, merged with its templates, validated and normalised. */

@@ -86,6 +86,12 @@ export class SpecCache {
     return entry.specs;
   }
 
+  /** The templates the cached jobs of `path` extend. */
+  templatesOf(path: string): string[] {
+    const entry = this.files.get(path);
+    return entry ? Object.keys(entry.file.templates) : [];
+  }
+
   set(path: string, id: string, templates: Record<string, string>, jobs: readonly JobSpec[]): void {
     const cached = jobs.map((job) => ({ config: job.config, configHash: job.configHash }));
     this.files.set(path, { id, file: { templates, jobs: cached }, specs: jobs });

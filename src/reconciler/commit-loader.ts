@@ -1,0 +1,47 @@
+/**
+ * Commits' jobs as the daemon loads them, one commit after another. Each load starts from
+ * the last clean one: the trees of the two commits are compared and only the job files
+ * that changed are read and checked, so a one-job commit in a repository of 10,000 jobs
+ * costs one file, not a listing and 10,000 cache lookups. Anything a partial load cannot
+ * answer exactly (files added or removed, a template or clusters.yaml changed, a problem)
+ * is loaded in full.
+ */
+import type { TrackedSource } from '../source/tracked.js';
+import { loadChanged, loadTree, type LoadBase, type LoadResult } from '../spec/load.js';
+import type { SpecCache } from '../spec/spec-cache.js';
+import type { LoadedRepository } from '../spec/types.js';
+
+export class CommitLoader {
+  private last: { commit: string; base: LoadBase } | undefined;
+
+  constructor(
+    private readonly source: TrackedSource,
+    private readonly cache?: SpecCache,
+  ) {}
+
+  /** The jobs of a commit named by its full id. */
+  async load(commit: string): Promise<LoadedRepository> {
+    const result = (await this.fromLast(commit)) ?? (await this.full(commit));
+    if (result.base) this.last = { commit, base: result.base };
+    return result.repository;
+  }
+
+  private async fromLast(commit: string): Promise<LoadResult | undefined> {
+    const last = this.last;
+    if (!last) return undefined;
+    if (last.commit === commit) return { repository: last.base.repository, base: last.base };
+    try {
+      const changes = await this.source.changedFiles(last.commit, commit);
+      if (!changes) return undefined;
+      const open = (files: ReadonlyMap<string, string>) => this.source.tree(commit, files);
+      return await loadChanged(last.base, changes, open, { cache: this.cache });
+    } catch {
+      return undefined; // whatever the comparison could not tell, a full load will
+    }
+  }
+
+  private async full(commit: string): Promise<LoadResult> {
+    const tree = this.source.tree(commit);
+    return loadTree(tree, { cache: this.cache }).finally(() => tree.close());
+  }
+}
