@@ -90,6 +90,17 @@ export async function executePlan(
   return { outcomes, ok: outcomes.every((outcome) => outcome.result === 'succeeded'), interrupted };
 }
 
+/**
+ * Removes the saved rollouts no pass of `commit` will resume: finished ones (a reconciler
+ * killed after recording the job and before removing its rollout) and those of other
+ * commits. A plan with nothing to change is never executed, so without this they would
+ * stay in flight for ever.
+ */
+export async function clearSettledRollouts(records: Records, commit: string): Promise<void> {
+  for (const state of await records.rollouts())
+    if (state.commit !== commit || isFinished(state)) await records.deleteRollout(state.jobId);
+}
+
 /** Starts a rollout for each changed job, or resumes the one saved for the same commit and target. */
 async function prepareRollouts(
   plan: Plan,

@@ -5,7 +5,12 @@
  * those is still recorded, with the reason.
  */
 import type { Cluster } from '../cluster/types.js';
-import type { DeployProgress, DeployResult, HaltRequest } from '../deploy/executor.js';
+import {
+  clearSettledRollouts,
+  type DeployProgress,
+  type DeployResult,
+  type HaltRequest,
+} from '../deploy/executor.js';
 import { hasChanges, visibleChanges } from '../plan/describe.js';
 import type { PlanMemo } from '../plan/memo.js';
 import type { Plan } from '../plan/types.js';
@@ -136,6 +141,7 @@ export async function deployCommit(
   if (plan.massKill && !context.allowMassKill)
     return finish('rejected', { ...planned, reason: `refused: ${plan.massKill.message}` });
   if (!hasChanges(plan)) {
+    await clearSettledRollouts(context.records, info.id);
     await context.records.setApplied(info.id, now());
     await forgetHistory(input);
     return finish('noop', { ...planned, reason: 'the cluster already matches this commit' });

@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { FileStateStore } from '../../src/state/file/file-store.js';
 import { Records } from '../../src/state/records.js';
+import type { RolloutState } from '../../src/deploy/rollout.js';
+import type { RecordedJob } from '../../src/plan/types.js';
+import { instanceConfig } from '../../src/spec/normalise.js';
 import { DeployEnv } from '../support/deploy-env.js';
 import { sleeperJob } from '../support/jobs.js';
 import { withTimeout } from '../support/waiting.js';
@@ -58,6 +61,26 @@ async function reconcileKilledAt(env: DeployEnv, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The saved state of a rollout that reached its end, as `stepRollout` leaves it. */
+function finishedRollout(record: RecordedJob, commit: string): RolloutState {
+  const target = { configHash: record.configHash, config: instanceConfig(record.config) };
+  return {
+    version: 1,
+    jobId: record.id,
+    commit,
+    status: 'ROLLED_FORWARD',
+    target,
+    previous: target,
+    previousInstances: record.config.instances,
+    settings: record.config.update_config,
+    finishIsSuccess: false,
+    instances: [],
+    removals: [],
+    startedAt: 0,
+    updatedAt: 0,
+  };
+}
+
 describe('crash safety of rolling updates', () => {
   let env: DeployEnv;
   let version = 1;
@@ -88,6 +111,31 @@ describe('crash safety of rolling updates', () => {
       () => reconcileKilledAt(env, ms),
     ]),
   ];
+
+  // The instant between recording the job and removing its rollout is a few microseconds
+  // wide: a SIGKILL lands there only by chance, so the state it leaves is written here.
+  it('clears a finished rollout left by a reconciler killed before it removed it', async () => {
+    const commit = env.commitJobs(`v${++version}`, [job(`v${version}`)]);
+    const done = await env.cli('reconcile');
+    assert.equal(done.code, 0, done.stdout + done.stderr);
+    const store = await FileStateStore.open(join(env.state, 'store'));
+    const records = new Records(store);
+    try {
+      const record = (await records.jobs()).find((recorded) => recorded.id.endsWith('/web'))!;
+      await records.putRollout(finishedRollout(record, commit));
+    } finally {
+      await store.close();
+    }
+
+    const again = await env.cli('reconcile');
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    const left = new Records(await FileStateStore.open(join(env.state, 'store')));
+    try {
+      assert.deepEqual(await left.rollouts(), [], 'no rollout left in flight');
+    } finally {
+      await left.store.close();
+    }
+  });
 
   for (const [when, kill] of killers) {
     // A resumed reconcile that never converges must fail the test, not hang the suite.
