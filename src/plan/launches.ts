@@ -11,20 +11,29 @@ import {
 } from '../cluster/types.js';
 import type { JobId, JobSpec } from '../spec/types.js';
 import { formatRanges } from './describe.js';
-import type { Plan } from './types.js';
+import type { JobChange, Plan } from './types.js';
 
 export function plannedLaunches(plan: Plan, desired: readonly JobSpec[]): PlannedLaunch[] {
-  const jobs = new Map(desired.map((job) => [job.id, job]));
-  return plan.changes.flatMap((change) => {
+  // Most passes launch nothing or a few jobs: look up only those among 10,000 desired.
+  const launching = plan.changes.filter(launches);
+  if (launching.length === 0) return [];
+  const wanted = new Set(launching.map((change) => change.job));
+  const jobs = new Map<JobId, JobSpec>();
+  for (const job of desired) if (wanted.has(job.id)) jobs.set(job.id, job);
+  const result: PlannedLaunch[] = [];
+  for (const change of launching) {
     const job = jobs.get(change.job);
-    if (!job) return [];
+    if (!job) continue;
     const { add, update, heal } = change.instances;
-    return [...add, ...update, ...heal].map((instance) => ({
-      jobId: job.id,
-      instance,
-      config: job.instance,
-    }));
-  });
+    for (const instance of [...add, ...update, ...heal])
+      result.push({ jobId: job.id, instance, config: job.instance });
+  }
+  return result;
+}
+
+function launches(change: JobChange): boolean {
+  const { add, update, heal } = change.instances;
+  return add.length + update.length + heal.length > 0;
 }
 
 /** Live tasks the plan kills: the instances it replaces or removes, duplicates, orphans, dropped jobs. */
@@ -32,10 +41,12 @@ export function releasedTasks(
   plan: Plan,
   observedByJob: ReadonlyMap<JobId, readonly ObservedTask[]>,
 ): string[] {
-  const released = new Set(plan.changes.flatMap((change) => change.killTasks));
+  const released = new Set<string>();
   for (const change of plan.changes) {
-    const replaced = new Set([...change.instances.update, ...change.instances.remove]);
-    if (replaced.size === 0) continue;
+    for (const taskId of change.killTasks) released.add(taskId);
+    const { update, remove } = change.instances;
+    if (update.length + remove.length === 0) continue;
+    const replaced = new Set([...update, ...remove]);
     for (const task of observedByJob.get(change.job) ?? []) {
       if (!isTerminal(task.state) && replaced.has(task.instance)) released.add(task.taskId);
     }
