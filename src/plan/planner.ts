@@ -13,7 +13,17 @@ import { diffConfigs } from './diff.js';
 import { heldWarning, holdOf, recordedSpec } from './held.js';
 import { massKillCheck } from './guard.js';
 import { groupBy } from '../util/group-by.js';
-import { jobIds, tasksByJob, tasksOf, type JobInputs, type PlanMemo } from './memo.js';
+import {
+  changedSince,
+  frozenChange,
+  jobIds,
+  tasksByJob,
+  tasksOf,
+  type BasisInputs,
+  type JobInputs,
+  type PlanBasis,
+  type PlanMemo,
+} from './memo.js';
 import {
   ACTIONS,
   PLAN_FORMAT_VERSION,
@@ -46,50 +56,173 @@ export interface PlanInput {
 }
 
 export function plan(input: PlanInput): Plan {
-  const desired = new Map(input.desired.map((job) => [job.id, job]));
-  const recorded = new Map(input.recorded.map((job) => [job.id, job]));
-  const observed = tasksByJob(input.observed, input.memo);
-  const keys = [desired, recorded, observed];
+  const basis = input.memo?.takeBasis();
+  const next = basisInputs(input);
+  const changed = basis && changedSince(basis, next);
+  const planned = (basis && changed && planFromBasis(basis, changed, next, input)) ?? planInFull(next, input);
+  if (input.memo) {
+    if (planned.basis) input.memo.keepBasis(planned.basis);
+    input.memo.planned[planned.fromBasis ? 'fromLast' : 'inFull']++;
+  }
+  return planned.plan;
+}
+
+interface Planned {
+  plan: Plan;
+  /** What the next plan can start from; absent when the inputs cannot be compared by position. */
+  basis?: PlanBasis;
+  fromBasis: boolean;
+}
+
+/** One job's decision: its change (none for a job with nothing to say), the warnings it gave, whether it must be made again next time. */
+interface JobDecision {
+  change: JobChange | undefined;
+  warnings: string[];
+  volatile: boolean;
+}
+
+function basisInputs(input: PlanInput): BasisInputs {
+  return {
+    desired: input.desired,
+    recorded: input.recorded,
+    byJob: tasksByJob(input.observed, input.memo),
+    retryHeld: input.retryHeld ?? false,
+    prune: input.prune ?? true,
+    backoff: input.backoff,
+  };
+}
+
+function planInFull(next: BasisInputs, input: PlanInput): Planned {
+  const desiredById = new Map(next.desired.map((job) => [job.id, job]));
+  const recordedById = new Map(next.recorded.map((job) => [job.id, job]));
+  const keys = [desiredById, recordedById, next.byJob];
   const ids = input.memo ? input.memo.jobIds(keys) : jobIds(keys);
-  const warnings: string[] = [];
-  const changes = ids.flatMap((id) => {
-    const tasks = tasksOf(observed, id);
-    const job = desired.get(id);
-    const record = recorded.get(id);
-    if (job) {
-      const inputs = { record, tasks, retryHeld: input.retryHeld ?? false, prune: input.prune ?? true };
-      return [planRemembered(job, inputs, input, warnings)];
-    }
-    const undeclared = planUndeclared(id, record, tasks, input.prune ?? true);
-    return undeclared ? [undeclared] : [];
-  });
+  const changes: JobChange[] = [];
+  const changeAt = new Map<JobId, number>();
+  const warnings = new Map<JobId, readonly string[]>();
+  const volatile = new Set<JobId>();
+  for (const id of ids) {
+    const decision = decide(id, desiredById.get(id), recordedById.get(id), next, input);
+    if (decision.warnings.length > 0) warnings.set(id, decision.warnings);
+    if (decision.volatile) volatile.add(id);
+    if (!decision.change) continue;
+    changeAt.set(id, changes.length);
+    changes.push(decision.change);
+  }
   const summary = Object.fromEntries(ACTIONS.map((action) => [action, 0])) as Plan['summary'];
   for (const change of changes) summary[change.action]++;
+  const derived = { desiredById, recordedById, changes, changeAt, warnings, volatile, summary };
+  // Duplicate ids cannot be compared position by position: such inputs are always planned in full.
+  const comparable = desiredById.size === next.desired.length && recordedById.size === next.recorded.length;
+  const plan = assemble(input, derived, next.byJob);
+  return { plan, basis: comparable ? { ...next, ...derived } : undefined, fromBasis: false };
+}
+
+/**
+ * The last plan with the changed jobs, and those whose decision read the time or warned,
+ * planned again. Undefined when a job gains or loses its change (an undeclared job's tasks
+ * came or went): the plan is then made in full.
+ */
+function planFromBasis(
+  basis: PlanBasis,
+  changed: ReadonlySet<JobId>,
+  next: BasisInputs,
+  input: PlanInput,
+): Planned | undefined {
+  const desiredById = new Map(basis.desiredById);
+  const recordedById = new Map(basis.recordedById);
+  for (const job of next.desired) if (changed.has(job.id)) desiredById.set(job.id, job);
+  for (const job of next.recorded) if (changed.has(job.id)) recordedById.set(job.id, job);
+  const changes = basis.changes.slice(); // a plan handed out earlier may still be in use
+  const summary = { ...basis.summary };
+  const warnings = new Map(basis.warnings);
+  const volatile = new Set<JobId>();
+  for (const id of new Set([...changed, ...basis.volatile])) {
+    const decision = decide(id, desiredById.get(id), recordedById.get(id), next, input);
+    const at = basis.changeAt.get(id);
+    if (at === undefined || !decision.change) {
+      if (at === undefined && !decision.change) continue;
+      return undefined;
+    }
+    summary[changes[at]!.action]--;
+    summary[decision.change.action]++;
+    changes[at] = decision.change;
+    if (decision.warnings.length > 0) warnings.set(id, decision.warnings);
+    else warnings.delete(id);
+    if (decision.volatile) volatile.add(id);
+  }
+  const derived = {
+    desiredById,
+    recordedById,
+    changes,
+    changeAt: basis.changeAt,
+    warnings,
+    volatile,
+    summary,
+  };
+  return { plan: assemble(input, derived, next.byJob), basis: { ...next, ...derived }, fromBasis: true };
+}
+
+/** The plan value from the per-job decisions; warnings in job order, as a full plan gives them. */
+function assemble(
+  input: PlanInput,
+  derived: Pick<PlanBasis, 'changes' | 'changeAt' | 'warnings' | 'volatile' | 'summary'>,
+  byJob: ReadonlyMap<JobId, readonly ObservedTask[]>,
+): Plan {
+  const { changes, summary } = derived;
   const result: Plan = {
     format_version: PLAN_FORMAT_VERSION,
     commit: input.commit,
     cluster: input.cluster,
-    changes,
-    summary,
-    warnings,
+    changes: [...changes], // the basis keeps its own array
+    summary: { ...summary },
+    warnings: [...derived.warnings.keys()].sort().flatMap((id) => derived.warnings.get(id)!),
   };
-  const massKill = massKillCheck(changes, observed);
+  const massKill = massKillCheck(changes, byJob);
   if (massKill) result.massKill = massKill;
-  const retries = changes.flatMap((change) => change.deferred.map((deferred) => deferred.retryAt));
+  // Only a decision that read the time can defer a relaunch, and those are all volatile.
+  const retries = [...derived.volatile].flatMap((id) => {
+    const at = derived.changeAt.get(id);
+    return at === undefined ? [] : changes[at]!.deferred.map((deferred) => deferred.retryAt);
+  });
   if (retries.length > 0) result.nextWakeAt = Math.min(...retries);
   return result;
 }
 
+function decide(
+  id: JobId,
+  job: JobSpec | undefined,
+  record: RecordedJob | undefined,
+  next: BasisInputs,
+  input: PlanInput,
+): JobDecision {
+  const tasks = tasksOf(next.byJob, id);
+  const warnings: string[] = [];
+  if (!job) {
+    const change = planUndeclared(id, record, tasks, next.prune);
+    // Kept in the basis and handed out by later plans, like a remembered decision.
+    return { change: change && input.memo ? frozenChange(change) : change, warnings, volatile: false };
+  }
+  const inputs = { record, tasks, retryHeld: next.retryHeld, prune: next.prune };
+  const { change, keepable } = planRemembered(job, inputs, input, warnings);
+  return { change, warnings, volatile: !keepable };
+}
+
 /** A declared job: the change decided from the same inputs before, or a new decision. */
-function planRemembered(job: JobSpec, inputs: JobInputs, input: PlanInput, warnings: string[]): JobChange {
+function planRemembered(
+  job: JobSpec,
+  inputs: JobInputs,
+  input: PlanInput,
+  warnings: string[],
+): { change: JobChange; keepable: boolean } {
   const remembered = input.memo?.recall(job, inputs);
-  if (remembered) return remembered;
-  const warned = warnings.length;
+  if (remembered) return { change: remembered, keepable: true };
   const change = planDesired(job, inputs.record, inputs.tasks, input, warnings);
   // A relaunch reads the time and a warning must be given again: neither is kept.
-  const timeless = change.instances.heal.length === 0 && change.deferred.length === 0;
-  if (timeless && warnings.length === warned) input.memo?.keep(job, inputs, change);
-  return change;
+  const keepable =
+    change.instances.heal.length === 0 && change.deferred.length === 0 && warnings.length === 0;
+  if (keepable) input.memo?.keep(job, inputs, change);
+  return { change, keepable };
 }
 
 /** A job the commit does not declare: killed if Borealis applied it, an orphan otherwise. */
