@@ -37,15 +37,18 @@ export interface BasisInputs {
   backoff: BackoffPolicy | undefined;
 }
 
-/** What a plan was made from and what it derived, for planning the next one from it. */
+/**
+ * What a plan was made from and what it derived, for planning the next one from it. Never
+ * handed out with a plan (the plan gets copies), so the next plan may update it in place.
+ */
 export interface PlanBasis extends BasisInputs {
-  desiredById: ReadonlyMap<JobId, JobSpec>;
-  recordedById: ReadonlyMap<JobId, RecordedJob>;
-  changes: readonly JobChange[];
+  desiredById: Map<JobId, JobSpec>;
+  recordedById: Map<JobId, RecordedJob>;
+  changes: JobChange[];
   /** The index in `changes` of each job that has a change. */
   changeAt: ReadonlyMap<JobId, number>;
   /** The warnings of each job that gave any. */
-  warnings: ReadonlyMap<JobId, readonly string[]>;
+  warnings: Map<JobId, readonly string[]>;
   /** Jobs whose decision read the time or warned: planned again every time. */
   volatile: ReadonlySet<JobId>;
   summary: Plan['summary'];

@@ -129,17 +129,15 @@ function planFromBasis(
   next: BasisInputs,
   input: PlanInput,
 ): Planned | undefined {
-  const desiredById = new Map(basis.desiredById);
-  const recordedById = new Map(basis.recordedById);
+  // The basis is the memo's alone (`takeBasis`): it is brought up to date in place, and
+  // one left half-way is dropped, since the plan is then made in full.
+  const { desiredById, recordedById, changes, changeAt, summary, warnings } = basis;
   for (const job of next.desired) if (changed.has(job.id)) desiredById.set(job.id, job);
   for (const job of next.recorded) if (changed.has(job.id)) recordedById.set(job.id, job);
-  const changes = basis.changes.slice(); // a plan handed out earlier may still be in use
-  const summary = { ...basis.summary };
-  const warnings = new Map(basis.warnings);
   const volatile = new Set<JobId>();
   for (const id of new Set([...changed, ...basis.volatile])) {
     const decision = decide(id, desiredById.get(id), recordedById.get(id), next, input);
-    const at = basis.changeAt.get(id);
+    const at = changeAt.get(id);
     if (at === undefined || !decision.change) {
       if (at === undefined && !decision.change) continue;
       return undefined;
@@ -151,15 +149,7 @@ function planFromBasis(
     else warnings.delete(id);
     if (decision.volatile) volatile.add(id);
   }
-  const derived = {
-    desiredById,
-    recordedById,
-    changes,
-    changeAt: basis.changeAt,
-    warnings,
-    volatile,
-    summary,
-  };
+  const derived = { desiredById, recordedById, changes, changeAt, warnings, volatile, summary };
   return { plan: assemble(input, derived, next.byJob), basis: { ...next, ...derived }, fromBasis: true };
 }
 
@@ -174,7 +164,7 @@ function assemble(
     format_version: PLAN_FORMAT_VERSION,
     commit: input.commit,
     cluster: input.cluster,
-    changes: [...changes], // the basis keeps its own array
+    changes: [...changes], // the basis is updated in place by the next plan
     summary: { ...summary },
     warnings: [...derived.warnings.keys()].sort().flatMap((id) => derived.warnings.get(id)!),
   };
