@@ -11,13 +11,24 @@ export function configHash(instance: InstanceConfig): string {
   return createHash('sha256').update(canonicalJson(instance)).digest('hex').slice(0, 16);
 }
 
+/** Loops rather than entries, filters and joins: hashing was a tenth of a cold 10,000-job load. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let list = '[';
+    for (let index = 0; index < value.length; index++) {
+      if (index > 0) list += ',';
+      list += (canonicalJson(value[index]) as string | undefined) ?? ''; // as JSON.stringify writes a hole
+    }
+    return `${list}]`;
   }
-  return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  let map = '{';
+  for (const key of Object.keys(record).sort()) {
+    const item = record[key];
+    if (item === undefined) continue;
+    if (map.length > 1) map += ',';
+    map += `${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `${map}}`;
 }

@@ -5,6 +5,7 @@
  */
 import type { FileChange } from '../source/tree-diff.js';
 import type { RepoTree } from '../source/tree.js';
+import { cloneJson } from '../util/clone-json.js';
 import { isPlainObject, locateInChain, resolveExtends, type Location, type MergedJob } from './extends.js';
 import { normaliseJob } from './normalise.js';
 import { checkRules } from './rules.js';
@@ -283,7 +284,7 @@ interface KeyLocations {
 
 /** Schema, then rules, then normalisation: later stages run only on input the earlier ones accepted. */
 function loadJob(merged: MergedJob): { job?: JobSpec; problems: Problem[] } {
-  const value = structuredClone(merged.value);
+  const value = cloneJson(merged.value); // validation fills defaults in; templates are shared
   const toProblems = (found: SchemaProblem[]): Problem[] =>
     found.map(({ path, at, message }) => {
       const { file, line, column } = locateInChain(merged.chain, path, at);

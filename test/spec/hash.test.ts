@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { stringify, type ToStringOptions } from 'yaml';
 import { MemoryTree } from '../../src/source/memory-tree.js';
 import { loadRepository } from '../../src/spec/load.js';
+import { canonicalJson } from '../../src/spec/hash.js';
 import type { JobSpec } from '../../src/spec/types.js';
 import { jobObject, LOCAL_CLUSTERS } from '../support/jobs.js';
 
@@ -159,4 +160,40 @@ describe('config hash', () => {
       assert.notEqual(await hashOf(withPath(RICH_JOB, path, value)), await hashOf(RICH_JOB));
     });
   }
+
+  // Every running task carries its configuration's hash: a Borealis whose hashes differ from
+  // the last one's would roll every instance of every job on its first pass.
+  it('is the same in every version: a pinned configuration keeps its pinned hash', async () => {
+    assert.equal(await hashOf(RICH_JOB), '834b279c6f42b8c0');
+    assert.equal(
+      canonicalJson({ b: [1, 'x', null, { d: true, c: undefined, é: 1.5, A: -0 }], a: 'q"\n', Z: {} }),
+      '{"Z":{},"a":"q\\"\\n","b":[1,"x",null,{"A":0,"d":true,"é":1.5}]}',
+    );
+  });
+
+  it('writes canonical JSON exactly as the first definition did, for any JSON value', () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue(),
+        fc.object({ values: [fc.constant(undefined), fc.jsonValue()] }),
+        (json, sparse) => {
+          assert.equal(canonicalJson(json), firstCanonicalJson(json));
+          assert.equal(canonicalJson(sparse), firstCanonicalJson(sparse));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
+
+/** canonicalJson as first written, in entries, filters and joins: the definition it must keep. */
+function firstCanonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(firstCanonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${firstCanonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
