@@ -67,6 +67,8 @@ async function electedLeaderUrl(where: StateLocation): Promise<{ url: string } |
     if (!leader) return { none: 'no reconciler leads' };
     if (!leader.listen) return { none: `the leader on ${leader.host} serves no HTTP` };
     const { host, port } = parseListen(leader.listen);
+    // Elected before its server was bound to a free port: it says the real one in a moment.
+    if (port === 0) return { none: `the leader on ${leader.host} is not serving HTTP yet` };
     return { url: httpUrl(host === '0.0.0.0' || host === '::' ? leader.host : host, port) };
   } finally {
     session.close();

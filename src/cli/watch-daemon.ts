@@ -76,7 +76,8 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
   const server = options.http
     ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen)
     : undefined;
-  // With state in ZooKeeper the election node says where the leader serves.
+  // With state in ZooKeeper the election node says where the leader serves, port included.
+  if (server) await env.coordinator?.advertise(server.listen);
   const withdraw =
     server && !isZkUrl(global.state)
       ? await announceWatch(localDir(global), global.cluster, server.url)

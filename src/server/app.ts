@@ -4,7 +4,7 @@
  */
 import { fastify, type FastifyInstance } from 'fastify';
 import { installErrorHandlers } from './error-handler.js';
-import { localUrl, parseListen } from './listen.js';
+import { formatListen, localUrl, parseListen } from './listen.js';
 import { ReplayCache } from './replay-cache.js';
 import { apiRoutes } from './routes/api.js';
 import { operateRoutes } from './routes/operate.js';
@@ -47,6 +47,8 @@ export function buildServer(deps: ServerDeps, options: ServerOptions = {}): Fast
 export interface RunningServer {
   /** A URL that reaches the server from this machine, with the real port (also when listening on port 0). */
   url: string;
+  /** The address it listens on, with the real port: what followers and `plan` are told. */
+  listen: string;
   close(): Promise<void>;
 }
 
@@ -68,5 +70,9 @@ export async function startServer(
   if (address === null || typeof address === 'string') {
     throw new Error('server is not listening on a TCP port');
   }
-  return { url: localUrl(host, address.port), close: () => app.close() };
+  return {
+    url: localUrl(host, address.port),
+    listen: formatListen(host, address.port),
+    close: () => app.close(),
+  };
 }

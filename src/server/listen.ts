@@ -26,7 +26,12 @@ export function localUrl(host: string, port: number): string {
   return httpUrl(host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port);
 }
 
+/** A `--listen` value for `host` and `port`, an IPv6 host in brackets. */
+export function formatListen(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /** `http://host:port`, an IPv6 host in brackets. */
 export function httpUrl(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return `http://${formatListen(host, port)}`;
 }

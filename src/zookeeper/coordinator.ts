@@ -30,10 +30,16 @@ export class Coordinator extends EventEmitter implements Leadership {
   /** The state store for this reconciler; always the current session's, fenced by leadership. */
   readonly store: StateStore;
 
-  private constructor(private readonly options: CoordinatorOptions) {
+  private constructor(private options: CoordinatorOptions) {
     super();
     // The session belongs to the coordinator: closing this view of it closes nothing.
     this.store = new DelegatingStore(() => this.inner);
+  }
+
+  /** Where this reconciler serves HTTP, with the port it was bound to; kept across session renewals. */
+  async advertise(listen: string): Promise<void> {
+    this.options = { ...this.options, listen };
+    await this.election.advertise(listen);
   }
 
   static async start(options: CoordinatorOptions): Promise<Coordinator> {

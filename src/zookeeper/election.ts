@@ -26,7 +26,7 @@ export class LeaderElection extends EventEmitter {
   constructor(
     private readonly session: ZkSession,
     private readonly root: string,
-    private readonly info: CandidateInfo,
+    private info: CandidateInfo,
   ) {
     super();
     // Expiry deletes our node on the server: leadership is gone this instant.
@@ -42,6 +42,15 @@ export class LeaderElection extends EventEmitter {
       'ephemeral-sequential',
     );
     await this.check();
+  }
+
+  /**
+   * Says where this candidate serves HTTP once that is known: a server bound to port 0 learns
+   * its port only after the election was joined.
+   */
+  async advertise(listen: string): Promise<void> {
+    this.info = { ...this.info, listen };
+    if (this.node) await this.session.set(this.node, Buffer.from(JSON.stringify(this.info)));
   }
 
   /** Leading and connected: a disconnected leader pauses until its session is confirmed again. */
