@@ -109,6 +109,12 @@ export class Daemon {
   private readonly loader: CommitLoader;
   /** Plan decisions by job, across passes: a job whose spec, record and tasks are unchanged is not planned again. */
   private readonly planMemo = new PlanMemo();
+  /**
+   * Previews load and plan with their own: one asks for other commits and other options
+   * (an explicit plan retries held updates), which would otherwise leave the next pass
+   * nothing to start from and every decision to make again.
+   */
+  private readonly previewPlanning: { loader: CommitLoader; memo: PlanMemo };
   /** One preview at a time: each costs a plan, and anyone who can reach the API may ask. */
   private previewing = false;
 
@@ -117,6 +123,7 @@ export class Daemon {
     private readonly options: DaemonOptions,
   ) {
     this.loader = new CommitLoader(deps.source, this.specCache);
+    this.previewPlanning = { loader: new CommitLoader(deps.source, this.specCache), memo: new PlanMemo() };
     this.reporter = new Reporter({
       ...deps,
       loader: this.loader,
@@ -350,10 +357,12 @@ export class Daemon {
     if (this.previewing) return { refused: 'busy with another preview' };
     this.previewing = true;
     try {
-      const jobs = await this.loadJobs(request.commit);
+      const { loader, memo } = this.previewPlanning;
+      const jobs = await this.loadJobs(request.commit, loader);
       if (!jobs) return { refused: `${request.commit} has problems` };
       const { retryHeld, prune } = request;
-      return { plan: await planPass({ ...this.passInput(request.commit, jobs), retryHeld, prune }) };
+      const input = { ...this.passInput(request.commit, jobs), retryHeld, prune, planMemo: memo };
+      return { plan: await planPass(input) };
     } catch (error) {
       return { refused: error instanceof Error ? error.message : String(error) };
     } finally {
@@ -370,8 +379,8 @@ export class Daemon {
   }
 
   /** A commit's jobs through the spec cache; undefined when the commit has problems. */
-  private async loadJobs(commit: string): Promise<JobSpec[] | undefined> {
-    const repository = await this.loader.load(commit);
+  private async loadJobs(commit: string, loader = this.loader): Promise<JobSpec[] | undefined> {
+    const repository = await loader.load(commit);
     return repository.problems.length > 0 ? undefined : repository.jobs;
   }
 
