@@ -3,6 +3,7 @@
  * outside: its log lines as they come, and the deployment records it serves.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { DeploymentRecord } from '../src/state/deployments.js';
@@ -18,7 +19,12 @@ export interface WatchProcess {
   logLine(matches: (line: string) => boolean, since?: number): Promise<string>;
   /** The newest deployment record. */
   newest(): Promise<DeploymentRecord>;
-  /** Resolves once `/healthz` says no pass runs or waits, twice in a row. */
+  /**
+   * Resolves once `/healthz` says no pass runs or waits, twice in a row, and the process has
+   * used under 5% of a core for two seconds: status updates and acknowledgements of a
+   * re-adopted cluster keep it busy well after its passes end, on the cores a measured
+   * process needs.
+   */
   idle(): Promise<void>;
   /** SIGKILL: a benchmark throws the daemon's state away, and a rollout may still be watching (SIGTERM when profiled). */
   kill(): Promise<void>;
@@ -73,15 +79,33 @@ export async function startWatch(globalArgs: readonly string[]): Promise<WatchPr
       return body.deployments[0]!;
     },
     idle: async () => {
+      const deadline = Date.now() + IDLE_WITHIN_MS;
       for (let quiet = 0; quiet < 2;) {
+        if (Date.now() > deadline)
+          throw new Error(`watch was not idle within ${IDLE_WITHIN_MS / 60_000} minutes`);
         const health = (await (await fetch(`${url}/healthz`)).json()) as { reconciling: boolean };
-        quiet = health.reconciling ? 0 : quiet + 1;
+        const before = cpuSeconds(child.pid!);
         // Asked again after a while: a task update may have woken it in between.
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        const busy = cpuSeconds(child.pid!) - before > QUIET_CPU_SECONDS;
+        quiet = health.reconciling || busy ? 0 : quiet + 1;
       }
     },
     kill: () => killed(child),
   };
+}
+
+/** CPU per second of wall time below which the daemon counts as idle. */
+const QUIET_CPU_SECONDS = 0.05;
+const IDLE_WITHIN_MS = 10 * 60_000;
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/<pid>/stat on Linux
+
+/** The user and system CPU time a process has used (Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // After the command name in parentheses: state is field 3, utime 14 and stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** `BENCH_WATCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles the daemon (NODE_OPTIONS refuses --cpu-prof). */
