@@ -101,8 +101,22 @@ export async function checkPlacement(
   return placementProblems({ launches, agents, ...splitOperatorTasks(tasks, frameworkId, releasedIds) });
 }
 
+/**
+ * The offer of an agent the plan frees nothing on, by agent: the driver keeps its agent
+ * listing's objects while the listing is current, so a check of a one-job plan builds none
+ * of its 1,000 offers again. Placement copies what it claims from (OfferResources).
+ */
+const unchangedOffers = new WeakMap<OperatorAgent, MesosOffer>();
+
 /** The agent's free resources as one offer: total, less what is allocated, plus what is released. */
 function agentOffer(agent: OperatorAgent, released: readonly ReleasedResources[]): MesosOffer {
+  if (released.length > 0) return freeOffer(agent, released);
+  let offer = unchangedOffers.get(agent);
+  if (!offer) unchangedOffers.set(agent, (offer = freeOffer(agent, released)));
+  return offer;
+}
+
+function freeOffer(agent: OperatorAgent, released: readonly ReleasedResources[]): MesosOffer {
   const freed = released.map((task) => task.resources);
   const resources: MesosResource[] = SCALAR_NAMES.map((name) => ({
     name,
@@ -134,16 +148,31 @@ function mesosAttributes(agent: OperatorAgent): MesosAttribute[] {
   return Array.isArray(attributes) ? (attributes as unknown as MesosAttribute[]) : [];
 }
 
-/** `ranges` without the ports in `used`; both ascending and non-overlapping. */
+/**
+ * `ranges` (ascending, non-overlapping) without the ports in `used`, in one sweep over both.
+ * Ports fragment as tasks come and go: at 100 allocated ranges on each of 1,000 agents,
+ * subtracting them one at a time from the free list took 600 ms per placement check.
+ */
 export function subtractRanges(ranges: readonly PortRange[], used: readonly PortRange[]): PortRange[] {
-  let free = ranges.map((range) => ({ ...range }));
-  for (const taken of used) {
-    free = free.flatMap((range) => {
-      if (taken.end < range.begin || taken.begin > range.end) return [range];
-      const left = taken.begin > range.begin ? [{ begin: range.begin, end: taken.begin - 1 }] : [];
-      const right = taken.end < range.end ? [{ begin: taken.end + 1, end: range.end }] : [];
-      return [...left, ...right];
-    });
+  const taken = isAscending(used) ? used : [...used].sort((a, b) => a.begin - b.begin);
+  const free: PortRange[] = [];
+  let first = 0;
+  for (const range of ranges) {
+    while (first < taken.length && taken[first]!.end < range.begin) first++;
+    let begin = range.begin;
+    // A used range may reach into the next free range too, so the next one starts from `first` again.
+    for (let next = first; next < taken.length && taken[next]!.begin <= range.end; next++) {
+      const { begin: takenBegin, end: takenEnd } = taken[next]!;
+      if (takenBegin > begin) free.push({ begin, end: takenBegin - 1 });
+      begin = Math.max(begin, takenEnd + 1);
+    }
+    if (begin <= range.end) free.push({ begin, end: range.end });
   }
   return free;
+}
+
+function isAscending(ranges: readonly PortRange[]): boolean {
+  for (let index = 1; index < ranges.length; index++)
+    if (ranges[index]!.begin < ranges[index - 1]!.begin) return false;
+  return true;
 }

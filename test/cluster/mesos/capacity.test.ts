@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   placementProblems,
   splitOperatorTasks,
@@ -231,4 +232,31 @@ describe('subtractRanges', () => {
       assert.deepEqual(subtractRanges(pairs(ranges), pairs(used)), pairs(expected));
     });
   }
+
+  it('frees exactly the ports of the ranges that no used range covers, in any order and overlap', () => {
+    const range = fc
+      .tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 8 }))
+      .map(([begin, length]) => ({ begin, end: begin + length }));
+    const freeRanges = fc
+      .uniqueArray(fc.integer({ min: 0, max: 12 }), { maxLength: 6 })
+      .map((starts) =>
+        starts.sort((a, b) => a - b).map((start) => ({ begin: start * 5, end: start * 5 + 3 })),
+      );
+    fc.assert(
+      fc.property(freeRanges, fc.array(range, { maxLength: 8 }), (ranges, used) => {
+        const ports = (list: readonly { begin: number; end: number }[]) =>
+          list.flatMap(({ begin, end }) => Array.from({ length: end - begin + 1 }, (_, i) => begin + i));
+        const taken = new Set(ports(used));
+        const result = subtractRanges(ranges, used);
+        assert.deepEqual(
+          ports(result),
+          ports(ranges).filter((port) => !taken.has(port)),
+          'the free ports',
+        );
+        for (let i = 1; i < result.length; i++)
+          assert.ok(result[i]!.begin > result[i - 1]!.end, 'ascending and not overlapping');
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
