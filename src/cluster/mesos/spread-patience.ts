@@ -5,6 +5,8 @@
  * back while agents seen in earlier offers are missing from the cycle, for at most
  * `patienceMs` per instance; the caller revives, so the next cycle shows every agent with
  * room. Where there really is no other room, the instance goes crowded once patience ends.
+ * An agent that has offered nothing for `forgetMs` (removed from the cluster, or full) no
+ * longer counts as missing: otherwise every crowded launch would wait for it for ever.
  */
 import type { Launch } from './placement.js';
 import type { MesosOffer } from './offer.js';
@@ -16,18 +18,30 @@ export const DEFAULT_SPREAD_PATIENCE_MS = 2_000;
 export const instanceKey = ({ jobId, instance }: { jobId: string; instance: number }): string =>
   `${jobId}#${instance}`;
 
+/** Six refusal periods of a default master (refuse_seconds is 5): an agent with room offers again well within it. */
+export const DEFAULT_FORGET_AGENT_MS = 30_000;
+
 export class SpreadPatience {
-  private readonly seenAgents = new Set<string>();
+  /** When each agent last offered. */
+  private readonly lastOffered = new Map<string, number>();
   /** When each instance now held was first held. */
   private readonly heldSince = new Map<string, number>();
 
-  constructor(private readonly patienceMs = DEFAULT_SPREAD_PATIENCE_MS) {}
+  constructor(
+    private readonly patienceMs = DEFAULT_SPREAD_PATIENCE_MS,
+    private readonly forgetMs = DEFAULT_FORGET_AGENT_MS,
+  ) {}
 
   /** The instance keys of `launches` to keep pending this cycle. */
   hold(launches: readonly Launch[], offers: readonly MesosOffer[], now: number): Set<string> {
     const offered = new Set(offers.map((offer) => offer.agent_id.value));
-    const missing = [...this.seenAgents].filter((agent) => !offered.has(agent)).length;
-    for (const agent of offered) this.seenAgents.add(agent);
+    let missing = 0;
+    for (const [agent, at] of this.lastOffered) {
+      if (offered.has(agent)) continue;
+      if (now - at >= this.forgetMs) this.lastOffered.delete(agent);
+      else missing++;
+    }
+    for (const agent of offered) this.lastOffered.set(agent, now);
     // More crowded launches than missing agents could take: waiting cannot spread them all,
     // and a large launch would only pay for more offer cycles (seen in the Mesos bench).
     const crowded = launches.filter((launch) => launch.crowded).length;

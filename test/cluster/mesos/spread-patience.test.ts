@@ -49,4 +49,16 @@ describe('SpreadPatience', () => {
     patience.hold([], partial, 2_500); // not placeable for a while
     assert.deepEqual([...patience.hold([launch(3, true)], partial, 2_600)], []);
   });
+
+  it('stops waiting for an agent that has offered nothing for a while: removed, or full', () => {
+    const patience = new SpreadPatience(2_000, 30_000);
+    patience.hold([], [offerFrom('a1'), offerFrom('a2')], 0);
+    const withoutA2 = [offerFrom('a1')];
+    assert.deepEqual([...patience.hold([launch(1, true)], withoutA2, 29_000)], [key(1)], 'a2 may come back');
+    patience.hold([launch(1, false)], withoutA2, 29_500); // launched elsewhere
+    assert.deepEqual([...patience.hold([launch(2, true)], withoutA2, 30_000)], [], 'a2 is forgotten');
+    assert.deepEqual([...patience.hold([launch(2, true)], withoutA2, 30_100)], [], 'and stays forgotten');
+    patience.hold([], [offerFrom('a2')], 31_000); // back after all
+    assert.deepEqual([...patience.hold([launch(3, true)], withoutA2, 31_100)], [key(3)], 'seen again');
+  });
 });
