@@ -5,8 +5,10 @@
  * back while agents seen in earlier offers are missing from the cycle, for at most
  * `patienceMs` per instance; the caller revives, so the next cycle shows every agent with
  * room. Where there really is no other room, the instance goes crowded once patience ends.
- * An agent that has offered nothing for `forgetMs` (removed from the cluster, or full) no
- * longer counts as missing: otherwise every crowded launch would wait for it for ever.
+ * An agent missing from `FORGET_AFTER_CYCLES` offer cycles in a row spanning `forgetMs`
+ * (removed from the cluster, or full) no longer counts: otherwise every crowded launch would
+ * wait for it for ever. Cycles, not time alone: while offers are suppressed between launches
+ * there are none, and an agent not offered then has not been shown to be gone.
  */
 import type { Launch } from './placement.js';
 import type { MesosOffer } from './offer.js';
@@ -20,10 +22,16 @@ export const instanceKey = ({ jobId, instance }: { jobId: string; instance: numb
 
 /** Six refusal periods of a default master (refuse_seconds is 5): an agent with room offers again well within it. */
 export const DEFAULT_FORGET_AGENT_MS = 30_000;
+const FORGET_AFTER_CYCLES = 10;
+
+/** When a seen agent last offered, and how many offer cycles it has missed since. */
+interface Sighting {
+  at: number;
+  missedCycles: number;
+}
 
 export class SpreadPatience {
-  /** When each agent last offered. */
-  private readonly lastOffered = new Map<string, number>();
+  private readonly seenAgents = new Map<string, Sighting>();
   /** When each instance now held was first held. */
   private readonly heldSince = new Map<string, number>();
 
@@ -36,12 +44,14 @@ export class SpreadPatience {
   hold(launches: readonly Launch[], offers: readonly MesosOffer[], now: number): Set<string> {
     const offered = new Set(offers.map((offer) => offer.agent_id.value));
     let missing = 0;
-    for (const [agent, at] of this.lastOffered) {
+    for (const [agent, sighting] of this.seenAgents) {
       if (offered.has(agent)) continue;
-      if (now - at >= this.forgetMs) this.lastOffered.delete(agent);
+      sighting.missedCycles++;
+      if (sighting.missedCycles >= FORGET_AFTER_CYCLES && now - sighting.at >= this.forgetMs)
+        this.seenAgents.delete(agent);
       else missing++;
     }
-    for (const agent of offered) this.lastOffered.set(agent, now);
+    for (const agent of offered) this.seenAgents.set(agent, { at: now, missedCycles: 0 });
     // More crowded launches than missing agents could take: waiting cannot spread them all,
     // and a large launch would only pay for more offer cycles (seen in the Mesos bench).
     const crowded = launches.filter((launch) => launch.crowded).length;

@@ -50,15 +50,24 @@ describe('SpreadPatience', () => {
     assert.deepEqual([...patience.hold([launch(3, true)], partial, 2_600)], []);
   });
 
-  it('stops waiting for an agent that has offered nothing for a while: removed, or full', () => {
+  it('stops waiting for an agent missing from many cycles over a while: removed, or full', () => {
     const patience = new SpreadPatience(2_000, 30_000);
     patience.hold([], [offerFrom('a1'), offerFrom('a2')], 0);
     const withoutA2 = [offerFrom('a1')];
-    assert.deepEqual([...patience.hold([launch(1, true)], withoutA2, 29_000)], [key(1)], 'a2 may come back');
-    patience.hold([launch(1, false)], withoutA2, 29_500); // launched elsewhere
+    for (let second = 1; second <= 29; second++) patience.hold([], withoutA2, second * 1_000);
+    assert.deepEqual([...patience.hold([launch(1, true)], withoutA2, 29_500)], [key(1)], 'a2 may come back');
+    patience.hold([launch(1, false)], withoutA2, 29_800); // launched elsewhere
     assert.deepEqual([...patience.hold([launch(2, true)], withoutA2, 30_000)], [], 'a2 is forgotten');
     assert.deepEqual([...patience.hold([launch(2, true)], withoutA2, 30_100)], [], 'and stays forgotten');
     patience.hold([], [offerFrom('a2')], 31_000); // back after all
     assert.deepEqual([...patience.hold([launch(3, true)], withoutA2, 31_100)], [key(3)], 'seen again');
+  });
+
+  it('does not age an agent while no offers come: between launches offers are suppressed', () => {
+    const patience = new SpreadPatience(2_000, 30_000);
+    patience.hold([], [offerFrom('a1'), offerFrom('a2')], 0);
+    patience.hold([], [offerFrom('a1')], 1_000);
+    // A minute without cycles, then a launch whose first cycle shows only a1.
+    assert.deepEqual([...patience.hold([launch(1, true)], [offerFrom('a1')], 61_000)], [key(1)]);
   });
 });
