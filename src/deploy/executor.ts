@@ -98,7 +98,12 @@ export async function executePlan(
  */
 export async function clearSettledRollouts(records: Records, commit: string): Promise<void> {
   for (const state of await records.rollouts())
-    if (state.commit !== commit || isFinished(state)) await records.deleteRollout(state.jobId);
+    if (!resumableBy(state, commit)) await records.deleteRollout(state.jobId);
+}
+
+/** A saved rollout a pass of `commit` carries on with: one of that commit, not yet finished. */
+function resumableBy(state: RolloutState, commit: string): boolean {
+  return state.commit === commit && !isFinished(state);
 }
 
 /** Starts a rollout for each changed job, or resumes the one saved for the same commit and target. */
@@ -113,8 +118,7 @@ async function prepareRollouts(
   const rollouts = new Map<JobId, RolloutState>();
   for (const [id, state] of saved) {
     const job = jobs.get(id);
-    const resumable = job && state.commit === plan.commit && !isFinished(state);
-    if (resumable) {
+    if (job && resumableBy(state, plan.commit)) {
       rollouts.set(id, state);
       await perform(inFlightActions(state), job, plan.commit, options);
     } else await options.records.deleteRollout(id); // superseded by this commit
