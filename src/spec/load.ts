@@ -80,8 +80,11 @@ export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promi
   const jobs = jobFiles.flatMap((path) => jobsByFile.get(path)!);
   options.cache?.keepOnly(ids);
   const problems = files.problems;
-  const clusterNames = new Set(clusters.clusters.map((c) => c.name));
-  problems.push(...(await repositoryProblems(jobs, files.locator(cached), clusterNames, clusters.valid)));
+  const rules = {
+    clusterNames: new Set(clusters.clusters.map((c) => c.name)),
+    clustersValid: clusters.valid,
+  };
+  problems.push(...(await repositoryProblems(jobs, files.locator(cached), rules)));
   const repository = { clusters: clusters.clusters, jobs, problems: sortProblems(dedupeProblems(problems)) };
   if (problems.length > 0) return { repository };
   const templates = new Set(files.templates);
@@ -140,12 +143,12 @@ async function loadEdits(
   const jobsByFile = new Map(base.jobsByFile);
   for (const [path, jobs] of fresh) jobsByFile.set(path, jobs);
   const jobs = base.jobFiles.flatMap((path) => jobsByFile.get(path)!);
-  const clusterNames = new Set(base.repository.clusters.map((c) => c.name));
-  const unknownCluster = [...fresh.values()].some((fileJobs) =>
-    fileJobs.some((job) => base.clustersValid && !clusterNames.has(job.key.cluster)),
-  );
-  const keysMoved = [...fresh].some(([path, fileJobs]) => !sameIds(base.jobsByFile.get(path)!, fileJobs));
-  if (unknownCluster || (keysMoved && hasDuplicateId(jobs))) return undefined;
+  const rules = {
+    clusterNames: new Set(base.repository.clusters.map((c) => c.name)),
+    clustersValid: base.clustersValid,
+  };
+  // A rule broken across files is reported, with its places, by the full load.
+  if (!repositoryBreaches(jobs, rules).next().done) return undefined;
   const repository = { clusters: base.repository.clusters, jobs, problems: [] };
   const templates = new Set([...base.templates, ...files.templates]);
   return { repository, base: { ...base, repository, ids, jobsByFile, templates } };
@@ -221,19 +224,6 @@ class FileLoader {
   }
 }
 
-function sameIds(before: readonly JobSpec[], after: readonly JobSpec[]): boolean {
-  return before.length === after.length && before.every((job, index) => job.id === after[index]!.id);
-}
-
-function hasDuplicateId(jobs: readonly JobSpec[]): boolean {
-  const seen = new Set<string>();
-  for (const job of jobs) {
-    if (seen.has(job.id)) return true;
-    seen.add(job.id);
-  }
-  return false;
-}
-
 /** One job document: a map, merged with its templates, validated and normalised. */
 async function loadDocument(
   document: SourceDocument,
@@ -298,29 +288,46 @@ function loadJob(merged: MergedJob): { job?: JobSpec; problems: Problem[] } {
   return { job: normaliseJob(written, merged.file), problems: [] };
 }
 
-async function repositoryProblems(
-  jobs: JobSpec[],
-  locate: (job: JobSpec) => Promise<KeyLocations>,
-  clusterNames: Set<string>,
-  clustersValid: boolean,
-): Promise<Problem[]> {
-  const problems: Problem[] = [];
+/** The rules across files, as `repositoryProblems` reports them and a partial load checks them. */
+interface RepositoryRules {
+  clusterNames: ReadonlySet<string>;
+  /** Only a valid clusters.yaml can say a cluster is unknown. */
+  clustersValid: boolean;
+}
+
+type Breach = { job: JobSpec; rule: 'duplicate'; first: JobSpec } | { job: JobSpec; rule: 'cluster' };
+
+/** Each job that repeats an earlier job's key, or names a cluster clusters.yaml does not, in job order. */
+function* repositoryBreaches(jobs: readonly JobSpec[], rules: RepositoryRules): Generator<Breach> {
   const firstById = new Map<string, JobSpec>();
   for (const job of jobs) {
     const first = firstById.get(job.id);
-    if (first) {
-      const earlier = (await locate(first)).name;
+    if (first) yield { job, rule: 'duplicate', first };
+    else firstById.set(job.id, job);
+    if (rules.clustersValid && !rules.clusterNames.has(job.key.cluster)) yield { job, rule: 'cluster' };
+  }
+}
+
+async function repositoryProblems(
+  jobs: readonly JobSpec[],
+  locate: (job: JobSpec) => Promise<KeyLocations>,
+  rules: RepositoryRules,
+): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const breach of repositoryBreaches(jobs, rules)) {
+    const { job } = breach;
+    if (breach.rule === 'duplicate') {
+      const earlier = (await locate(breach.first)).name;
       problems.push({
         ...(await locate(job)).name,
         path: 'name',
         message: `job ${job.id} is already declared at ${earlier.file}:${earlier.line}; job keys (cluster/role/environment/name) must be unique`,
       });
-    } else firstById.set(job.id, job);
-    if (clustersValid && !clusterNames.has(job.key.cluster)) {
+    } else {
       problems.push({
         ...(await locate(job)).cluster,
         path: 'cluster',
-        message: `no cluster named "${job.key.cluster}" in clusters.yaml (declared: ${[...clusterNames].join(', ') || 'none'})`,
+        message: `no cluster named "${job.key.cluster}" in clusters.yaml (declared: ${[...rules.clusterNames].join(', ') || 'none'})`,
       });
     }
   }
