@@ -10,12 +10,12 @@ import { CommitLoader } from '../../src/reconciler/commit-loader.js';
 import { GitTree } from '../../src/source/git-tree.js';
 import { MemoryTree } from '../../src/source/memory-tree.js';
 import { TrackedSource } from '../../src/source/tracked.js';
-import type { RepoTree } from '../../src/source/tree.js';
 import { loadChanged, loadRepository, loadTree } from '../../src/spec/load.js';
 import { SpecCache } from '../../src/spec/spec-cache.js';
 import type { LoadedRepository } from '../../src/spec/types.js';
 import { TempGitRepo } from '../support/git-repo.js';
 import { jobYaml, LOCAL_CLUSTERS } from '../support/jobs.js';
+import { RecordingTree } from '../support/recording-tree.js';
 
 const TEMPLATE = 'templates/base.yaml';
 const template = (ram: string) =>
@@ -123,36 +123,12 @@ describe('CommitLoader', () => {
   });
 });
 
-/** A tree that may be read but not listed: a load from the last one must not list. */
-class UnlistedTree implements RepoTree {
-  readonly description = 'unlisted';
-  readonly reads: string[] = [];
-  private readonly inner: MemoryTree;
-
-  constructor(files: Record<string, string>) {
-    this.inner = new MemoryTree(files);
-  }
-
-  list(): never {
-    throw new Error('listed');
-  }
-
-  read(paths: readonly string[]) {
-    this.reads.push(...paths);
-    return this.inner.read(paths);
-  }
-
-  close() {
-    return this.inner.close();
-  }
-}
-
 describe('loadChanged', () => {
   it('reads only the edited job file, and never lists the tree', async () => {
     const { base } = await loadTree(new MemoryTree(START));
     assert.ok(base);
     const edited = { ...START, 'jobs/a.yaml': jobYaml({ name: 'a', instances: 3 }) };
-    const tree = new UnlistedTree(edited);
+    const tree = new RecordingTree(edited, { listable: false });
     const loaded = await loadChanged(base, [{ path: 'jobs/a.yaml', id: 'new-id' }], () => tree);
     assert.ok(loaded);
     assert.deepEqual(tree.reads, ['jobs/a.yaml']);
@@ -162,7 +138,7 @@ describe('loadChanged', () => {
   it('leaves to a full load what it cannot answer exactly', async () => {
     const { base } = await loadTree(new MemoryTree(START));
     assert.ok(base);
-    const open = () => new UnlistedTree(START);
+    const open = () => new RecordingTree(START, { listable: false });
     const cases = [
       { path: TEMPLATE, id: 'x' }, // a template: every job extending it changes
       { path: 'clusters.yaml', id: 'x' },

@@ -10,34 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MemoryTree } from '../../src/source/memory-tree.js';
-import type { RepoTree } from '../../src/source/tree.js';
 import { loadRepository } from '../../src/spec/load.js';
 import { SpecCache } from '../../src/spec/spec-cache.js';
 import { jobYaml, LOCAL_CLUSTERS } from '../support/jobs.js';
-
-/** A tree that counts the files read from it. */
-class CountingTree implements RepoTree {
-  readonly description = 'counting';
-  readonly reads: string[] = [];
-  private readonly inner: MemoryTree;
-
-  constructor(files: Record<string, string>) {
-    this.inner = new MemoryTree(files);
-  }
-
-  list() {
-    return this.inner.list();
-  }
-
-  read(paths: readonly string[]) {
-    this.reads.push(...paths);
-    return this.inner.read(paths);
-  }
-
-  close() {
-    return this.inner.close();
-  }
-}
+import { RecordingTree } from '../support/recording-tree.js';
 
 const TEMPLATE = 'templates/base.yaml';
 const base = (ram: string) =>
@@ -56,8 +32,8 @@ describe('SpecCache', () => {
 
   it('a second load reads no unchanged job file and gives exactly the same jobs', async () => {
     const cache = new SpecCache('test');
-    const first = await loadRepository(new CountingTree(repository()), { cache });
-    const tree = new CountingTree(repository());
+    const first = await loadRepository(new RecordingTree(repository()), { cache });
+    const tree = new RecordingTree(repository());
     const second = await loadRepository(tree, { cache });
     assert.deepEqual(second, first);
     assert.deepEqual(
@@ -70,7 +46,7 @@ describe('SpecCache', () => {
   it('a changed template invalidates the job that extends it, and only that one', async () => {
     const cache = new SpecCache('test');
     await loadRepository(new MemoryTree(repository('32MiB')), { cache });
-    const tree = new CountingTree(repository('64MiB'));
+    const tree = new RecordingTree(repository('64MiB'));
     const loaded = await loadRepository(tree, { cache });
     assert.ok(tree.reads.includes('jobs/b.yaml'));
     assert.ok(!tree.reads.includes('jobs/a.yaml'));
@@ -121,10 +97,10 @@ describe('SpecCache', () => {
   it('takes a valid clusters.yaml from the cache at the same id, and validates a changed one', async () => {
     const cache = new SpecCache('test');
     const first = await loadRepository(new MemoryTree(repository()), { cache });
-    const unchanged = new CountingTree(repository());
+    const unchanged = new RecordingTree(repository());
     assert.deepEqual(await loadRepository(unchanged, { cache }), first);
     assert.ok(!unchanged.reads.includes('clusters.yaml'), 'the cached clusters are used');
-    const broken = new CountingTree({
+    const broken = new RecordingTree({
       ...repository(),
       'clusters.yaml': 'clusters:\n  - name: local\n    type: moon\n',
     });
@@ -134,7 +110,7 @@ describe('SpecCache', () => {
       loaded.problems.map((problem) => `${problem.file}:${problem.line} ${problem.message}`).join('\n'),
       /clusters\.yaml:3 /,
     );
-    const again = new CountingTree({
+    const again = new RecordingTree({
       ...repository(),
       'clusters.yaml': 'clusters:\n  - name: local\n    type: moon\n',
     });
@@ -149,15 +125,15 @@ describe('SpecCache', () => {
     const cache = new SpecCache('borealis 1');
     const fresh = await loadRepository(new MemoryTree(repository()), { cache });
     await cache.save(file);
-    const tree = new CountingTree(repository());
+    const tree = new RecordingTree(repository());
     assert.deepEqual(await loadRepository(tree, { cache: SpecCache.load(file, 'borealis 1') }), fresh);
     assert.ok(!tree.reads.includes('jobs/a.yaml'), 'taken from the file');
     assert.ok(!tree.reads.includes('clusters.yaml'), 'the clusters too');
-    const other = new CountingTree(repository());
+    const other = new RecordingTree(repository());
     await loadRepository(other, { cache: SpecCache.load(file, 'borealis 2') });
     assert.ok(other.reads.includes('jobs/a.yaml'), 'another producer reads everything again');
     writeFileSync(file, '{not json');
-    const garbled = new CountingTree(repository());
+    const garbled = new RecordingTree(repository());
     await loadRepository(garbled, { cache: SpecCache.load(file, 'borealis 1') });
     assert.ok(garbled.reads.includes('jobs/a.yaml'), 'an unreadable cache is an empty one');
   });
