@@ -12,7 +12,7 @@ import type { Cluster, ObservedTask } from '../cluster/types.js';
 import { leaderUrl } from './leader-address.js';
 import { BorealisError } from '../errors.js';
 import { GitTree } from '../source/git-tree.js';
-import { isRemote, TrackedSource } from '../source/tracked.js';
+import { TrackedSource } from '../source/tracked.js';
 import { loadClusters } from '../spec/clusters.js';
 import { DeploymentLog } from '../state/deployments.js';
 import { FencedCluster } from '../cluster/fenced.js';
@@ -46,6 +46,8 @@ export interface GlobalOptions {
   historyLimit?: number;
   /** False with `--no-color`; whether colour is used at all is `useColour`'s decision. */
   colour?: boolean;
+  /** This machine's directory for the repository: `<top>/.borealis`; default `.borealis`. */
+  home?: string;
 }
 
 export interface LoadedCommit {
@@ -123,12 +125,7 @@ export function clusterConfig(options: GlobalOptions, clusters: readonly Cluster
 
 /** Where this machine keeps local things: the state directory, or the repository's when state lives in ZooKeeper. */
 export function localDir(options: GlobalOptions): string {
-  return isZkUrl(options.state) ? repositoryHome(options.repo) : options.state;
-}
-
-/** `.borealis` at the top of a local repository (`repo` is its top); a remote's is in the current directory. */
-export function repositoryHome(repo: string): string {
-  return isRemote(repo) ? '.borealis' : join(repo, '.borealis');
+  return isZkUrl(options.state) ? (options.home ?? '.borealis') : options.state;
 }
 
 /**

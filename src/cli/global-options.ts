@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { isRemote } from '../source/tracked.js';
-import { repositoryHome, type GlobalOptions } from './context.js';
+import { join } from 'node:path';
+import type { GlobalOptions } from './context.js';
 import { positiveInteger } from './option-values.js';
 
 export function addGlobalOptions(program: Command): Command {
@@ -29,15 +30,18 @@ interface GivenOptions extends Omit<GlobalOptions, 'state'> {
  */
 export function globalOptions(command: Command): GlobalOptions {
   const all = command.optsWithGlobals<GivenOptions>();
-  const repo = repositoryTop(all.repo) ?? all.repo;
+  const top = repositoryTop(all.repo);
+  // Outside a repository (a remote URL, or none) it stays in the current directory.
+  const home = top === undefined ? '.borealis' : join(top, '.borealis');
   return {
-    repo,
+    repo: top ?? all.repo,
     path: all.path,
     branch: all.branch,
     cluster: all.cluster,
-    state: all.state ?? repositoryHome(repo),
+    state: all.state ?? home,
     historyLimit: all.historyLimit,
     colour: all.color,
+    home,
   };
 }
 
