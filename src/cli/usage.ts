@@ -4,11 +4,11 @@
  * commander's full usage text.
  */
 import type { Command, CommanderError } from 'commander';
-import { BorealisError, EXIT, type ErrorCode } from '../errors.js';
+import { BorealisError, EXIT, ExitCode, type ErrorCode } from '../errors.js';
 import type { Io } from './io.js';
 
 /** Commander's own exits that are not mistakes: help and version were asked for. */
-const NOT_MISTAKES = new Set(['commander.help', 'commander.helpDisplayed', 'commander.version']);
+const NOT_MISTAKES = new Set(['commander.helpDisplayed', 'commander.version']);
 
 const CODES: Readonly<Record<string, ErrorCode>> = {
   'commander.unknownOption': 'UNKNOWN_OPTION',
@@ -26,7 +26,10 @@ export function reportUsageErrors(program: Command, io: Io): void {
         outputError: () => undefined,
       })
       .exitOverride((error) => {
-        throw NOT_MISTAKES.has(error.code) ? error : usageError(error, command);
+        if (NOT_MISTAKES.has(error.code)) throw error;
+        // No command given (`borealis`, `borealis local`): commander has printed the usage.
+        if (error.code === 'commander.help') throw new ExitCode(error.exitCode === 0 ? 0 : EXIT.usage);
+        throw usageError(error, command);
       });
   }
 }

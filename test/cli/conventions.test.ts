@@ -51,6 +51,12 @@ describe('a mistake on the command line', () => {
     });
   }
 
+  it('no command: the usage, exit 64', async () => {
+    const run = await runCli(['local']);
+    assert.equal(run.code, 64);
+    assert.match(run.stderr, /^Usage: borealis local /);
+  });
+
   it('--help still prints the usage, exit 0', async () => {
     const run = await runCli(['status', '--help']);
     assert.equal(run.code, 0);
