@@ -138,6 +138,7 @@ function announcerFor(coordinator: Coordinator): ServerSetAnnouncer & { close():
   return Object.assign(announcer, { close: () => void coordinator.off('session', onSession) });
 }
 
+/** The daemon's side of the HTTP server: pushes wake it, the API reads its records. */
 export function serverDeps(
   daemon: Daemon,
   env: Pick<DeployEnvironment, 'records' | 'cluster' | 'deployments' | 'coordinator'>,
