@@ -8,13 +8,14 @@ import { globalOptions } from './global-options.js';
 import type { Io } from './io.js';
 import { outputOption, type Output } from './output.js';
 import { formatProblem } from './problems.js';
+import { positiveInteger } from './option-values.js';
 
 export function registerHistory(program: Command, io: Io): void {
   program
     .command('history')
     .description('the deployment log, newest first; with a commit, that deployment in full')
     .argument('[COMMIT]', 'a commit id or a unique prefix of one')
-    .option('-n, --limit <N>', 'how many deployments to list', (value) => Number(value), 20)
+    .option('-n, --limit <N>', 'how many deployments to list', positiveInteger, 20)
     .addOption(outputOption(['text', 'json']))
     .action(
       async (commit: string | undefined, options: { limit: number; output: Output }, command: Command) => {

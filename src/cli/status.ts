@@ -21,10 +21,12 @@ export function registerStatus(program: Command, io: Io): void {
     .addOption(outputOption(['text', 'json']))
     .action(async (job: string | undefined, options: { output: Output }, command: Command) => {
       const global = globalOptions(command);
+      const config = await headClusterConfig(global);
       const records = await openRecords(global);
-      const cluster = openCluster(global, await headClusterConfig(global), records.store);
+      const cluster = openCluster(global, config, records.store);
       try {
         const report = await statusReport(records, cluster, global.cluster);
+        if (!config) checkRecordedCluster(global.cluster, report.jobs);
         const statuses = filterJob(report.jobs, job);
         const leader = await leaderOf(global);
         const json = {
@@ -55,6 +57,20 @@ async function leaderOf(global: GlobalOptions): Promise<CandidateInfo | null | u
   } finally {
     session.close();
   }
+}
+
+/**
+ * Without a clusters.yaml to ask (none at the job root, or no repository), the records
+ * still say which clusters this state has jobs on: another name is a mistake.
+ */
+function checkRecordedCluster(cluster: string, jobs: readonly JobStatus[]): void {
+  const recorded = [...new Set(jobs.map((job) => job.job.split('/')[0]))];
+  if (recorded.length === 0 || recorded.includes(cluster)) return;
+  throw new BorealisError(
+    'UNKNOWN_CLUSTER',
+    `no cluster named "${cluster}": no clusters.yaml at the job root, and this state has jobs on ${recorded.join(', ')}`,
+    { hint: 'choose one with --cluster NAME, or pass --path with the job root that holds clusters.yaml' },
+  );
 }
 
 function describeLeader(leader: CandidateInfo | null): string {

@@ -18,6 +18,8 @@ import { signaturePolicy } from './deploy-flags.js';
 import type { WatchOptions } from './watch.js';
 import { globalOptions } from './global-options.js';
 import type { Io } from './io.js';
+import { BorealisError } from '../errors.js';
+import { systemCode } from './operator-error.js';
 
 export async function runWatch(options: WatchOptions, self: Command, io: Io): Promise<void> {
   const global = { ...globalOptions(self), listen: options.http ? options.listen : undefined };
@@ -74,7 +76,12 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
   );
   const deps = serverDeps(daemon, env, global.cluster, webhookSecrets(), log, global.path);
   const server = options.http
-    ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen)
+    ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen).catch(
+        async (error: unknown) => {
+          await env.close();
+          throw listenError(error, options.listen);
+        },
+      )
     : undefined;
   // With state in ZooKeeper the election node says where the leader serves, port included.
   if (server) await env.coordinator?.advertise(server.listen);
@@ -100,7 +107,29 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
   log('stopped; tasks keep running');
 }
 
-/** The daemon's side of the HTTP server: pushes wake it, the API reads its records. */
+/** Another process on the address, or an address this machine cannot serve, is the operator's to fix. */
+function listenError(error: unknown, listen: string): unknown {
+  const code = systemCode(error);
+  const hint = 'pass --listen 127.0.0.1:PORT with a free port, or --no-http to serve nothing';
+  if (code === 'EADDRINUSE') {
+    return new BorealisError(
+      'ADDRESS_IN_USE',
+      `cannot listen on ${listen}: another process uses that address`,
+      {
+        cause: error,
+        hint,
+      },
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'EACCES' || code === 'ENOTFOUND') {
+    return new BorealisError('LISTEN_FAILED', `cannot listen on ${listen}: ${(error as Error).message}`, {
+      cause: error,
+      hint,
+    });
+  }
+  return error;
+}
+
 /** Service announcement follows the coordinator's session, also after an expiry. */
 function announcerFor(coordinator: Coordinator): ServerSetAnnouncer & { close(): void } {
   const announcer = new ServerSetAnnouncer({ session: coordinator.currentSession });
@@ -109,6 +138,7 @@ function announcerFor(coordinator: Coordinator): ServerSetAnnouncer & { close():
   return Object.assign(announcer, { close: () => void coordinator.off('session', onSession) });
 }
 
+/** The daemon's side of the HTTP server: pushes wake it, the API reads its records. */
 export function serverDeps(
   daemon: Daemon,
   env: Pick<DeployEnvironment, 'records' | 'cluster' | 'deployments' | 'coordinator'>,
