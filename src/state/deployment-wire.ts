@@ -6,8 +6,7 @@
  * time: snake_case keys, ISO 8601 UTC times, the plan as a plan document.
  */
 import { isoTime, toPlanDocument, type PlanDocument } from '../plan/wire.js';
-import type { Problem } from '../spec/types.js';
-import type { DeploymentRecord, JobResultRecord, Outcome, Person, Trigger } from './deployments.js';
+import type { DeploymentRecord, JobResultRecord, Person } from './deployments.js';
 
 /** 2: versioned at the top, ISO event times, the plan in plan document form 2 (1 was each record's `format`). */
 export const HISTORY_DOCUMENT_VERSION = 2;
@@ -19,34 +18,14 @@ export interface JobEventDocument {
   detail?: string;
 }
 
-export interface JobResultDocument {
-  job: string;
-  action: string;
-  result: JobResultRecord['result'];
-  message?: string;
+export interface JobResultDocument extends Omit<JobResultRecord, 'events'> {
   events: JobEventDocument[];
 }
 
-export interface DeploymentDocument {
-  sequence: number;
-  commit: string;
-  parent_applied: string | null;
-  author: Person;
-  committer: Person;
-  date: string;
-  message: string;
-  signature: DeploymentRecord['signature'];
-  trigger: Trigger;
-  cluster: string;
-  outcome: Outcome;
-  reason?: string;
-  superseded_by?: string;
+/** A stored record's fields but its `format` (the store's own); `date` in UTC. */
+export interface DeploymentDocument extends Omit<DeploymentRecord, 'format' | 'plan' | 'jobs'> {
   plan?: PlanDocument;
-  planned_at?: string;
   jobs: JobResultDocument[];
-  errors: Problem[];
-  started_at: string;
-  finished_at: string | null;
 }
 
 export interface HistoryListDocument {
