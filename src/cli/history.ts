@@ -22,12 +22,13 @@ export function registerHistory(program: Command, io: Io): void {
         const records = await openRecords(globalOptions(command));
         try {
           const log = new DeploymentLog(records.store);
+          const json = options.output === 'json';
           if (commit) {
             const found = await findOne(log, commit);
-            io.stdout.write(options.output === 'json' ? renderJson(historyOneDocument(found)) : renderOne(found));
+            io.stdout.write(json ? renderJson(historyOneDocument(found)) : renderOne(found));
           } else {
             const listed = await log.list(options.limit);
-            io.stdout.write(options.output === 'json' ? renderJson(historyListDocument(listed)) : renderList(listed));
+            io.stdout.write(json ? renderJson(historyListDocument(listed)) : renderList(listed));
           }
         } finally {
           await records.store.close();

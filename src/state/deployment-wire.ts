@@ -58,7 +58,7 @@ export function toDeploymentDocument(record: DeploymentRecord): DeploymentDocume
     // Recorded with the committer's offset; published times are UTC.
     date: isoTime(Date.parse(record.date)),
     message: record.message,
-    signature: record.signature,
+    signature: toSignatureDocument(record.signature),
     trigger: record.trigger,
     cluster: record.cluster,
     outcome: record.outcome,
@@ -67,13 +67,31 @@ export function toDeploymentDocument(record: DeploymentRecord): DeploymentDocume
     ...(record.plan && { plan: toPlanDocument(record.plan) }),
     ...(record.planned_at !== undefined && { planned_at: record.planned_at }),
     jobs: record.jobs.map(toJobResultDocument),
-    errors: record.errors.map(({ file, line, column, path, message }) => ({ file, line, column, path, message })),
+    errors: record.errors.map(({ file, line, column, path, message }) => ({
+      file,
+      line,
+      column,
+      path,
+      message,
+    })),
     started_at: record.started_at,
     finished_at: record.finished_at,
   };
 }
 
 const person = ({ name, email }: Person): Person => ({ name, email });
+
+function toSignatureDocument(signature: DeploymentRecord['signature']): DeploymentRecord['signature'] {
+  const { status, trusted, detail, format, signer, key } = signature;
+  return {
+    status,
+    trusted,
+    detail,
+    ...(format !== undefined && { format }),
+    ...(signer !== undefined && { signer }),
+    ...(key !== undefined && { key }),
+  };
+}
 
 function toJobResultDocument(job: JobResultRecord): JobResultDocument {
   return {
