@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { BorealisError } from '../errors.js';
 import { renderText as renderPlanText } from '../plan/render-text.js';
+import { historyListDocument, historyOneDocument } from '../state/deployment-wire.js';
 import { DeploymentLog, type DeploymentRecord } from '../state/deployments.js';
 import { openRecords } from './context.js';
 import { globalOptions } from './global-options.js';
@@ -22,9 +23,14 @@ export function registerHistory(program: Command, io: Io): void {
         const records = await openRecords(globalOptions(command));
         try {
           const log = new DeploymentLog(records.store);
-          const deployments = commit ? [await findOne(log, commit)] : await log.list(options.limit);
-          if (options.output === 'json') io.stdout.write(`${JSON.stringify({ deployments }, null, 2)}\n`);
-          else io.stdout.write(commit ? renderOne(deployments[0]!) : renderList(deployments));
+          const json = options.output === 'json';
+          if (commit) {
+            const found = await findOne(log, commit);
+            io.stdout.write(json ? renderJson(historyOneDocument(found)) : renderOne(found));
+          } else {
+            const listed = await log.list(options.limit);
+            io.stdout.write(json ? renderJson(historyListDocument(listed)) : renderList(listed));
+          }
         } finally {
           await records.store.close();
         }
@@ -81,6 +87,10 @@ function renderOne(d: DeploymentRecord): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+function renderJson(document: object): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
 }
 
 function firstLine(text: string): string {

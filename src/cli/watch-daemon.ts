@@ -11,6 +11,8 @@ import { commitUrl, createNotifier, parseSinks } from '../notify/index.js';
 import { statusReport } from '../status/job-status.js';
 import { ObservedViewCache } from '../cluster/leader-view.js';
 import { normaliseRoot } from '../source/git-tree.js';
+import { toPlanDocument } from '../plan/wire.js';
+import { historyListDocument } from '../state/deployment-wire.js';
 import { isZkUrl } from '../zookeeper/url.js';
 import { localDir, openDeployEnvironment, type DeployEnvironment } from './context.js';
 import { announceWatch } from './leader-address.js';
@@ -163,7 +165,7 @@ export function serverDeps(
         jobs: report.jobs,
       };
     },
-    deployments: async (limit) => ({ deployments: await env.deployments.list(limit) }),
+    deployments: async (limit) => historyListDocument(await env.deployments.list(limit)),
     // Only the leader's view is the framework's: a follower's would be read from the master.
     observed: async () =>
       env.coordinator && !env.coordinator.isLeader()
@@ -174,7 +176,8 @@ export function serverDeps(
       if (request.cluster !== clusterName) return { refused: `this reconciler reconciles ${clusterName}` };
       if (normaliseRoot(request.path) !== normaliseRoot(jobRoot))
         return { refused: `this reconciler reads the jobs under "${jobRoot}"` };
-      return daemon.preview(request);
+      const answer = await daemon.preview(request);
+      return 'plan' in answer ? { plan: toPlanDocument(answer.plan) } : answer;
     },
     health: async () => ({
       ok: true,
