@@ -7,6 +7,7 @@
 import type { Cluster } from '../cluster/types.js';
 import {
   clearSettledRollouts,
+  releaseObsoleteHolds,
   type DeployProgress,
   type DeployResult,
   type HaltRequest,
@@ -26,7 +27,7 @@ import type {
   Trigger,
 } from '../state/deployments.js';
 import type { Records } from '../state/records.js';
-import { applyPass, forgetHistory, planPass, type PassInput } from './reconcile.js';
+import { applyPass, forgetHistory, jobsFor, planPass, type PassInput } from './reconcile.js';
 
 export interface DeployCommitContext {
   source: TrackedSource;
@@ -142,6 +143,7 @@ export async function deployCommit(
     return finish('rejected', { ...planned, reason: `refused: ${plan.massKill.message}` });
   if (!hasChanges(plan)) {
     await clearSettledRollouts(context.records, info.id);
+    await releaseObsoleteHolds(plan, jobsFor(repository.jobs, context.clusterName), context.records, now());
     await context.records.setApplied(info.id, now());
     await forgetHistory(input);
     return finish('noop', { ...planned, reason: 'the cluster already matches this commit' });

@@ -73,6 +73,40 @@ describe('a rolled-back update is held', () => {
   });
 });
 
+describe('a revert of a held update', () => {
+  let env: DeployEnv;
+  let running: RunningDaemon;
+  const JOB = 'local/www-data/prod/web';
+
+  before(async () => {
+    env = new DeployEnv();
+    env.commitJobs('v1', [web(GOOD)]);
+    running = await startDaemon(env, { resyncMs: 100 });
+    await running.until(async () => (await env.liveTasks('web')).length === 2, 'v1 running');
+    const broken = env.commitJobs('v2 broken', [web(BROKEN)]);
+    assert.equal((await running.recordOf(broken, 60_000)).outcome, 'rolled_back');
+    assert.equal((await running.records.job(JOB))?.held?.commit, broken);
+  });
+  after(async () => {
+    await running.stop();
+    await env.cleanup();
+  });
+
+  it('ends the hold: the job is in sync with the revert commit and plan has no changes', async () => {
+    const runningConfig = (await running.records.job(JOB))!.configHash;
+    env.repo.git('revert', '--no-edit', 'HEAD');
+    const revert = env.repo.git('rev-parse', 'HEAD');
+    assert.equal((await running.recordOf(revert, 60_000)).outcome, 'noop');
+    const record = await running.records.job(JOB);
+    assert.equal(record?.held, undefined);
+    assert.equal(record?.commit, revert);
+    assert.equal(record?.configHash, runningConfig);
+    const plan = await env.cli('plan', '--detailed-exitcode');
+    assert.equal(plan.code, 0, plan.stdout);
+    assert.match(plan.stdout, /No changes/);
+  });
+});
+
 describe('borealis reconcile retries a held update', () => {
   let env: DeployEnv;
   before(() => (env = new DeployEnv()));
