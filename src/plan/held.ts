@@ -37,11 +37,6 @@ export function effectiveSpec(
   return change?.held && record ? recordedSpec(job, record) : job;
 }
 
-export function heldWarning(job: JobSpec, held: HeldUpdate): string {
-  const what = held.outcome === 'rolled_back' ? 'was rolled back' : 'failed';
-  return `${job.id}: the update to configuration ${held.configHash} (commit ${held.commit.slice(0, 12)}) ${what}${held.reason ? ` (${held.reason})` : ''}; it keeps its previous configuration until the job changes or \`borealis reconcile\` retries it`;
-}
-
 /**
  * The records whose hold a plan with nothing to carry out ends: the commit asks for a
  * configuration other than the held one (a revert to what runs), so the job is in sync with

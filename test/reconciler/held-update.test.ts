@@ -47,9 +47,13 @@ describe('a rolled-back update is held', () => {
       status.stdout,
       new RegExp(`update to \\w+ \\(commit ${broken.slice(0, 12)}\\) rolled back, held`),
     );
-    const plan = await env.cli('plan');
-    assert.match(plan.stdout, /was rolled back; it keeps its previous configuration/);
-    assert.match(plan.stdout, /No changes/);
+    const plan = await env.cli('plan', '--detailed-exitcode');
+    assert.equal(plan.code, 2, 'a held update is a difference');
+    assert.match(
+      plan.stdout,
+      /! local\/www-data\/prod\/web: held: .* failed and was rolled back; running \w+;/,
+    );
+    assert.doesNotMatch(plan.stdout, /No changes/);
   });
 
   it('heals a lost instance with the configuration that works, not the held one', async () => {
