@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { DeployEnv } from '../support/deploy-env.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-env.js';
 import { sleeperJob } from '../support/jobs.js';
+import type { StatusReport } from '../../src/status/job-status.js';
 
 const web = (cmdline: string) =>
   sleeperJob('web', { instances: 2, update_config: { batch_size: 1, watch_secs: 1 } }, cmdline);
@@ -43,9 +44,10 @@ describe('a rolled-back update is held', () => {
     assert.equal(record?.held?.outcome, 'rolled_back');
     assert.equal(record?.held?.commit, broken);
     const status = await env.cli('status');
+    assert.match(status.stdout, /^local\/www-data\/prod\/web +HELD +healthy +2\/2 running/m);
     assert.match(
       status.stdout,
-      new RegExp(`update to \\w+ \\(commit ${broken.slice(0, 12)}\\) rolled back, held`),
+      new RegExp(`sync: the update to \\w+ from commit ${broken.slice(0, 12)} failed and was rolled back`),
     );
     const plan = await env.cli('plan', '--detailed-exitcode');
     assert.equal(plan.code, 2, 'a held update is a difference');
@@ -105,6 +107,11 @@ describe('a revert of a held update', () => {
     assert.equal(record?.held, undefined);
     assert.equal(record?.commit, revert);
     assert.equal(record?.configHash, runningConfig);
+    const status = JSON.parse((await env.cli('status', '-o', 'json')).stdout) as StatusReport;
+    assert.deepEqual(
+      status.jobs.map((job) => [job.job, job.sync, job.health, job.commit, job.held]),
+      [[JOB, 'synced', 'healthy', revert, undefined]],
+    );
     const plan = await env.cli('plan', '--detailed-exitcode');
     assert.equal(plan.code, 0, plan.stdout);
     assert.match(plan.stdout, /No changes/);
