@@ -1,7 +1,8 @@
 /**
- * `status -o json` as a real run prints it, in four states of a real job on the local
+ * `status -o json` as a real run prints it, in five states of a real job on the local
  * cluster, each checked against schemas/status.schema.json: synced and healthy, an
- * instance missing, an update held after rolling back, and a rolling update in flight.
+ * instance missing, an update held after rolling back, every instance stopped by `local
+ * down`, and a rolling update in flight.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -68,6 +69,17 @@ describe('status -o json', () => {
     assert.deepEqual(verdict(held), ['held', 'healthy', 2, 2]);
     assert.equal(held.held?.commit, broken);
     assert.equal(held.held?.outcome, 'rolled_back');
+  });
+
+  it('every instance stopped by local down', async () => {
+    assert.equal((await env.cli('local', 'down')).code, 0);
+    const stopped = await job();
+    assert.deepEqual([stopped.sync, stopped.health], ['held', 'missing'], stopped.health_detail);
+    assert.equal(stopped.instances_running, 0);
+    assert.ok(
+      stopped.instances.every((i) => i.state === 'KILLED' && i.healthy === undefined),
+      'no stopped instance is called healthy',
+    );
   });
 
   it('a rolling update in flight', async () => {
