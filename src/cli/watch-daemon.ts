@@ -159,7 +159,9 @@ export function serverDeps(
     status: async () => {
       const report = await statusReport(env.records, env.cluster, clusterName);
       return {
+        format_version: report.format_version,
         applied_commit: report.applied_commit,
+        applied_at: report.applied_at,
         cluster: report.cluster,
         ...(await leadershipView(env.coordinator)),
         jobs: report.jobs,
