@@ -109,10 +109,11 @@ describe('the README walkthrough "Try a change"', { timeout: 600_000 }, () => {
       DEPLOY_MS,
       'the daemon to say its port',
     );
+    const brought = await finishedDeployment(first);
     assert.equal(
-      (await finishedDeployment(first)).outcome,
+      brought.outcome,
       'succeeded',
-      'the first pass brings up example-repo/',
+      `the first pass brings up example-repo/:\n${daemon.lines.join('\n')}`,
     );
   });
 
