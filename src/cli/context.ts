@@ -77,12 +77,13 @@ export async function loadWorkingTree(
  * tracked branch is not the one checked out (its head is planned then).
  */
 export async function workingTreeChanges(options: GlobalOptions): Promise<UncommittedChanges | undefined> {
-  if (options.branch !== undefined && options.branch !== (await currentBranch(options.repo)))
-    return undefined;
   try {
+    if (options.branch !== undefined && options.branch !== (await currentBranch(options.repo)))
+      return undefined;
     return await uncommittedChanges(options.repo, options.path);
   } catch {
-    return undefined; // not a work tree (a bare repository): the branch head is planned, or its error shown
+    // No work tree (a bare repository) or no branch checked out: the commit is planned, or its error shown.
+    return undefined;
   }
 }
 

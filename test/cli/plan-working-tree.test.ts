@@ -114,6 +114,20 @@ describe('plan previews the uncommitted working tree', () => {
     }
   });
 
+  it('--branch naming a branch not checked out plans that branch head', async () => {
+    env.repo.git('branch', 'other');
+    env.repo.write({ 'jobs/a.yaml': yaml(job('a', 'hello again')) });
+    try {
+      const run = await env.cli('--branch', 'other', 'plan');
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, new RegExp(`^Borealis plan for commit ${applied.slice(0, 12)} `));
+      assert.match((await env.cli('--branch', 'main', 'plan')).stdout, /working tree/);
+    } finally {
+      restore();
+      env.repo.git('branch', '-D', 'other');
+    }
+  });
+
   it('an invalid working tree is reported as such, and reconcile applies only the commit', async () => {
     env.repo.write({ 'jobs/a.yaml': 'name: [unclosed' });
     try {
