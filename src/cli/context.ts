@@ -12,6 +12,8 @@ import type { Cluster, ObservedTask } from '../cluster/types.js';
 import { leaderUrl } from './leader-address.js';
 import { BorealisError } from '../errors.js';
 import { GitTree } from '../source/git-tree.js';
+import type { RepoTree } from '../source/tree.js';
+import { uncommittedChanges, WorkingTree, type UncommittedChanges } from '../source/working-tree.js';
 import { TrackedSource } from '../source/tracked.js';
 import { loadClusters } from '../spec/clusters.js';
 import { DeploymentLog } from '../state/deployments.js';
@@ -60,11 +62,47 @@ export interface LoadedCommit {
 export async function loadCommit(options: GlobalOptions, ref?: string): Promise<LoadedCommit> {
   const target = await targetRef(options, ref);
   const tree = new GitTree({ repo: options.repo, ref: target, path: options.path });
+  return loadFrom(options, tree, target, () => tree.commit());
+}
+
+/**
+ * The job root as it is in the work tree, validated. The cache is keyed by Git blob ids,
+ * which the working tree's files have too, so its entries stay true for any commit.
+ */
+export async function loadWorkingTree(
+  options: GlobalOptions,
+  changes: UncommittedChanges,
+): Promise<LoadedCommit> {
+  const tree = new WorkingTree(changes);
+  return loadFrom(options, tree, 'the working tree', () => Promise.resolve(changes.baseCommit));
+}
+
+/**
+ * Uncommitted changes to the job root that a plan without `--ref` previews; none when the
+ * tracked branch is not the one checked out (its head is planned then).
+ */
+export async function workingTreeChanges(options: GlobalOptions): Promise<UncommittedChanges | undefined> {
+  try {
+    if (options.branch !== undefined && options.branch !== (await currentBranch(options.repo)))
+      return undefined;
+    return await uncommittedChanges(options.repo, options.path);
+  } catch {
+    // No work tree (a bare repository) or no branch checked out: the commit is planned, or its error shown.
+    return undefined;
+  }
+}
+
+async function loadFrom(
+  options: GlobalOptions,
+  tree: RepoTree,
+  target: string,
+  commit: () => Promise<string>,
+): Promise<LoadedCommit> {
   const specs = openSpecCache(options);
   try {
     const repository = await loadRepository(tree, { cache: specs.cache });
     await specs.save();
-    return { commit: await tree.commit(), ref: target, repository };
+    return { commit: await commit(), ref: target, repository };
   } catch (error) {
     if (error instanceof BorealisError) throw error;
     throw new BorealisError(

@@ -6,6 +6,7 @@ import { renderPlan } from './render-plan.js';
 import {
   clusterConfig,
   loadCommit,
+  loadWorkingTree,
   openCluster,
   openRecords,
   prefetchLeaderView,
@@ -16,6 +17,10 @@ import type { Io } from './io.js';
 import type { Output } from './output.js';
 import { renderProblems } from './problems.js';
 import { useColour } from './colour.js';
+import type { UncommittedChanges } from '../source/working-tree.js';
+
+/** What a pass reads: a commit (`ref`, else the branch head), or the uncommitted files of the work tree. */
+export type PassSource = { ref?: string } | { workingTree: UncommittedChanges };
 
 export interface OpenPass {
   input: PassInput;
@@ -25,13 +30,13 @@ export interface OpenPass {
 
 export async function openPass(
   options: GlobalOptions,
-  ref: string | undefined,
+  source: PassSource,
   output: Output,
   io: Io,
 ): Promise<OpenPass> {
   const prefetched = prefetchLeaderView(options);
   try {
-    return await open(options, ref, output, io, prefetched);
+    return await open(options, source, output, io, prefetched);
   } catch (error) {
     prefetched.cancel(); // a pending request would keep the process alive
     throw error;
@@ -40,12 +45,15 @@ export async function openPass(
 
 async function open(
   options: GlobalOptions,
-  ref: string | undefined,
+  source: PassSource,
   output: Output,
   io: Io,
   prefetched: LeaderViewPrefetch,
 ): Promise<OpenPass> {
-  const loaded = await loadCommit(options, ref);
+  const loaded =
+    'workingTree' in source
+      ? await loadWorkingTree(options, source.workingTree)
+      : await loadCommit(options, source.ref);
   const { problems, jobs, clusters } = loaded.repository;
   if (problems.length > 0) {
     io.stdout.write(renderProblems(problems, `${loaded.ref} (${loaded.commit.slice(0, 12)})`, output));
@@ -67,16 +75,25 @@ async function open(
 /** Opens the pass, plans it, prints the plan, then hands both to `then`; always closes. */
 export async function withPrintedPlan(
   options: GlobalOptions,
-  flags: { ref?: string; output: Output },
+  flags: { output: Output } & PassSource,
   io: Io,
   then: (pass: OpenPass, planned: Plan) => Promise<void>,
 ): Promise<void> {
-  const pass = await openPass(options, flags.ref, flags.output, io);
+  const pass = await openPass(options, flags, flags.output, io);
   try {
-    const planned = await planPass(pass.input);
+    const planned = withSource(await planPass(pass.input), flags);
     io.stdout.write(renderPlan(planned, flags.output, useColour(io.stdout, options.colour)));
     await then(pass, planned);
   } finally {
     await pass.close();
   }
+}
+
+function withSource(planned: Plan, source: PassSource): Plan {
+  if (!('workingTree' in source)) return planned;
+  const { baseCommit, changedFiles } = source.workingTree;
+  return {
+    ...planned,
+    source: { kind: 'working_tree', base_commit: baseCommit, changed_files: changedFiles },
+  };
 }

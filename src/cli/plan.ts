@@ -1,6 +1,8 @@
 /**
  * `borealis plan` (= `borealis reconcile --dry-run`): what applying the branch head (or
- * --ref) would change, against the live cluster and the records. Changes nothing.
+ * --ref) would change, against the live cluster and the records. Changes nothing. With
+ * uncommitted changes under the job root and no --ref, it plans the work tree instead,
+ * as `terraform plan` or `nomad job plan FILE` preview local files.
  */
 import type { Command } from 'commander';
 import type { Io } from './io.js';
@@ -9,7 +11,7 @@ import { hasChanges } from '../plan/describe.js';
 import { globalOptions } from './global-options.js';
 import { outputOption, type Output } from './output.js';
 import { withPrintedPlan } from './pass.js';
-import type { GlobalOptions } from './context.js';
+import { workingTreeChanges, type GlobalOptions } from './context.js';
 import { planFromLeader } from './leader-plan.js';
 import { renderPlan } from './render-plan.js';
 import type { Plan } from '../plan/types.js';
@@ -26,7 +28,9 @@ export interface PlanOptions {
 export function registerPlan(program: Command, io: Io): void {
   program
     .command('plan')
-    .description('preview what reconciling the branch head (or --ref) would change; changes nothing')
+    .description(
+      'preview what reconciling the working tree, the branch head or --ref would change; changes nothing',
+    )
     .option('--ref <REF>', 'plan this branch or commit instead of the tracked branch head')
     .addOption(outputOption(['text', 'json', 'markdown']))
     .option('--detailed-exitcode', 'exit 0 when nothing would change, 2 when something would, 1 on error')
@@ -38,6 +42,12 @@ export async function runPlan(global: GlobalOptions, options: PlanOptions, io: I
   const exitCode = (planned: Plan) => {
     if (options.detailedExitcode && hasChanges(planned)) throw new ExitCode(2);
   };
+  const workingTree = options.ref === undefined ? await workingTreeChanges(global) : undefined;
+  if (workingTree) {
+    // The leader plans commits; only this process sees the work tree.
+    const flags = { output: options.output, workingTree };
+    return withPrintedPlan(global, flags, io, (_pass, planned) => Promise.resolve(exitCode(planned)));
+  }
   const fromLeader = options.askLeader === false ? undefined : await planFromLeader(global, options.ref);
   if (fromLeader) {
     io.stdout.write(renderPlan(fromLeader, options.output, useColour(io.stdout, global.colour)));

@@ -8,7 +8,7 @@ import { ExitCode } from '../errors.js';
 import { deployCommit } from '../reconciler/deploy-commit.js';
 import { CommitLoader } from '../reconciler/commit-loader.js';
 import type { DeploymentRecord } from '../state/deployments.js';
-import { openDeployEnvironment, openSpecCache, type GlobalOptions } from './context.js';
+import { openDeployEnvironment, openSpecCache, workingTreeChanges, type GlobalOptions } from './context.js';
 import { globalOptions } from './global-options.js';
 import type { Io } from './io.js';
 import { notesOption, signatureOptions, signaturePolicy, type SignatureFlags } from './deploy-flags.js';
@@ -42,6 +42,7 @@ export function registerReconcile(program: Command, io: Io): void {
   signatureOptions(command).action(async (options: ReconcileOptions, self: Command) => {
     const global = globalOptions(self);
     if (options.dryRun) return runPlan(global, options, io);
+    if (options.ref === undefined) await noteUncommitted(global, io);
     const record = await runReconcile(global, options, io);
     if (record.outcome === 'rejected') throw new ExitCode(1);
     if (record.outcome === 'failed' || record.outcome === 'rolled_back') throw new ExitCode(3);
@@ -81,6 +82,15 @@ async function runReconcile(
   } finally {
     await env.close();
   }
+}
+
+/** Reconcile applies commits only: say so when the work tree holds changes a plan would preview. */
+async function noteUncommitted(global: GlobalOptions, io: Io): Promise<void> {
+  const changes = await workingTreeChanges(global);
+  if (changes)
+    io.stderr.write(
+      `borealis: not applying uncommitted changes (${changes.changedFiles.join(', ')}); reconcile applies commits only\n`,
+    );
 }
 
 function conclusion(record: DeploymentRecord): string {

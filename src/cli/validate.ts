@@ -21,10 +21,10 @@ export function registerValidate(program: Command, io: Io): void {
     .description('check every job file of a repository (or of one commit) against the schema and rules')
     .argument('[PATH]', 'job root directory, or with --ref any directory of the Git repository', '.')
     .option('--ref <REF>', 'validate this commit instead of the files on disk')
-    .option('--path <DIR>', 'with --ref: job root inside the repository (default: PATH’s place in it)')
+    .option('--path <DIR>', 'job root inside the Git repository holding PATH (default: PATH itself)')
     .addOption(outputOption(['text', 'json']))
-    .action(async (dir: string, options: ValidateOptions) => {
-      const tree = await openTree({ dir, ref: options.ref, path: options.path });
+    .action(async (dir: string, options: ValidateOptions, command: Command) => {
+      const tree = await openTree({ dir, ref: options.ref, path: jobRoot(options, command) });
       try {
         const repository = await loadRepository(tree);
         io.stdout.write(
@@ -38,6 +38,15 @@ export function registerValidate(program: Command, io: Io): void {
 }
 
 export { formatProblem };
+
+/**
+ * `--path` is also a global option, and commander hands it to the program, not to
+ * `validate`, whichever side of the command it is written on: read it from either.
+ */
+function jobRoot(options: ValidateOptions, command: Command): string | undefined {
+  const path = options.path ?? command.optsWithGlobals<{ path?: string }>().path;
+  return path === '' ? undefined : path;
+}
 
 function renderJson({ problems }: LoadedRepository): string {
   return `${JSON.stringify(problems.map(pickProblemFields), null, 2)}\n`;

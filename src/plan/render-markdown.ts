@@ -1,14 +1,17 @@
 /** The plan as a pull-request comment: a summary table, then each job's diff folded. */
 import { describeChange, formatValue, hasChanges, marker, summaryLine, visibleChanges } from './describe.js';
+import { planHeading } from './source.js';
 import type { JobChange, Plan } from './types.js';
 
 /** Diffs longer than this are folded in <details> so a big change does not drown the comment. */
 const FOLD_AFTER_LINES = 10;
 
 export function renderMarkdown(plan: Plan): string {
-  const out = [`### Borealis plan for \`${plan.commit.slice(0, 12)}\` on \`${plan.cluster}\``, ''];
+  const [title, ...notes] = planHeading(plan, (text) => `\`${text}\``);
+  const out = [`### ${title}`, '', ...notes.flatMap((note) => [note, ''])];
   if (plan.massKill) out.push(`> [!CAUTION]\n> Refused: ${plan.massKill.message}`, '');
-  if (!hasChanges(plan)) out.push('No changes: the cluster matches this commit.', '');
+  if (!hasChanges(plan))
+    out.push(`No changes: the cluster matches ${plan.source ? 'the working tree' : 'this commit'}.`, '');
   const changes = visibleChanges(plan);
   if (changes.length > 0) {
     out.push('| | Job | Action | What happens |', '|---|---|---|---|');

@@ -7,6 +7,7 @@ import {
   summaryLine,
   visibleChanges,
 } from './describe.js';
+import { planHeading } from './source.js';
 import type { Plan } from './types.js';
 
 const COLOURS: Record<string, string> = {
@@ -20,13 +21,14 @@ const RESET = '\x1b[0m';
 export function renderText(plan: Plan, options: { colour?: boolean } = {}): string {
   const paint = (mark: string, text: string) =>
     options.colour && COLOURS[mark] ? `${COLOURS[mark]}${text}${RESET}` : text;
-  const lines = [`Borealis plan for commit ${plan.commit.slice(0, 12)} on cluster ${plan.cluster}`, ''];
+  const lines = [...planHeading(plan, (text) => text), ''];
   for (const change of visibleChanges(plan)) {
     const mark = marker(change);
     lines.push(paint(mark, `${mark.padStart(3)} ${change.job}: ${describeChange(change)}`));
     for (const field of change.diff) lines.push(`      ${describeField(field)}`);
   }
-  if (!hasChanges(plan)) lines.push('No changes: the cluster matches the commit.');
+  if (!hasChanges(plan))
+    lines.push(`No changes: the cluster matches ${plan.source ? 'the working tree' : 'the commit'}.`);
   for (const warning of plan.warnings) lines.push(`warning: ${warning}`);
   if (plan.massKill) lines.push(paint('-', `refused: ${plan.massKill.message}`));
   lines.push('', summaryLine(plan));

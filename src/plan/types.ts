@@ -4,6 +4,7 @@
  * and carried out by the deployer.
  */
 import type { JobConfig, JobId } from '../spec/types.js';
+import type { PlanSource } from './source.js';
 
 export const PLAN_FORMAT_VERSION = '1';
 
@@ -85,6 +86,8 @@ export type PlanSummary = Record<Action, number>;
 export interface Plan {
   format_version: typeof PLAN_FORMAT_VERSION;
   commit: string;
+  /** Set when the plan is of uncommitted files rather than of `commit` itself. */
+  source?: PlanSource;
   cluster: string;
   changes: JobChange[];
   summary: PlanSummary;

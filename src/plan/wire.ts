@@ -5,6 +5,7 @@
  * convention (snake_case keys, ISO 8601 UTC times) and back, for a plan read from a leader.
  */
 import { visibleChanges } from './describe.js';
+import type { PlanSource } from './source.js';
 import {
   PLAN_FORMAT_VERSION,
   type Action,
@@ -47,6 +48,8 @@ export interface JobChangeDocument {
 export interface PlanDocument {
   format_version: typeof PLAN_DOCUMENT_VERSION;
   commit: string;
+  /** Present when the plan is of uncommitted files; already in the published convention. */
+  source?: PlanSource;
   cluster: string;
   changes: JobChangeDocument[];
   summary: PlanSummary;
@@ -63,6 +66,7 @@ export function toPlanDocument(plan: Plan): PlanDocument {
   return {
     format_version: PLAN_DOCUMENT_VERSION,
     commit: plan.commit,
+    ...(plan.source && { source: plan.source }),
     cluster: plan.cluster,
     changes: visibleChanges(plan).map(toChangeDocument),
     summary: plan.summary,
@@ -105,6 +109,7 @@ export function fromPlanDocument(document: PlanDocument): Plan {
   return {
     format_version: PLAN_FORMAT_VERSION,
     commit: document.commit,
+    ...(document.source && { source: document.source }),
     cluster: document.cluster,
     changes: document.changes.map(fromChangeDocument),
     summary: document.summary,

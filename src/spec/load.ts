@@ -7,7 +7,7 @@ import type { FileChange } from '../source/tree-diff.js';
 import type { RepoTree } from '../source/tree.js';
 import { cloneJson } from '../util/clone-json.js';
 import { isPlainObject, locateInChain, resolveExtends, type Location, type MergedJob } from './extends.js';
-import { normaliseJob } from './normalise.js';
+import { jobId, normaliseJob } from './normalise.js';
 import { checkRules } from './rules.js';
 import { validateJobValue, type SchemaProblem } from './schema.js';
 import { loadClusters, type LoadedClusters } from './clusters.js';
@@ -78,13 +78,17 @@ export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promi
   for (const path of jobFiles)
     jobsByFile.set(path, cached.get(path) ?? (await files.load(path, contents.get(path) ?? '')));
   const jobs = jobFiles.flatMap((path) => jobsByFile.get(path)!);
+  // Jobs with problems take part in the rules across files too, when their keys are valid.
+  const identified = jobFiles.flatMap<JobIdentity>(
+    (path) => files.identities.get(path) ?? jobsByFile.get(path)!,
+  );
   options.cache?.keepOnly(ids);
   const problems = files.problems;
   const rules = {
     clusterNames: new Set(clusters.clusters.map((c) => c.name)),
     clustersValid: clusters.valid,
   };
-  problems.push(...(await repositoryProblems(jobs, files.locator(cached), rules)));
+  problems.push(...(await repositoryProblems(identified, files.locator(cached), rules)));
   const repository = { clusters: clusters.clusters, jobs, problems: sortProblems(dedupeProblems(problems)) };
   if (problems.length > 0) return { repository };
   const templates = new Set(files.templates);
@@ -163,8 +167,10 @@ class FileLoader {
   readonly problems: Problem[] = [];
   /** The templates the loaded files extend. */
   readonly templates: string[] = [];
+  /** Each loaded file's jobs whose keys are valid, with problems or without, in document order. */
+  readonly identities = new Map<string, JobIdentity[]>();
   /** The document each freshly loaded job came from; a cached file's jobs are its documents in order. */
-  private readonly documentIndex = new Map<JobSpec, number>();
+  private readonly documentIndex = new Map<JobIdentity, number>();
   // Templates are kept for the jobs that extend them; a job file's parse is dropped once its
   // jobs are built, so a large repository is never all in memory as YAML at once.
   private readonly parsed = new Map<string, ParsedFile>();
@@ -185,12 +191,14 @@ class FileLoader {
       return this.loadTemplate(template);
     };
     const fileJobs: JobSpec[] = [];
+    const identities: JobIdentity[] = [];
     for (const [index, document] of this.parse(path, text).documents.entries()) {
-      const loaded = await loadDocument(document, recording, this.problems);
-      if (!loaded) continue;
-      fileJobs.push(loaded.job);
-      this.documentIndex.set(loaded.job, index);
+      const { job, identity } = await loadDocument(document, recording, this.problems);
+      if (job) fileJobs.push(job);
+      if (identity) identities.push(identity);
+      if (identity) this.documentIndex.set(identity, index);
     }
+    this.identities.set(path, identities);
     if (this.problems.length === before) this.cache?.set(path, this.ids.get(path)!, templates, fileJobs);
     return fileJobs;
   }
@@ -200,12 +208,12 @@ class FileLoader {
    * repository problem asks: holding every job's merged documents (or even a closure per
    * job) until then would cost every load for a rare error.
    */
-  locator(cached: ReadonlyMap<string, readonly JobSpec[]>): (job: JobSpec) => Promise<KeyLocations> {
+  locator(cached: ReadonlyMap<string, readonly JobSpec[]>): (job: JobIdentity) => Promise<KeyLocations> {
     return (job) =>
       locateCached(
         this.tree,
         job.file,
-        this.documentIndex.get(job) ?? cached.get(job.file)?.indexOf(job) ?? 0,
+        this.documentIndex.get(job) ?? cached.get(job.file)?.findIndex((spec) => spec === job) ?? 0,
         (path) => this.loadTemplate(path),
       );
   }
@@ -232,12 +240,22 @@ function sameIds(before: readonly JobSpec[], after: readonly JobSpec[]): boolean
   return before.length === after.length && before.every((job, index) => job.id === after[index]!.id);
 }
 
+/** A job's key and file: enough for the rules across files, even when the job has problems. */
+type JobIdentity = Pick<JobSpec, 'id' | 'key' | 'file'>;
+
+interface LoadedDocument {
+  /** The job, when it has no problem. */
+  job?: JobSpec;
+  /** The job's key, when its key fields are valid; the job itself when it has no problem. */
+  identity?: JobIdentity;
+}
+
 /** One job document: a map, merged with its templates, validated and normalised. */
 async function loadDocument(
   document: SourceDocument,
   loadTemplate: (path: string) => Promise<ParsedFile | null>,
   problems: Problem[],
-): Promise<{ job: JobSpec } | undefined> {
+): Promise<LoadedDocument> {
   if (!isPlainObject(document.value)) {
     const { line, column } = document.locate([]) ?? { line: 1, column: 1 };
     problems.push({
@@ -247,14 +265,14 @@ async function loadDocument(
       path: '',
       message: 'a job document must be a map of job fields',
     });
-    return undefined;
+    return {};
   }
   const { merged, problems: extendsProblems } = await resolveExtends(document, loadTemplate);
   problems.push(...extendsProblems);
-  if (!merged) return undefined;
+  if (!merged) return {};
   const loaded = loadJob(merged);
   problems.push(...loaded.problems);
-  return loaded.job ? { job: loaded.job } : undefined;
+  return { job: loaded.job, identity: loaded.job ?? loaded.identity };
 }
 
 /** Where a job's name and cluster are written: its file is read and merged again, as only a problem asks. */
@@ -280,8 +298,11 @@ interface KeyLocations {
   cluster: Location;
 }
 
-/** Schema, then rules, then normalisation: later stages run only on input the earlier ones accepted. */
-function loadJob(merged: MergedJob): { job?: JobSpec; problems: Problem[] } {
+/**
+ * Schema, then rules, then normalisation: each rule runs on the fields the schema accepted,
+ * normalisation only on a job without any problem.
+ */
+function loadJob(merged: MergedJob): { job?: JobSpec; identity?: JobIdentity; problems: Problem[] } {
   const value = cloneJson(merged.value); // validation fills defaults in; templates are shared
   const toProblems = (found: SchemaProblem[]): Problem[] =>
     found.map(({ path, at, message }) => {
@@ -289,11 +310,32 @@ function loadJob(merged: MergedJob): { job?: JobSpec; problems: Problem[] } {
       return { file, line, column, path: formatPath(path), message };
     });
   const schemaProblems = validateJobValue(value);
-  if (schemaProblems.length > 0) return { problems: toProblems(schemaProblems) };
+  const rejected = schemaProblems.map((problem) => problem.path);
   const written = value as unknown as WrittenJob;
-  const ruleProblems = checkRules(written);
-  if (ruleProblems.length > 0) return { problems: toProblems(ruleProblems) };
+  const problems = toProblems([...schemaProblems, ...checkRules(written, rejected)]);
+  if (problems.length > 0) return { identity: identityOf(value, merged.file, rejected), problems };
   return { job: normaliseJob(written, merged.file), problems: [] };
+}
+
+const KEY_FIELDS = ['cluster', 'role', 'environment', 'name'] as const;
+
+/** The job's key, if the schema accepted every field of it. */
+function identityOf(
+  value: Record<string, unknown>,
+  file: string,
+  rejected: readonly (string | number)[][],
+): JobIdentity | undefined {
+  const valid = (field: string) =>
+    typeof value[field] === 'string' && !rejected.some((path) => path.length === 0 || path[0] === field);
+  if (!KEY_FIELDS.every(valid)) return undefined;
+  const [cluster, role, environment, name] = KEY_FIELDS.map((field) => value[field] as string) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  const key = { cluster, role, environment, name };
+  return { id: jobId(key), key, file };
 }
 
 /** The rules across files, as `repositoryProblems` reports them and a partial load checks them. */
@@ -303,11 +345,12 @@ interface RepositoryRules {
   clustersValid: boolean;
 }
 
-type Breach = { job: JobSpec; rule: 'duplicate'; first: JobSpec } | { job: JobSpec; rule: 'cluster' };
+type Breach =
+  { job: JobIdentity; rule: 'duplicate'; first: JobIdentity } | { job: JobIdentity; rule: 'cluster' };
 
 /** Each job that repeats an earlier job's key, or names a cluster clusters.yaml does not, in job order. */
-function* repositoryBreaches(jobs: readonly JobSpec[], rules: RepositoryRules): Generator<Breach> {
-  const firstById = new Map<string, JobSpec>();
+function* repositoryBreaches(jobs: readonly JobIdentity[], rules: RepositoryRules): Generator<Breach> {
+  const firstById = new Map<string, JobIdentity>();
   for (const job of jobs) {
     const first = firstById.get(job.id);
     if (first) yield { job, rule: 'duplicate', first };
@@ -317,8 +360,8 @@ function* repositoryBreaches(jobs: readonly JobSpec[], rules: RepositoryRules): 
 }
 
 async function repositoryProblems(
-  jobs: readonly JobSpec[],
-  locate: (job: JobSpec) => Promise<KeyLocations>,
+  jobs: readonly JobIdentity[],
+  locate: (job: JobIdentity) => Promise<KeyLocations>,
   rules: RepositoryRules,
 ): Promise<Problem[]> {
   const problems: Problem[] = [];

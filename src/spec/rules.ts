@@ -1,7 +1,10 @@
 /**
  * Checks the schema cannot express, run on one job after schema validation (so the shape
  * is known and defaults are filled). An ordered table of named rules, each returning the
- * problems it finds with the field path they are about.
+ * problems it finds with the field path they are about. Each rule names the fields it
+ * reads: when the schema rejected some other field, the rules whose fields all passed it
+ * still run, so one run reports every problem, and none reasons from a value already
+ * reported as wrong.
  */
 import { cronProblem } from './cron.js';
 import type { SchemaProblem } from './schema.js';
@@ -9,10 +12,19 @@ import { sizeToMiB } from './sizes.js';
 import { KNOWN_VARIABLES, templateReferences } from './templating.js';
 import type { WrittenJob } from './written.js';
 
+type FieldPath = readonly (string | number)[];
+
 export interface Rule {
   name: string;
+  /** The fields `check` reads; it runs only when the schema accepted all of them. */
+  reads: readonly FieldPath[];
   check(job: WrittenJob): SchemaProblem[];
 }
+
+const PROCESSES = ['task', 'processes'];
+const ORDERS = ['task', 'constraints'];
+const PORTS = ['task', 'resources', 'ports'];
+const HEALTH = ['health_check_config'];
 
 const problem = (path: (string | number)[], message: string): SchemaProblem => ({
   path,
@@ -23,6 +35,7 @@ const problem = (path: (string | number)[], message: string): SchemaProblem => (
 export const RULES: readonly Rule[] = [
   {
     name: 'process-names-unique',
+    reads: [PROCESSES],
     check: ({ task }) =>
       task.processes.flatMap((process, index) =>
         task.processes.findIndex((other) => other.name === process.name) < index
@@ -37,6 +50,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     name: 'order-names-exist',
+    reads: [PROCESSES, ORDERS],
     check: ({ task }) => {
       const names = new Set(task.processes.map((process) => process.name));
       return task.constraints.flatMap((constraint, c) =>
@@ -53,9 +67,17 @@ export const RULES: readonly Rule[] = [
       );
     },
   },
-  { name: 'order-acyclic', check: ({ task }) => orderCycle(task.constraints.map((c) => c.order)) },
+  {
+    name: 'order-acyclic',
+    reads: [ORDERS],
+    check: ({ task }) => orderCycle(task.constraints.map((c) => c.order)),
+  },
   {
     name: 'sizes-positive',
+    reads: [
+      ['task', 'resources', 'ram'],
+      ['task', 'resources', 'disk'],
+    ],
     check: ({ task }) =>
       (['ram', 'disk'] as const).flatMap((field) =>
         sizeToMiB(task.resources[field]) === 0
@@ -63,9 +85,10 @@ export const RULES: readonly Rule[] = [
           : [],
       ),
   },
-  { name: 'template-variables', check: checkTemplateVariables },
+  { name: 'template-variables', reads: [PROCESSES, PORTS, HEALTH], check: checkTemplateVariables },
   {
     name: 'failures-below-instances',
+    reads: [['instances'], ['update_config']],
     check: ({ instances, update_config }) =>
       update_config.max_total_failures < instances
         ? []
@@ -78,6 +101,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     name: 'one-health-checker',
+    reads: [HEALTH],
     check: ({ health_check_config: health }) =>
       health?.http && health.shell
         ? [problem(['health_check_config'], 'set either http or shell, not both')]
@@ -85,6 +109,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     name: 'http-health-port',
+    reads: [HEALTH, PORTS],
     check: ({ health_check_config: health, task }) => {
       if (!health || health.shell) return [];
       const ports = task.resources.ports;
@@ -100,6 +125,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     name: 'announce-ports',
+    reads: [['announce'], PORTS],
     check: ({ announce, task }) => {
       if (!announce) return [];
       const ports = task.resources.ports;
@@ -117,6 +143,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     name: 'cron-fields-in-range',
+    reads: [['cron_schedule']],
     check: ({ cron_schedule }) => {
       const found = cron_schedule === undefined ? undefined : cronProblem(cron_schedule);
       return found ? [problem(['cron_schedule'], found)] : [];
@@ -124,6 +151,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     name: 'cron-not-service',
+    reads: [['cron_schedule'], ['service']],
     check: ({ cron_schedule, service }) =>
       cron_schedule !== undefined && service
         ? [problem(['cron_schedule'], 'a cron job cannot be a service (service: true)')]
@@ -131,6 +159,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     name: 'final-order',
+    reads: [ORDERS, PROCESSES],
     check: ({ task }) =>
       task.constraints.flatMap((constraint, c) => {
         const finals = constraint.order.map(
@@ -148,8 +177,17 @@ export const RULES: readonly Rule[] = [
   },
 ];
 
-export function checkRules(job: WrittenJob): SchemaProblem[] {
-  return RULES.flatMap((rule) => rule.check(job));
+/** Every rule whose fields are not among the paths the schema rejected (`rejected`). */
+export function checkRules(job: WrittenJob, rejected: readonly FieldPath[] = []): SchemaProblem[] {
+  const runs = (rule: Rule) => !rule.reads.some((read) => rejected.some((path) => overlaps(read, path)));
+  return RULES.filter(runs).flatMap((rule) => rule.check(job));
+}
+
+/** Whether one path lies within the other. */
+function overlaps(a: FieldPath, b: FieldPath): boolean {
+  const shorter = Math.min(a.length, b.length);
+  for (let index = 0; index < shorter; index++) if (a[index] !== b[index]) return false;
+  return true;
 }
 
 function checkTemplateVariables({ task, health_check_config }: WrittenJob): SchemaProblem[] {

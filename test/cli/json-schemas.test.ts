@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { PlanDocument } from '../../src/plan/wire.js';
@@ -69,6 +70,23 @@ describe('plan and history JSON match their schemas', () => {
     const converged = await planJson();
     assert.deepEqual(converged.changes, []);
     assert.equal(converged.summary.noop, 3);
+  });
+
+  it('a plan of uncommitted files says so and names them', async () => {
+    const base = env.repo.git('rev-parse', 'HEAD');
+    env.repo.write({ 'jobs/d.yaml': stringify(job('d')) });
+    try {
+      const preview = await planJson();
+      assert.deepEqual(preview.source, {
+        kind: 'working_tree',
+        base_commit: base,
+        changed_files: ['jobs/d.yaml'],
+      });
+      assert.deepEqual(actionsOf(preview), [['d', 'create']]);
+    } finally {
+      env.repo.git('clean', '-fdq', '--', 'jobs');
+    }
+    assert.equal((await planJson()).source, undefined, 'a clean tree plans the commit');
   });
 
   it('update with a field diff, scale and kill', async () => {

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-const GIT_ENV = {
+/** A fixed identity and no system or user configuration, for reproducible commits. */
+export const GIT_ENV = {
   GIT_AUTHOR_NAME: 'Ada Author',
   GIT_AUTHOR_EMAIL: 'ada@example.com',
   GIT_COMMITTER_NAME: 'Cy Committer',

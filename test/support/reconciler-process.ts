@@ -16,6 +16,10 @@ export interface ReconcilerOptions {
   /** Flags of `watch`; default `--no-http --resync 2`. */
   watchArgs?: string[];
   env?: Record<string, string>;
+  /** Global flags before `watch`; default `--repo REPO --state STATE`. */
+  globalArgs?: string[];
+  /** The working directory; default a new temporary one. */
+  cwd?: string;
 }
 
 export class ReconcilerProcess {
@@ -28,13 +32,14 @@ export class ReconcilerProcess {
     readonly name: string,
     options: ReconcilerOptions,
   ) {
-    const cwd = mkdtempSync(join(tmpdir(), `borealis-${name}-`));
+    const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), `borealis-${name}-`));
     const watchArgs = options.watchArgs ?? ['--no-http', '--resync', '2'];
-    this.child = spawn(
-      process.execPath,
-      [BIN, '--repo', options.repo, '--state', options.state, 'watch', ...watchArgs],
-      { cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const globalArgs = options.globalArgs ?? ['--repo', options.repo, '--state', options.state];
+    this.child = spawn(process.execPath, [BIN, ...globalArgs, 'watch', ...watchArgs], {
+      cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => this.onLine(line));
     }
