@@ -48,8 +48,25 @@ function jobRoot(options: ValidateOptions, command: Command): string | undefined
   return path === '' ? undefined : path;
 }
 
-function renderJson({ problems }: LoadedRepository): string {
-  return `${JSON.stringify(problems.map(pickProblemFields), null, 2)}\n`;
+/** 2: an object with `format_version` (1 was a bare array of problems); schemas/validate.schema.json. */
+const VALIDATE_DOCUMENT_VERSION = 2;
+
+function renderJson({ problems, jobs }: LoadedRepository): string {
+  const valid = problems.length === 0;
+  const document = {
+    format_version: VALIDATE_DOCUMENT_VERSION,
+    valid,
+    jobs: valid
+      ? jobs.map((job) => ({
+          job: job.id,
+          file: job.file,
+          instances: job.config.instances,
+          config_hash: job.configHash,
+        }))
+      : [],
+    errors: problems.map(pickProblemFields),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
 }
 
 function renderText({ problems, jobs, clusters }: LoadedRepository, origin: string): string {

@@ -1,4 +1,4 @@
-/** `borealis validate -o json`: the same problems as the text output, as an array of objects. */
+/** `borealis validate -o json`: the same problems as the text output, in a versioned document (schemas/validate.schema.json). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatProblem } from '../../src/cli/validate.js';
@@ -7,6 +7,7 @@ import { loadRepository } from '../../src/spec/load.js';
 import type { Problem } from '../../src/spec/types.js';
 import { runCli } from '../support/run-cli.js';
 import { withTempRepo } from '../support/temp-repo.js';
+import { assertMatchesSchema } from '../support/json-schemas.js';
 
 const CLUSTERS = 'clusters:\n  - name: local\n    type: local\n';
 
@@ -55,11 +56,20 @@ describe('validate -o json', () => {
     });
   });
 
-  it('prints an empty array and exits 0 for a valid repository', async () => {
+  it('says valid, lists the jobs and no problem, and exits 0 for a valid repository', async () => {
     await withTempRepo({ 'clusters.yaml': CLUSTERS, 'jobs/site.yaml': VALID_JOB }, async (dir) => {
       const run = await runCli(['validate', '-o', 'json', dir]);
       assert.equal(run.code, 0, run.stdout + run.stderr);
-      assert.deepEqual(JSON.parse(run.stdout), []);
+      const report = assertMatchesSchema<{ valid: boolean; jobs: { job: string }[]; errors: unknown[] }>(
+        'validate',
+        run.stdout,
+      );
+      assert.equal(report.valid, true);
+      assert.deepEqual(report.errors, []);
+      assert.deepEqual(
+        report.jobs.map((job) => job.job),
+        ['local/www-data/prod/site'],
+      );
     });
   });
 });
@@ -72,11 +82,15 @@ function plain({ file, line, column, path, message }: Problem): Problem {
   return { file, line, column, path, message };
 }
 
-/** The whole of stdout must be one JSON array of problems. */
+/** The whole of stdout must be one validation report, invalid, with its problems. */
 function parseProblems(stdout: string): Problem[] {
-  const value: unknown = JSON.parse(stdout);
-  assert.ok(Array.isArray(value), `expected a JSON array, got:\n${stdout}`);
-  return value.map((entry: unknown) => {
+  const report = assertMatchesSchema<{ valid: boolean; jobs: unknown[]; errors: unknown[] }>(
+    'validate',
+    stdout,
+  );
+  assert.equal(report.valid, false);
+  assert.deepEqual(report.jobs, []);
+  return report.errors.map((entry: unknown) => {
     assert.ok(isProblem(entry), `not a problem object: ${JSON.stringify(entry)}`);
     return entry;
   });
