@@ -18,13 +18,16 @@ import { signaturePolicy } from './deploy-flags.js';
 import type { WatchOptions } from './watch.js';
 import { globalOptions } from './global-options.js';
 import type { Io } from './io.js';
+import type { DeployProgress } from '../deploy/executor.js';
+import { progressLine } from './progress.js';
+import { createLog, type Log } from '../util/log.js';
 
 export async function runWatch(options: WatchOptions, self: Command, io: Io): Promise<void> {
   const global = { ...globalOptions(self), listen: options.http ? options.listen : undefined };
   const sinks = parseSinks(options.notify, process.env); // a bad sink fails before anything is opened
-  const env = await openDeployEnvironment(global);
+  const log = createLog(options.logFormat, (text) => io.stdout.write(text));
+  const env = await openDeployEnvironment(global, log);
   const announcer = env.coordinator ? announcerFor(env.coordinator) : undefined;
-  const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
   // Loaded here, not at start-up: the other commands need neither (a tenth of a second each).
   const [{ Metrics }, { startServer }] = await Promise.all([
     import('../metrics/metrics.js'),
@@ -45,10 +48,7 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
       ...env,
       clusterName: global.cluster,
       log,
-      onProgress: (progress) =>
-        log(
-          `  ${progress.job}${progress.instance === undefined ? '' : `/${progress.instance}`}: ${progress.event}${progress.detail ? ` ${progress.detail}` : ''}`,
-        ),
+      onProgress: (progress) => logProgress(log, progress),
       onDeployment: options.notes ? (record) => writeNote(env.source.dir, record) : undefined,
       leadership: env.coordinator,
       announcer,
@@ -74,7 +74,7 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
   );
   const deps = serverDeps(daemon, env, global.cluster, webhookSecrets(), log, global.path);
   const server = options.http
-    ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen)
+    ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen, { log })
     : undefined;
   // With state in ZooKeeper the election node says where the leader serves, port included.
   if (server) await env.coordinator?.advertise(server.listen);
@@ -98,6 +98,20 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
   announcer?.close();
   await env.close();
   log('stopped; tasks keep running');
+}
+
+/** One line per rollout event, with where the job's rollout stands. */
+function logProgress(log: Log, progress: DeployProgress): void {
+  const { job, instance, event, detail, rollout } = progress;
+  log(`  ${progressLine(progress)}`, {
+    job,
+    instance,
+    event,
+    detail,
+    done: rollout?.done,
+    total: rollout?.total,
+    phase: rollout?.phase,
+  });
 }
 
 /** The daemon's side of the HTTP server: pushes wake it, the API reads its records. */
