@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { DeploymentRecord } from '../src/state/deployments.js';
+import type { DeploymentDocument } from '../src/state/deployment-wire.js';
 
 const BIN = fileURLToPath(new URL('../../bin/borealis.js', import.meta.url));
 
@@ -17,8 +17,8 @@ export interface WatchProcess {
   mark(): number;
   /** Resolves with the first line logged after `since` lines that `matches`. */
   logLine(matches: (line: string) => boolean, since?: number): Promise<string>;
-  /** The newest deployment record. */
-  newest(): Promise<DeploymentRecord>;
+  /** The newest deployment, as GET /api/deployments serves it. */
+  newest(): Promise<DeploymentDocument>;
   /**
    * Resolves once `/healthz` says no pass runs or waits, twice in a row, and the process has
    * used under 5% of a core for two seconds: status updates and acknowledgements of a
@@ -74,7 +74,7 @@ export async function startWatch(globalArgs: readonly string[]): Promise<WatchPr
     logLine,
     newest: async () => {
       const body = (await (await fetch(`${url}/api/deployments?limit=1`)).json()) as {
-        deployments: DeploymentRecord[];
+        deployments: DeploymentDocument[];
       };
       return body.deployments[0]!;
     },

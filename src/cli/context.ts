@@ -30,6 +30,7 @@ import type { ClusterConfig, LoadedRepository } from '../spec/types.js';
 import { FileStateStore } from '../state/file/file-store.js';
 import { Records } from '../state/records.js';
 import { stderrLog, type Log } from '../util/log.js';
+import { systemCode } from './operator-error.js';
 
 const run = promisify(execFile);
 
@@ -44,6 +45,10 @@ export interface GlobalOptions {
   listen?: string;
   /** Deployment records kept before the oldest are pruned. */
   historyLimit?: number;
+  /** False with `--no-color`; whether colour is used at all is `useColour`'s decision. */
+  colour?: boolean;
+  /** This machine's directory for the repository: `<top>/.borealis`; default `.borealis`. */
+  home?: string;
 }
 
 export interface LoadedCommit {
@@ -111,15 +116,17 @@ async function currentBranch(repo: string): Promise<string> {
 export function clusterConfig(options: GlobalOptions, clusters: readonly ClusterConfig[]): ClusterConfig {
   const found = clusters.find((cluster) => cluster.name === options.cluster);
   if (found) return found;
-  throw new BorealisError('UNKNOWN_CLUSTER', `no cluster named "${options.cluster}" in clusters.yaml`, {
-    hint: `declared: ${clusters.map((c) => c.name).join(', ') || 'none'}; choose one with --cluster`,
-  });
+  const declared = clusters.map((c) => c.name).join(', ') || 'none';
+  throw new BorealisError(
+    'UNKNOWN_CLUSTER',
+    `no cluster named "${options.cluster}" in clusters.yaml (declared: ${declared})`,
+    { hint: 'choose a declared cluster with --cluster NAME' },
+  );
 }
 
-/** The local cluster's sandboxes live in the state directory unless clusters.yaml says otherwise. */
-/** Where this machine keeps local things: the state directory, or `.borealis` when state lives in ZooKeeper. */
+/** Where this machine keeps local things: the state directory, or the repository's when state lives in ZooKeeper. */
 export function localDir(options: GlobalOptions): string {
-  return isZkUrl(options.state) ? '.borealis' : options.state;
+  return isZkUrl(options.state) ? (options.home ?? '.borealis') : options.state;
 }
 
 /**
@@ -199,21 +206,36 @@ export async function openLocalCluster(options: GlobalOptions): Promise<LocalClu
   return openLocal(localDir(options), config);
 }
 
-/** The cluster's entry in clusters.yaml at the branch head; undefined when the repository cannot say. */
+/**
+ * The cluster's entry in clusters.yaml at the branch head; undefined when the repository
+ * cannot say (no repository, no valid clusters.yaml). A cluster it does not declare is an error.
+ */
 export async function headClusterConfig(options: GlobalOptions): Promise<ClusterConfig | undefined> {
+  let tree: GitTree | undefined;
   try {
-    const { repository } = await loadCommit(options);
-    return repository.clusters.find((cluster) => cluster.name === options.cluster);
-  } catch {
+    tree = new GitTree({ repo: options.repo, ref: await targetRef(options, undefined), path: options.path });
+    const clusters = await declaredClusters(tree);
+    return clusters && clusterConfig(options, clusters);
+  } catch (error) {
+    if (error instanceof BorealisError && error.code === 'UNKNOWN_CLUSTER') throw error;
     return undefined;
+  } finally {
+    await tree?.close();
   }
+}
+
+/** The clusters a tree's clusters.yaml declares; undefined when it has none or an invalid one. */
+async function declaredClusters(tree: GitTree): Promise<readonly ClusterConfig[] | undefined> {
+  const files = await tree.read(['clusters.yaml', 'clusters.yml']);
+  const [file, text] = [...files][0] ?? [];
+  const loaded = loadClusters(file, text);
+  return loaded.valid ? loaded.clusters : undefined;
 }
 
 /** Records for reading (and, with file state, writing): ZooKeeper state is opened without leadership. */
 export async function openRecords(options: GlobalOptions): Promise<Records> {
   const snapshot = recordsSnapshot(options);
-  if (!isZkUrl(options.state))
-    return new Records(await FileStateStore.open(join(options.state, 'store')), snapshot);
+  if (!isZkUrl(options.state)) return new Records(await openFileStore(options.state), snapshot);
   const { connect, chroot } = parseZkUrl(options.state);
   const session = await ZkSession.open({ connect, auth: zkAuth(), sessionTimeoutMs: zkSessionTimeoutMs() });
   const store = await ZooKeeperStateStore.open({ session, chroot: `${chroot}/state` });
@@ -227,6 +249,22 @@ export async function openRecords(options: GlobalOptions): Promise<Records> {
     ),
     snapshot,
   );
+}
+
+async function openFileStore(stateDir: string): Promise<FileStateStore> {
+  try {
+    return await FileStateStore.open(join(stateDir, 'store'));
+  } catch (error) {
+    if (!systemCode(error)) throw error;
+    throw new BorealisError(
+      'STATE_UNUSABLE',
+      `cannot use ${stateDir} as the state directory: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint: 'pass --state with a directory this user can create and write, or a zk:// URL',
+      },
+    );
+  }
 }
 
 /** The job records as this machine last read them, beside the spec cache. */
@@ -330,10 +368,8 @@ async function clusterConfigAt(
 ): Promise<ClusterConfig | undefined> {
   const tree = source.tree(commit);
   try {
-    const files = await tree.read(['clusters.yaml', 'clusters.yml']);
-    const [file, text] = [...files][0] ?? [];
-    const loaded = loadClusters(file, text);
-    return loaded.valid ? clusterConfig(options, loaded.clusters) : undefined;
+    const clusters = await declaredClusters(tree);
+    return clusters && clusterConfig(options, clusters);
   } finally {
     await tree.close();
   }

@@ -2,28 +2,35 @@
 import type { Command } from 'commander';
 import { BorealisError } from '../errors.js';
 import { renderText as renderPlanText } from '../plan/render-text.js';
+import { historyListDocument, historyOneDocument } from '../state/deployment-wire.js';
 import { DeploymentLog, type DeploymentRecord } from '../state/deployments.js';
 import { openRecords } from './context.js';
 import { globalOptions } from './global-options.js';
 import type { Io } from './io.js';
 import { outputOption, type Output } from './output.js';
 import { formatProblem } from './problems.js';
+import { positiveInteger } from './option-values.js';
 
 export function registerHistory(program: Command, io: Io): void {
   program
     .command('history')
     .description('the deployment log, newest first; with a commit, that deployment in full')
     .argument('[COMMIT]', 'a commit id or a unique prefix of one')
-    .option('-n, --limit <N>', 'how many deployments to list', (value) => Number(value), 20)
+    .option('-n, --limit <N>', 'how many deployments to list', positiveInteger, 20)
     .addOption(outputOption(['text', 'json']))
     .action(
       async (commit: string | undefined, options: { limit: number; output: Output }, command: Command) => {
         const records = await openRecords(globalOptions(command));
         try {
           const log = new DeploymentLog(records.store);
-          const deployments = commit ? [await findOne(log, commit)] : await log.list(options.limit);
-          if (options.output === 'json') io.stdout.write(`${JSON.stringify({ deployments }, null, 2)}\n`);
-          else io.stdout.write(commit ? renderOne(deployments[0]!) : renderList(deployments));
+          const json = options.output === 'json';
+          if (commit) {
+            const found = await findOne(log, commit);
+            io.stdout.write(json ? renderJson(historyOneDocument(found)) : renderOne(found));
+          } else {
+            const listed = await log.list(options.limit);
+            io.stdout.write(json ? renderJson(historyListDocument(listed)) : renderList(listed));
+          }
         } finally {
           await records.store.close();
         }
@@ -80,6 +87,10 @@ function renderOne(d: DeploymentRecord): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+function renderJson(document: object): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
 }
 
 function firstLine(text: string): string {

@@ -5,7 +5,8 @@
  * commit named by its full id, for its own cluster and job root; any refusal or failure
  * leaves the plan to this process, which also reports a commit's problems.
  */
-import { PLAN_FORMAT_VERSION, type Plan } from '../plan/types.js';
+import type { Plan } from '../plan/types.js';
+import { fromPlanDocument, PLAN_DOCUMENT_VERSION, type PlanDocument } from '../plan/wire.js';
 import { localDir, resolveCommit, zkAuth, type GlobalOptions } from './context.js';
 import { leaderUrl } from './leader-address.js';
 
@@ -37,9 +38,12 @@ export async function planFromLeader(
       await response.body?.cancel();
       return undefined;
     }
-    const plan = (await response.json()) as Partial<Plan>;
-    const expected = plan.format_version === PLAN_FORMAT_VERSION && plan.commit === commit;
-    return expected && plan.cluster === options.cluster ? (plan as Plan) : undefined;
+    // A leader of another Borealis version may answer another format: this process plans then.
+    const document = (await response.json()) as Partial<PlanDocument>;
+    const expected = document.format_version === PLAN_DOCUMENT_VERSION && document.commit === commit;
+    return expected && document.cluster === options.cluster
+      ? fromPlanDocument(document as PlanDocument)
+      : undefined;
   } catch (error) {
     note((error as Error).message);
     return undefined;

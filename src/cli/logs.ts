@@ -1,5 +1,5 @@
 /** `borealis logs JOB/INSTANCE [PROCESS] [-n N] [-f]`: a local task's process logs, from its sandbox. */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { Io } from './io.js';
 import { createReadStream, watch } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -11,16 +11,12 @@ import { BorealisError } from '../errors.js';
 import { openLocalCluster } from './context.js';
 import { globalOptions } from './global-options.js';
 import { lastLines } from './tail.js';
+import { wholeNumber } from './option-values.js';
 
 interface LogsOptions {
   follow?: boolean;
   tail?: number;
 }
-
-const lineCount = (value: string): number => {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of lines, e.g. 100');
-  return Number(value);
-};
 
 export function registerLogs(program: Command, io: Io): void {
   program
@@ -29,7 +25,7 @@ export function registerLogs(program: Command, io: Io): void {
     .argument('<JOB/INSTANCE>', 'e.g. local/www-data/prod/hello_http/0 or www-data/prod/hello_http/0')
     .argument('[PROCESS]', 'only this process (default: every process)')
     .option('-f, --follow', 'keep printing as the logs grow, until interrupted')
-    .option('-n, --tail <N>', 'only the last N lines of each log (then follow, with -f)', lineCount)
+    .option('-n, --tail <N>', 'only the last N lines of each log (then follow, with -f)', wholeNumber)
     .action(
       async (target: string, processName: string | undefined, options: LogsOptions, command: Command) => {
         const cluster = await openLocalCluster(globalOptions(command));

@@ -1,6 +1,7 @@
 /** The `borealis` command line: one file per command, registered here. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { BorealisError, ExitCode } from '../errors.js';
+import { EXIT, ExitCode } from '../errors.js';
 import { processIo, type Io } from './io.js';
 import { addGlobalOptions } from './global-options.js';
 import { registerPlan } from './plan.js';
@@ -11,12 +12,18 @@ import { registerLocal } from './local.js';
 import { registerHistory } from './history.js';
 import { registerWatch } from './watch.js';
 import { registerValidate } from './validate.js';
+import {
+  asOperatorError,
+  formatDebugStack,
+  formatInternalError,
+  formatOperatorError,
+} from './operator-error.js';
+import { reportUsageErrors } from './usage.js';
 
 export function buildProgram(io: Io = processIo): Command {
   const program = new Command('borealis')
     .description('GitOps for Aurora-style jobs on Apache Mesos and ZooKeeper')
-    .showHelpAfterError()
-    .exitOverride();
+    .version(packageVersion(), '-V, --version', 'print the version');
   addGlobalOptions(program);
   registerValidate(program, io);
   registerPlan(program, io);
@@ -26,6 +33,7 @@ export function buildProgram(io: Io = processIo): Command {
   registerLocal(program, io);
   registerHistory(program, io);
   registerWatch(program, io);
+  reportUsageErrors(program, io);
   return program;
 }
 
@@ -39,15 +47,24 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
 }
 
+/**
+ * An operator's failure is one line with its code (and a hint); anything else is a bug,
+ * printed with its stack. BOREALIS_DEBUG=1 adds the stack to every failure.
+ */
 function exitCodeFor(error: unknown, io: Io): number {
   if (error instanceof ExitCode) return error.code;
-  if (error instanceof CommanderError) return error.exitCode;
-  if (error instanceof BorealisError) {
-    io.stderr.write(`borealis: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
-    return error.exitCode;
+  if (error instanceof CommanderError) return error.exitCode; // help or version, already printed
+  const known = asOperatorError(error);
+  if (!known) {
+    io.stderr.write(formatInternalError(error));
+    return EXIT.internal;
   }
-  io.stderr.write(
-    `borealis: internal error (please report it): ${error instanceof Error ? error.stack : String(error)}\n`,
-  );
-  return 70;
+  io.stderr.write(formatOperatorError(known));
+  if (process.env.BOREALIS_DEBUG === '1') io.stderr.write(formatDebugStack(error));
+  return known.exitCode;
+}
+
+function packageVersion(): string {
+  const manifest = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
 }

@@ -15,6 +15,7 @@ import {
 import type { Io } from './io.js';
 import type { Output } from './output.js';
 import { renderProblems } from './problems.js';
+import { useColour } from './colour.js';
 
 export interface OpenPass {
   input: PassInput;
@@ -73,7 +74,7 @@ export async function withPrintedPlan(
   const pass = await openPass(options, flags.ref, flags.output, io);
   try {
     const planned = await planPass(pass.input);
-    io.stdout.write(renderPlan(planned, flags.output, io.stdout.isTTY === true));
+    io.stdout.write(renderPlan(planned, flags.output, useColour(io.stdout, options.colour)));
     await then(pass, planned);
   } finally {
     await pass.close();

@@ -13,6 +13,7 @@ import type { GlobalOptions } from './context.js';
 import { planFromLeader } from './leader-plan.js';
 import { renderPlan } from './render-plan.js';
 import type { Plan } from '../plan/types.js';
+import { useColour } from './colour.js';
 
 export interface PlanOptions {
   ref?: string;
@@ -39,7 +40,7 @@ export async function runPlan(global: GlobalOptions, options: PlanOptions, io: I
   };
   const fromLeader = options.askLeader === false ? undefined : await planFromLeader(global, options.ref);
   if (fromLeader) {
-    io.stdout.write(renderPlan(fromLeader, options.output, io.stdout.isTTY === true));
+    io.stdout.write(renderPlan(fromLeader, options.output, useColour(io.stdout, global.colour)));
     return exitCode(fromLeader);
   }
   return withPrintedPlan(global, options, io, (_pass, planned) => Promise.resolve(exitCode(planned)));

@@ -1,4 +1,5 @@
 /** Rendering validation problems in every output format. */
+import { PLAN_DOCUMENT_VERSION } from '../plan/wire.js';
 import type { Problem } from '../spec/types.js';
 import { formatProblem } from '../spec/problem-text.js';
 import type { Output } from './output.js';
@@ -6,7 +7,10 @@ import type { Output } from './output.js';
 export { formatProblem };
 
 export function renderProblems(problems: readonly Problem[], origin: string, output: Output): string {
-  if (output === 'json') return `${JSON.stringify({ errors: problems.map(pickProblemFields) }, null, 2)}\n`;
+  if (output === 'json') {
+    const document = { format_version: PLAN_DOCUMENT_VERSION, errors: problems.map(pickProblemFields) };
+    return `${JSON.stringify(document, null, 2)}\n`;
+  }
   if (output === 'markdown') {
     const rows = problems.map(
       (p) =>

@@ -18,6 +18,7 @@ import { renderProblems } from './problems.js';
 import { ProgressPrinter } from './progress.js';
 import { renderPlan } from './render-plan.js';
 import { writeNote } from '../source/notes.js';
+import { useColour } from './colour.js';
 
 interface ReconcileOptions extends SignatureFlags {
   dryRun?: boolean;
@@ -66,7 +67,7 @@ async function runReconcile(
       retryHeld: true,
       loader: new CommitLoader(env.source, specs.cache),
       onPlan: (plan) => {
-        io.stdout.write(renderPlan(plan, options.output, io.stdout.isTTY === true));
+        io.stdout.write(renderPlan(plan, options.output, useColour(io.stdout, global.colour)));
       },
       onProblems: (problems) =>
         io.stdout.write(renderProblems(problems, commit.slice(0, 12), options.output)),

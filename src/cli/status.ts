@@ -2,7 +2,13 @@
 import type { Command } from 'commander';
 import type { Io } from './io.js';
 import { BorealisError } from '../errors.js';
-import { statusReport, type InstanceStatus, type JobStatus } from '../status/job-status.js';
+import {
+  statusReport,
+  type HealthStatus,
+  type InstanceStatus,
+  type JobStatus,
+  type SyncStatus,
+} from '../status/job-status.js';
 import { currentLeader, type CandidateInfo } from '../zookeeper/election.js';
 import { ZkSession } from '../zookeeper/session.js';
 import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
@@ -21,14 +27,18 @@ export function registerStatus(program: Command, io: Io): void {
     .addOption(outputOption(['text', 'json']))
     .action(async (job: string | undefined, options: { output: Output }, command: Command) => {
       const global = globalOptions(command);
+      const config = await headClusterConfig(global);
       const records = await openRecords(global);
-      const cluster = openCluster(global, await headClusterConfig(global), records.store);
+      const cluster = openCluster(global, config, records.store);
       try {
         const report = await statusReport(records, cluster, global.cluster);
+        if (!config) checkRecordedCluster(global.cluster, report.jobs);
         const statuses = filterJob(report.jobs, job);
         const leader = await leaderOf(global);
         const json = {
+          format_version: report.format_version,
           applied_commit: report.applied_commit,
+          applied_at: report.applied_at,
           cluster: report.cluster,
           ...(leader === undefined ? {} : { leader }),
           jobs: statuses,
@@ -57,6 +67,20 @@ async function leaderOf(global: GlobalOptions): Promise<CandidateInfo | null | u
   }
 }
 
+/**
+ * Without a clusters.yaml to ask (none at the job root, or no repository), the records
+ * still say which clusters this state has jobs on: another name is a mistake.
+ */
+function checkRecordedCluster(cluster: string, jobs: readonly JobStatus[]): void {
+  const recorded = [...new Set(jobs.map((job) => job.job.split('/')[0]))];
+  if (recorded.length === 0 || recorded.includes(cluster)) return;
+  throw new BorealisError(
+    'UNKNOWN_CLUSTER',
+    `no cluster named "${cluster}": no clusters.yaml at the job root, and this state has jobs on ${recorded.join(', ')}`,
+    { hint: 'choose one with --cluster NAME, or pass --path with the job root that holds clusters.yaml' },
+  );
+}
+
 function describeLeader(leader: CandidateInfo | null): string {
   if (!leader) return 'none (no reconciler is running)';
   return `${leader.host} (pid ${leader.pid}, since ${leader.started_at})${leader.listen ? `, HTTP ${leader.listen}` : ''}`;
@@ -69,19 +93,20 @@ function filterJob(statuses: JobStatus[], job: string | undefined): JobStatus[] 
   return found;
 }
 
+const SYNC_WORDS: Record<SyncStatus, string> = { synced: 'synced', out_of_sync: 'OUT OF SYNC', held: 'HELD' };
+const HEALTH_WORDS: Record<HealthStatus, string> = {
+  healthy: 'healthy',
+  progressing: 'PROGRESSING',
+  degraded: 'DEGRADED',
+  missing: 'MISSING',
+};
+
 function renderText(statuses: JobStatus[], appliedCommit: string | undefined): string {
   const lines = [appliedCommit ? `Applied commit ${appliedCommit.slice(0, 12)}` : 'Nothing applied yet', ''];
   for (const status of statuses) {
-    const running = status.instances.filter((i) => i.state === 'RUNNING').length;
-    const finished = status.instances.filter((i) => i.state === 'FINISHED').length;
-    const sync = status.in_sync ? 'in sync' : status.recorded ? 'OUT OF SYNC' : 'UNRECORDED (orphan)';
-    const update = status.update ? `  update ${status.update.status}` : '';
-    const held = status.held
-      ? `  update to ${status.held.config} (commit ${status.held.commit.slice(0, 12)}) ${status.held.outcome.replace('_', ' ')}, held`
-      : '';
-    lines.push(
-      `${status.job}  ${sync}  ${running}/${status.instances_desired} running${finished ? `, ${finished} finished` : ''}  config ${status.config ?? '-'}${update}${held}`,
-    );
+    lines.push(jobLine(status));
+    if (status.sync !== 'synced') lines.push(`  sync: ${status.sync_detail}`);
+    if (status.health !== 'healthy') lines.push(`  health: ${status.health_detail}`);
     for (const instance of status.instances) lines.push(`  ${formatInstance(instance)}`);
     for (const drift of status.drift ?? [])
       lines.push(`  drift ${drift.kind}: ${drift.detail} (since ${drift.since})`);
@@ -90,12 +115,25 @@ function renderText(statuses: JobStatus[], appliedCommit: string | undefined): s
   return `${lines.join('\n')}\n`;
 }
 
+function jobLine(status: JobStatus): string {
+  const finished = status.instances_finished ? `, ${status.instances_finished} finished` : '';
+  const count = `${status.instances_running}/${status.instances_desired} running${finished}`;
+  return [
+    status.job,
+    SYNC_WORDS[status.sync].padEnd(11),
+    HEALTH_WORDS[status.health].padEnd(11),
+    count,
+    `config ${status.config ?? status.update?.config ?? '-'}`,
+  ].join('  ');
+}
+
 function formatInstance(instance: InstanceStatus): string {
   const health = instance.healthy === undefined ? '' : instance.healthy ? 'healthy' : 'UNHEALTHY';
   const ports = Object.entries(instance.ports ?? {})
     .map(([name, port]) => `${name}=${port}`)
     .join(' ');
-  const uptime = instance.uptime_ms === undefined ? '' : `for ${formatDuration(instance.uptime_ms)}`;
+  const uptime =
+    instance.uptime_secs === undefined ? '' : `for ${formatDuration(instance.uptime_secs * 1000)}`;
   const why = instance.message ?? instance.reason ?? '';
   return [
     String(instance.instance).padStart(3),

@@ -11,6 +11,8 @@ import { commitUrl, createNotifier, parseSinks } from '../notify/index.js';
 import { statusReport } from '../status/job-status.js';
 import { ObservedViewCache } from '../cluster/leader-view.js';
 import { normaliseRoot } from '../source/git-tree.js';
+import { toPlanDocument } from '../plan/wire.js';
+import { historyListDocument } from '../state/deployment-wire.js';
 import { isZkUrl } from '../zookeeper/url.js';
 import { localDir, openDeployEnvironment, type DeployEnvironment } from './context.js';
 import { announceWatch } from './leader-address.js';
@@ -21,6 +23,8 @@ import type { Io } from './io.js';
 import type { DeployProgress } from '../deploy/executor.js';
 import { progressLine } from './progress.js';
 import { createLog, type Log } from '../util/log.js';
+import { BorealisError } from '../errors.js';
+import { systemCode } from './operator-error.js';
 
 export async function runWatch(options: WatchOptions, self: Command, io: Io): Promise<void> {
   const global = { ...globalOptions(self), listen: options.http ? options.listen : undefined };
@@ -74,7 +78,12 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
   );
   const deps = serverDeps(daemon, env, global.cluster, webhookSecrets(), log, global.path);
   const server = options.http
-    ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen, { log })
+    ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen, { log }).catch(
+        async (error: unknown) => {
+          await env.close();
+          throw listenError(error, options.listen);
+        },
+      )
     : undefined;
   // With state in ZooKeeper the election node says where the leader serves, port included.
   if (server) await env.coordinator?.advertise(server.listen);
@@ -114,7 +123,29 @@ function logProgress(log: Log, progress: DeployProgress): void {
   });
 }
 
-/** The daemon's side of the HTTP server: pushes wake it, the API reads its records. */
+/** Another process on the address, or an address this machine cannot serve, is the operator's to fix. */
+function listenError(error: unknown, listen: string): unknown {
+  const code = systemCode(error);
+  const hint = 'pass --listen 127.0.0.1:PORT with a free port, or --no-http to serve nothing';
+  if (code === 'EADDRINUSE') {
+    return new BorealisError(
+      'ADDRESS_IN_USE',
+      `cannot listen on ${listen}: another process uses that address`,
+      {
+        cause: error,
+        hint,
+      },
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'EACCES' || code === 'ENOTFOUND') {
+    return new BorealisError('LISTEN_FAILED', `cannot listen on ${listen}: ${(error as Error).message}`, {
+      cause: error,
+      hint,
+    });
+  }
+  return error;
+}
+
 /** Service announcement follows the coordinator's session, also after an expiry. */
 function announcerFor(coordinator: Coordinator): ServerSetAnnouncer & { close(): void } {
   const announcer = new ServerSetAnnouncer({ session: coordinator.currentSession });
@@ -123,6 +154,7 @@ function announcerFor(coordinator: Coordinator): ServerSetAnnouncer & { close():
   return Object.assign(announcer, { close: () => void coordinator.off('session', onSession) });
 }
 
+/** The daemon's side of the HTTP server: pushes wake it, the API reads its records. */
 export function serverDeps(
   daemon: Daemon,
   env: Pick<DeployEnvironment, 'records' | 'cluster' | 'deployments' | 'coordinator'>,
@@ -141,13 +173,15 @@ export function serverDeps(
     status: async () => {
       const report = await statusReport(env.records, env.cluster, clusterName);
       return {
+        format_version: report.format_version,
         applied_commit: report.applied_commit,
+        applied_at: report.applied_at,
         cluster: report.cluster,
         ...(await leadershipView(env.coordinator)),
         jobs: report.jobs,
       };
     },
-    deployments: async (limit) => ({ deployments: await env.deployments.list(limit) }),
+    deployments: async (limit) => historyListDocument(await env.deployments.list(limit)),
     // Only the leader's view is the framework's: a follower's would be read from the master.
     observed: async () =>
       env.coordinator && !env.coordinator.isLeader()
@@ -158,7 +192,8 @@ export function serverDeps(
       if (request.cluster !== clusterName) return { refused: `this reconciler reconciles ${clusterName}` };
       if (normaliseRoot(request.path) !== normaliseRoot(jobRoot))
         return { refused: `this reconciler reads the jobs under "${jobRoot}"` };
-      return daemon.preview(request);
+      const answer = await daemon.preview(request);
+      return 'plan' in answer ? { plan: toPlanDocument(answer.plan) } : answer;
     },
     health: async () => ({
       ok: true,

@@ -7,10 +7,12 @@
  * Only the flags are defined here; the daemon (`watch-daemon.ts`) is loaded when the command
  * runs, so the other commands do not import its 24 modules (notifiers, drift, announcement).
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { LOG_FORMATS, type LogFormat } from '../util/log.js';
+import { parseListen } from '../server/listen.js';
 import { notesOption, signatureOptions, type SignatureFlags } from './deploy-flags.js';
 import type { Io } from './io.js';
+import { boolean as bool, positiveSeconds as seconds, wholeNumber as count } from './option-values.js';
 
 export interface WatchOptions extends SignatureFlags {
   listen: string;
@@ -31,24 +33,14 @@ export interface WatchOptions extends SignatureFlags {
   logFormat: LogFormat;
 }
 
-const seconds = (value: string) => {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0)
-    throw new Error(`${value} is not a positive number of seconds`);
-  return parsed;
-};
-
-const count = (value: string) => {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${value} is not a whole number`);
-  return parsed;
-};
-
-const bool = (value: string) => {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new Error(`${value} is not true or false`);
-};
+function listenAddress(value: string): string {
+  try {
+    parseListen(value);
+    return value;
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}.`);
+  }
+}
 
 export function registerWatch(program: Command, io: Io): void {
   const command = program
@@ -56,7 +48,12 @@ export function registerWatch(program: Command, io: Io): void {
     .description(
       'the daemon: apply every new commit of the tracked branch, heal between commits, serve webhooks',
     )
-    .option('--listen <ADDRESS>', 'HTTP address for webhooks and the status API', '127.0.0.1:7070')
+    .option(
+      '--listen <ADDRESS>',
+      'HTTP address for webhooks and the status API',
+      listenAddress,
+      '127.0.0.1:7070',
+    )
     .option('--no-http', 'serve no HTTP at all')
     .option('--interval <SECONDS>', 'how often a remote repository is fetched', seconds, 60)
     .option('--resync <SECONDS>', 'how often the cluster is checked against the applied commit', seconds, 30)

@@ -4,6 +4,7 @@
  * own session; a reconciler whose session expired (and whose successor may already be
  * acting) fails instead of touching the cluster. Reads are never fenced.
  */
+import { BorealisError } from '../errors.js';
 import type { Cluster, ObservedTask, TaskLaunch, TaskStatusUpdate } from './types.js';
 
 export interface LeadershipProof {
@@ -11,9 +12,11 @@ export interface LeadershipProof {
   confirm(): Promise<boolean>;
 }
 
-export class NotLeaderError extends Error {
+export class NotLeaderError extends BorealisError {
   constructor(action: string) {
-    super(`refusing to ${action}: this reconciler is not (or no longer) the leader`);
+    super('NOT_LEADER', `refusing to ${action}: this reconciler is not (or no longer) the leader`, {
+      hint: 'another reconciler leads; only the leader acts on the cluster',
+    });
     this.name = 'NotLeaderError';
   }
 }

@@ -8,7 +8,7 @@ import type { Cluster, ObservedTask, TaskLaunch } from '../cluster/types.js';
 import type { HeldUpdate, JobChange, Plan, RecordedJob } from '../plan/types.js';
 import type { Records } from '../state/records.js';
 import type { JobId, JobSpec } from '../spec/types.js';
-import { effectiveSpec } from '../plan/held.js';
+import { effectiveSpec, releasedHolds } from '../plan/held.js';
 import { needsRollout, newRollout } from './new-rollout.js';
 import {
   hasInFlight,
@@ -104,6 +104,20 @@ export async function executePlan(
 export async function clearSettledRollouts(records: Records, commit: string): Promise<void> {
   for (const state of await records.rollouts())
     if (!resumableBy(state, commit)) await records.deleteRollout(state.jobId);
+}
+
+/**
+ * Ends the holds a plan with nothing to carry out leaves behind (the commit reverted the
+ * held configuration): each such job is recorded as in sync with `plan.commit`.
+ */
+export async function releaseObsoleteHolds(
+  plan: Plan,
+  desired: readonly JobSpec[],
+  records: Records,
+  at: number,
+): Promise<void> {
+  for (const job of releasedHolds(plan, desired, await records.jobs()))
+    await records.putJob(recordOf(job, plan.commit, at));
 }
 
 /** A saved rollout a pass of `commit` carries on with: one of that commit, not yet finished. */

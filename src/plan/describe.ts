@@ -1,5 +1,5 @@
 /** Words and markers shared by the plan renderers. */
-import type { Action, FieldChange, JobChange, Plan } from './types.js';
+import type { Action, FieldChange, HeldUpdate, JobChange, Plan } from './types.js';
 
 /** `[0, 1, 2, 5, 7, 8]` → `0-2, 5, 7-8` */
 export function formatRanges(numbers: readonly number[]): string {
@@ -14,8 +14,9 @@ export function formatRanges(numbers: readonly number[]): string {
   return parts.join(', ');
 }
 
-/** Terraform's markers: + create, - destroy, ~ change in place, -/+ replace. */
+/** Terraform's markers: + create, - destroy, ~ change in place, -/+ replace; ! a held update. */
 export function marker(change: JobChange): string {
+  if (change.held && change.action === 'noop') return '!';
   const markers: Record<Action, string> = {
     create: '+',
     kill: '-',
@@ -58,7 +59,17 @@ export function describeChange(change: JobChange): string {
     parts.push(`relaunch [${formatRanges(change.deferred.map((d) => d.instance))}] after back-off`);
   const duplicates = change.killTasks.length - remove.length;
   if (duplicates > 0) parts.push(`kill ${plural(duplicates, 'duplicate task')}`);
+  if (change.held) parts.push(describeHold(change.held, change.from?.configHash));
   return parts.join('; ') || 'no change';
+}
+
+/** Why a job's desired configuration is not rolled out, and how to get past it. */
+export function describeHold(held: HeldUpdate, running: string | undefined): string {
+  const failed =
+    held.outcome === 'rolled_back'
+      ? 'failed and was rolled back'
+      : `failed${held.reason ? ` (${held.reason})` : ''}`;
+  return `held: the update to ${held.configHash} from ${held.commit.slice(0, 12)} ${failed}; running ${running ?? '(unknown)'}; commit a change or run 'borealis reconcile' to retry`;
 }
 
 export function formatValue(value: unknown): string {
@@ -69,20 +80,37 @@ export function describeField(field: FieldChange): string {
   return `${field.path}: ${formatValue(field.from)} → ${formatValue(field.to)}`;
 }
 
-export function summaryLine({ summary }: Plan): string {
+export function summaryLine({ summary, changes }: Plan): string {
+  const held = changes.filter((change) => change.held).length;
   const extra = [
     summary.scale ? `${summary.scale} to scale` : '',
     summary.heal ? `${summary.heal} to heal` : '',
     summary.orphan ? `${plural(summary.orphan, 'orphaned job')} to kill` : '',
+    held ? `${held} held` : '',
   ].filter(Boolean);
   const base = `Plan: ${summary.create} to create, ${summary.update} to update, ${summary.kill} to kill`;
   return `${[base, ...extra].join(', ')}.`;
 }
 
+/** The changes a person or a record is shown: every job with something to do, to wait for, or held. */
 export function visibleChanges(plan: Plan): JobChange[] {
-  return plan.changes.filter((change) => change.action !== 'noop' || change.deferred.length > 0);
+  return plan.changes.filter(
+    (change) => change.action !== 'noop' || change.deferred.length > 0 || change.held !== undefined,
+  );
 }
 
+/**
+ * Whether the cluster differs from the commit: something to carry out, or an update held
+ * after failing (what runs is not what the commit asks for). `plan --detailed-exitcode`.
+ */
 export function hasChanges(plan: Plan): boolean {
+  return hasWork(plan) || plan.changes.some((change) => change.held !== undefined);
+}
+
+/**
+ * Whether applying the plan would do anything. A held update alone is not work: passes of
+ * the daemon leave it as it is rather than retry it in a loop.
+ */
+export function hasWork(plan: Plan): boolean {
   return plan.changes.some((change) => change.action !== 'noop');
 }

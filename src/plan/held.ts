@@ -6,7 +6,7 @@
  */
 import { instanceConfig } from '../spec/normalise.js';
 import type { JobSpec } from '../spec/types.js';
-import type { HeldUpdate, JobChange, RecordedJob } from './types.js';
+import type { HeldUpdate, JobChange, Plan, RecordedJob } from './types.js';
 
 /** The hold that applies to `job`: its desired configuration is the one that failed. */
 export function holdOf(
@@ -37,7 +37,20 @@ export function effectiveSpec(
   return change?.held && record ? recordedSpec(job, record) : job;
 }
 
-export function heldWarning(job: JobSpec, held: HeldUpdate): string {
-  const what = held.outcome === 'rolled_back' ? 'was rolled back' : 'failed';
-  return `${job.id}: the update to configuration ${held.configHash} (commit ${held.commit.slice(0, 12)}) ${what}${held.reason ? ` (${held.reason})` : ''}; it keeps its previous configuration until the job changes or \`borealis reconcile\` retries it`;
+/**
+ * The records whose hold a plan with nothing to carry out ends: the commit asks for a
+ * configuration other than the held one (a revert to what runs), so the job is in sync with
+ * it. Such a plan is never executed, so nothing else would write these records again.
+ */
+export function releasedHolds(
+  plan: Plan,
+  desired: readonly JobSpec[],
+  recorded: readonly RecordedJob[],
+): JobSpec[] {
+  const stillHeld = new Set(plan.changes.filter((change) => change.held).map((change) => change.job));
+  const records = new Map(recorded.map((record) => [record.id, record]));
+  return desired.filter((job) => {
+    const record = records.get(job.id);
+    return record?.held !== undefined && !stillHeld.has(job.id) && record.configHash === job.configHash;
+  });
 }

@@ -10,7 +10,7 @@ import type { JobId, JobSpec } from '../spec/types.js';
 import { DEFAULT_BACKOFF, relaunchAt, type BackoffPolicy } from './backoff.js';
 import { classifyTasks, type TaskSets } from './classify.js';
 import { diffConfigs } from './diff.js';
-import { heldWarning, holdOf, recordedSpec } from './held.js';
+import { holdOf, recordedSpec } from './held.js';
 import { massKillCheck } from './guard.js';
 import { groupBy } from '../util/group-by.js';
 import {
@@ -241,7 +241,6 @@ function planDesired(
 ): JobChange {
   const held = holdOf(job, record, input.retryHeld ?? false);
   if (!held || !record) return planDeclared(job, record, tasks, input, warnings);
-  warnings.push(heldWarning(job, held));
   return { ...planDeclared(recordedSpec(job, record), record, tasks, input, warnings), held };
 }
 

@@ -1,7 +1,7 @@
-/** The plan for machines: versioned, stable, noop jobs counted in the summary only. */
-import { visibleChanges } from './describe.js';
+/** The plan for machines: a versioned document (schemas/plan.schema.json). */
 import type { Plan } from './types.js';
+import { toPlanDocument } from './wire.js';
 
 export function renderJson(plan: Plan): string {
-  return `${JSON.stringify({ ...plan, changes: visibleChanges(plan) }, null, 2)}\n`;
+  return `${JSON.stringify(toPlanDocument(plan), null, 2)}\n`;
 }

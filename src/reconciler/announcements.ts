@@ -5,7 +5,7 @@
  */
 import type { DriftChange } from '../drift/transitions.js';
 import type { CommitSummary, DeploymentEvent, DeploymentStatus, DriftEvent } from '../notify/events.js';
-import { hasChanges, summaryLine } from '../plan/describe.js';
+import { hasWork, summaryLine } from '../plan/describe.js';
 import type { Plan } from '../plan/types.js';
 import type { CommitInfo } from '../source/tracked.js';
 import type { DeploymentRecord } from '../state/deployments.js';
@@ -24,7 +24,7 @@ export function commitSummary(info: CommitInfo, url?: string): CommitSummary {
 }
 
 export function startedEvent(plan: Plan, commit: CommitSummary, at: number): DeploymentEvent | undefined {
-  if (!hasChanges(plan)) return undefined;
+  if (!hasWork(plan)) return undefined;
   return {
     type: 'deployment',
     status: 'started',
@@ -50,7 +50,7 @@ export function finishedEvent(
 ): DeploymentEvent | undefined {
   const status = FINISHED[record.outcome];
   if (!status) return undefined; // noop, superseded, still in progress
-  if (status === 'succeeded' && (!record.plan || !hasChanges(record.plan))) return undefined;
+  if (status === 'succeeded' && (!record.plan || !hasWork(record.plan))) return undefined;
   const event: DeploymentEvent = { type: 'deployment', status, cluster: record.cluster, commit, at };
   if (record.plan) event.summary = summaryLine(record.plan);
   if (record.reason) event.reason = record.reason;

@@ -15,7 +15,7 @@ import type { DeploymentLog, DeploymentRecord, Trigger } from '../state/deployme
 import type { Records } from '../state/records.js';
 import { deployCommit, recordSuperseded, type DeployCommitContext } from './deploy-commit.js';
 import { applyPass, forgetHistory, planPass, type PassInput } from './reconcile.js';
-import { hasChanges, summaryLine } from '../plan/describe.js';
+import { hasWork, summaryLine } from '../plan/describe.js';
 import { PlanMemo } from '../plan/memo.js';
 import type { Plan } from '../plan/types.js';
 import type { DriftPolicy } from '../drift/detect.js';
@@ -343,7 +343,7 @@ export class Daemon {
     const plan = await planPass(input);
     this.deps.metrics?.planned(plan);
     if (plan.nextWakeAt !== undefined) this.wakeAt(plan.nextWakeAt);
-    if (!hasChanges(plan)) return;
+    if (!hasWork(plan)) return;
     if (plan.massKill) return this.deps.log(`resync refused: ${plan.massKill.message}`);
     const summary = plan.changes
       .filter((c) => c.action !== 'noop')

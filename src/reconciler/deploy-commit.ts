@@ -7,11 +7,12 @@
 import type { Cluster } from '../cluster/types.js';
 import {
   clearSettledRollouts,
+  releaseObsoleteHolds,
   type DeployProgress,
   type DeployResult,
   type HaltRequest,
 } from '../deploy/executor.js';
-import { hasChanges, visibleChanges } from '../plan/describe.js';
+import { hasChanges, hasWork, visibleChanges } from '../plan/describe.js';
 import type { PlanMemo } from '../plan/memo.js';
 import type { Plan } from '../plan/types.js';
 import { verifyCommitSignature, type SignaturePolicy } from '../source/signatures.js';
@@ -26,7 +27,7 @@ import type {
   Trigger,
 } from '../state/deployments.js';
 import type { Records } from '../state/records.js';
-import { applyPass, forgetHistory, planPass, type PassInput } from './reconcile.js';
+import { applyPass, forgetHistory, jobsFor, planPass, type PassInput } from './reconcile.js';
 
 export interface DeployCommitContext {
   source: TrackedSource;
@@ -140,11 +141,15 @@ export async function deployCommit(
   context.onPlan?.(plan);
   if (plan.massKill && !context.allowMassKill)
     return finish('rejected', { ...planned, reason: `refused: ${plan.massKill.message}` });
-  if (!hasChanges(plan)) {
+  if (!hasWork(plan)) {
     await clearSettledRollouts(context.records, info.id);
+    await releaseObsoleteHolds(plan, jobsFor(repository.jobs, context.clusterName), context.records, now());
     await context.records.setApplied(info.id, now());
     await forgetHistory(input);
-    return finish('noop', { ...planned, reason: 'the cluster already matches this commit' });
+    const reason = hasChanges(plan)
+      ? 'nothing to apply: the updates held after failing stay held'
+      : 'the cluster already matches this commit';
+    return finish('noop', { ...planned, reason });
   }
   await finish('in_progress', planned);
   const events = new JobEvents(plan, now);

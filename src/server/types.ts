@@ -1,4 +1,6 @@
 /** What the HTTP server needs from the daemon, so the server knows nothing about Git or clusters. */
+import type { PlanDocument } from '../plan/wire.js';
+import type { HistoryListDocument } from '../state/deployment-wire.js';
 
 export type WebhookProvider = 'github' | 'gitlab' | 'generic';
 
@@ -36,8 +38,8 @@ export interface ServerDeps {
   onPush(hint: PushHint): void;
   /** Body of GET /api/status. */
   status(): Promise<unknown>;
-  /** Body of GET /api/deployments (newest first, at most `limit`). */
-  deployments(limit: number): Promise<unknown>;
+  /** Body of GET /api/deployments (newest first, at most `limit`), as `history -o json` prints it. */
+  deployments(limit: number): Promise<HistoryListDocument>;
   /**
    * Body of GET /api/observed, as JSON text (it is large, and kept serialised between
    * changes): the leader's view of its cluster's tasks; undefined when this reconciler does
@@ -48,7 +50,7 @@ export interface ServerDeps {
    * GET /api/plan: what applying a commit would change, as the leader plans it. A plan, or
    * why this reconciler will not plan that commit here (the route answers 409). Absent: 404.
    */
-  plan?(request: PlanRequest): Promise<{ plan: unknown } | { refused: string }>;
+  plan?(request: PlanRequest): Promise<{ plan: PlanDocument } | { refused: string }>;
   /** GET /healthz: 200 when `ok`, 503 otherwise; the object is the body. */
   health(): Promise<{ ok: boolean } & Record<string, unknown>>;
   /**

@@ -3,6 +3,7 @@
  * process: trees are walked level by level (all requests of a level pipelined), then the
  * blobs asked for are read in one batch. No working tree is touched.
  */
+import { BorealisError } from '../errors.js';
 import { GitObjectReader, parseTree, type TreeItem } from './git-objects.js';
 import type { RepoTree, TreeEntry } from './tree.js';
 
@@ -87,12 +88,26 @@ export class GitTree implements RepoTree {
 
   private async walk(): Promise<Map<string, string>> {
     const commit = await this.reader.read(`${this.options.ref}^{commit}`);
-    if (!commit) throw new Error(`${this.options.ref}: no such commit in ${this.options.repo}`);
+    if (!commit) {
+      throw new BorealisError(
+        'NO_SUCH_COMMIT',
+        `${this.options.ref}: no such commit in ${this.options.repo}`,
+        {
+          hint: 'name a branch, tag or commit of the repository (git log --oneline lists them)',
+        },
+      );
+    }
     this.commitId = commit.id;
     const root = normaliseRoot(this.options.path ?? '');
     const rootTree = await this.reader.read(root ? `${commit.id}:${root}` : `${commit.id}^{tree}`);
     if (!rootTree || rootTree.type !== 'tree') {
-      throw new Error(`${this.options.ref}: no directory ${root} in commit ${commit.id}`);
+      throw new BorealisError(
+        'NO_SUCH_PATH',
+        `${this.options.ref}: no directory ${root} in commit ${commit.id}`,
+        {
+          hint: '--path is the job root relative to the top of the repository',
+        },
+      );
     }
     const idLength = commit.id.length / 2;
     const files = new Map<string, string>();

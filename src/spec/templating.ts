@@ -4,6 +4,8 @@
  * executor binds them at launch. Only references that look like Aurora variables are
  * touched, so `{{.State}}` in a docker format string is left alone.
  */
+import { BorealisError } from '../errors.js';
+
 const REFERENCE = /\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\]{}\s]+\])*)\s*\}\}/g;
 const PORT = /^thermos\.ports\[([^\]]+)\]$/;
 const STATIC_VARIABLES = new Set(['mesos.instance', 'mesos.hostname', 'thermos.task_id']);
@@ -33,9 +35,15 @@ export interface TemplateContext {
   ports: Record<string, number>;
 }
 
-export class TemplateError extends Error {
+export class TemplateError extends BorealisError {
   constructor(readonly unbound: string[]) {
-    super(`unbound template variables: ${unbound.map((ref) => `{{${ref}}}`).join(', ')}`);
+    super(
+      'TEMPLATE_UNBOUND',
+      `unbound template variables: ${unbound.map((ref) => `{{${ref}}}`).join(', ')}`,
+      {
+        hint: '`borealis validate` names the job and line that use them',
+      },
+    );
     this.name = 'TemplateError';
   }
 }

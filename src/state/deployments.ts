@@ -48,7 +48,15 @@ export interface DeploymentRecord {
   /** ISO 8601 commit date. */
   date: string;
   message: string;
-  signature: { status: string; trusted: boolean; detail: string; signer?: string; key?: string };
+  signature: {
+    status: string;
+    trusted: boolean;
+    detail: string;
+    /** ssh, gpg or x509, when the commit is signed. */
+    format?: string;
+    signer?: string;
+    key?: string;
+  };
   trigger: Trigger;
   cluster: string;
   outcome: Outcome;

@@ -10,6 +10,7 @@
  * Job ids are encoded into one key segment each. Every record carries a `version` field
  * of its own format, checked on read, so an older Borealis never misreads a newer record.
  */
+import { BorealisError } from '../errors.js';
 import { randomUUID } from 'node:crypto';
 import type { RolloutState } from '../deploy/rollout.js';
 import type { OpenDrift } from '../drift/transitions.js';
@@ -172,8 +173,10 @@ export class Records {
 
 function checkFormat<T extends { format: number }>(key: string, value: T): T {
   if (value.format !== RECORD_FORMAT) {
-    throw new Error(
+    throw new BorealisError(
+      'STATE_FORMAT',
       `state record ${key} has format ${String(value.format)}; this Borealis reads format ${RECORD_FORMAT}`,
+      { hint: 'run the Borealis version that wrote this state, or point --state at another one' },
     );
   }
   return value;

@@ -8,6 +8,7 @@
  * Keys are `/`-separated paths of segments matching `[A-Za-z0-9._~%-]+` (callers encode
  * free-form parts such as job ids with `encodeKeySegment`).
  */
+import { BorealisError } from '../errors.js';
 
 export interface Versioned<T = unknown> {
   /** Any JSON value. */
@@ -52,29 +53,35 @@ export type StateOperation =
   | { op: 'delete'; key: string; expectedVersion?: number }
   | { op: 'check'; key: string; expectedVersion: number | null };
 
-export class StateConflictError extends Error {
+export class StateConflictError extends BorealisError {
   constructor(
     readonly key: string,
     readonly expected: number | null,
     readonly actual: number | null,
   ) {
     super(
+      'STATE_CONFLICT',
       `state conflict on ${key}: expected ${expected === null ? 'no record' : `version ${expected}`}, found ${actual === null ? 'no record' : `version ${actual}`}`,
+      { hint: 'another process wrote the same state record at the same time; run the command again' },
     );
     this.name = 'StateConflictError';
   }
 }
 
 /** A corrupt or unreadable record: named with its key and location so an operator can act. */
-export class StateCorruptError extends Error {
+export class StateCorruptError extends BorealisError {
   constructor(
     readonly key: string,
     readonly location: string,
     cause: unknown,
   ) {
     super(
+      'STATE_CORRUPT',
       `state record ${key} at ${location} is unreadable: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
+      {
+        cause,
+        hint: `restore ${location} from a backup, or move it out of the state (Borealis then reads the record as missing)`,
+      },
     );
     this.name = 'StateCorruptError';
   }

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type zookeeper from 'node-zookeeper-client';
 import type { ACL, Client, Event as ZkEvent, Exception, Stat, Transaction } from 'node-zookeeper-client';
+import { BorealisError } from '../errors.js';
 
 type ZooKeeperModule = typeof zookeeper;
 /**
@@ -212,8 +213,10 @@ export class ZkSession extends EventEmitter {
       const timer = setTimeout(() => {
         session.close();
         reject(
-          new Error(
+          new BorealisError(
+            'ZK_UNREACHABLE',
             `cannot reach ZooKeeper at ${options.connect} within ${options.connectTimeoutMs ?? 10_000} ms`,
+            { hint: 'check that ZooKeeper runs there and that the zk:// URL of --state names it' },
           ),
         );
       }, options.connectTimeoutMs ?? 10_000);

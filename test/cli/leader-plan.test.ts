@@ -9,9 +9,11 @@ import { announceWatch } from '../../src/cli/leader-address.js';
 import { serverDeps } from '../../src/cli/watch-daemon.js';
 import { startServer, type RunningServer } from '../../src/server/app.js';
 import type { ServerDeps } from '../../src/server/types.js';
+import type { HistoryListDocument } from '../../src/state/deployment-wire.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-env.js';
 import { DeployEnv } from '../support/deploy-env.js';
 import { sleeperJob } from '../support/jobs.js';
+import { assertMatchesSchema } from '../support/json-schemas.js';
 
 const job = (name: string, cmdline = 'exec sleep 1000') => sleeperJob(name, {}, cmdline);
 
@@ -70,6 +72,17 @@ describe('plan through the leading reconciler', () => {
     assert.equal(run.code, 1);
     assert.match(answers[0] ?? '', /has problems/);
     assert.match(run.stdout, /^jobs\/a\.yaml:1:7: invalid YAML/m);
+  });
+
+  it('serves the plan and the deployment log in their published forms', async () => {
+    const head = env.repo.git('rev-parse', 'HEAD');
+    const planned = await fetch(`${server.url}/api/plan?commit=${head}&cluster=local`);
+    assert.equal(planned.status, 200);
+    assertMatchesSchema('plan', await planned.text());
+    const deployments = await fetch(`${server.url}/api/deployments`);
+    assert.equal(deployments.status, 200);
+    const log = assertMatchesSchema<HistoryListDocument>('history', await deployments.text());
+    assert.ok(log.deployments.length > 0, 'the first commit was deployed');
   });
 
   it('another cluster is not the leader’s to plan', async () => {

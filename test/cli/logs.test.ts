@@ -44,7 +44,7 @@ describe('borealis logs', () => {
     const run = await env.cli('logs', JOB, 'nosuchproc');
     assert.equal(run.code, 1);
     assert.equal(run.stdout, '');
-    assert.match(run.stderr, /has no process "nosuchproc"/);
+    assert.match(run.stderr, /UNKNOWN_PROCESS: task \S+ has no process "nosuchproc"/);
     assert.match(run.stderr, /its processes: main/);
   });
 });

@@ -58,14 +58,14 @@ describe('signed-commit mode', () => {
     const history = JSON.parse(
       (await runCli(['--state', state, 'history', commit, '-o', 'json'])).stdout,
     ) as {
-      deployments: { outcome: string; signature: { status: string; trusted: boolean; signer?: string } }[];
+      deployment: { outcome: string; signature: { status: string; trusted: boolean; signer?: string } };
     };
-    assert.equal(history.deployments[0]?.outcome, 'succeeded');
+    assert.equal(history.deployment.outcome, 'succeeded');
     assert.deepEqual(
       {
-        status: history.deployments[0]?.signature.status,
-        trusted: history.deployments[0]?.signature.trusted,
-        signer: history.deployments[0]?.signature.signer,
+        status: history.deployment.signature.status,
+        trusted: history.deployment.signature.trusted,
+        signer: history.deployment.signature.signer,
       },
       { status: 'good', trusted: true, signer: 'deployer@example.com' },
     );

@@ -251,9 +251,6 @@ const CASES: Case[] = [
     observed: running(web),
     recorded: [heldRecord(web, webNewCmd)],
     expect: { [web.id]: { action: 'noop', instances: { update: [], unchanged: [0, 1, 2] } } },
-    warnings: [
-      /update to configuration \w+ \(commit c2\) was rolled back; it keeps its previous configuration/,
-    ],
   },
   {
     name: 'held-update-heals-lost-instances-with-the-recorded-configuration',

@@ -70,7 +70,7 @@ describe('renderers', () => {
     const parsed = JSON.parse(renderJson(mixed)) as Record<string, unknown> & {
       changes: { job: string; action: string; instances: unknown; diff: unknown[] }[];
     };
-    assert.equal(parsed.format_version, '1');
+    assert.equal(parsed.format_version, 2);
     assert.equal(parsed.commit, '0123456789abcdef0123');
     assert.equal(parsed.cluster, 'local');
     assert.deepEqual(parsed.summary, {

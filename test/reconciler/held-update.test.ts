@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { DeployEnv } from '../support/deploy-env.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-env.js';
 import { sleeperJob } from '../support/jobs.js';
+import type { StatusReport } from '../../src/status/job-status.js';
 
 const web = (cmdline: string) =>
   sleeperJob('web', { instances: 2, update_config: { batch_size: 1, watch_secs: 1 } }, cmdline);
@@ -43,13 +44,18 @@ describe('a rolled-back update is held', () => {
     assert.equal(record?.held?.outcome, 'rolled_back');
     assert.equal(record?.held?.commit, broken);
     const status = await env.cli('status');
+    assert.match(status.stdout, /^local\/www-data\/prod\/web +HELD +healthy +2\/2 running/m);
     assert.match(
       status.stdout,
-      new RegExp(`update to \\w+ \\(commit ${broken.slice(0, 12)}\\) rolled back, held`),
+      new RegExp(`sync: the update to \\w+ from commit ${broken.slice(0, 12)} failed and was rolled back`),
     );
-    const plan = await env.cli('plan');
-    assert.match(plan.stdout, /was rolled back; it keeps its previous configuration/);
-    assert.match(plan.stdout, /No changes/);
+    const plan = await env.cli('plan', '--detailed-exitcode');
+    assert.equal(plan.code, 2, 'a held update is a difference');
+    assert.match(
+      plan.stdout,
+      /! local\/www-data\/prod\/web: held: .* failed and was rolled back; running \w+;/,
+    );
+    assert.doesNotMatch(plan.stdout, /No changes/);
   });
 
   it('heals a lost instance with the configuration that works, not the held one', async () => {
@@ -70,6 +76,45 @@ describe('a rolled-back update is held', () => {
     const record = await running.records.job('local/www-data/prod/web');
     assert.equal(record?.held, undefined);
     assert.deepEqual(await configOf(), new Set([record!.configHash]));
+  });
+});
+
+describe('a revert of a held update', () => {
+  let env: DeployEnv;
+  let running: RunningDaemon;
+  const JOB = 'local/www-data/prod/web';
+
+  before(async () => {
+    env = new DeployEnv();
+    env.commitJobs('v1', [web(GOOD)]);
+    running = await startDaemon(env, { resyncMs: 100 });
+    await running.until(async () => (await env.liveTasks('web')).length === 2, 'v1 running');
+    const broken = env.commitJobs('v2 broken', [web(BROKEN)]);
+    assert.equal((await running.recordOf(broken, 60_000)).outcome, 'rolled_back');
+    assert.equal((await running.records.job(JOB))?.held?.commit, broken);
+  });
+  after(async () => {
+    await running.stop();
+    await env.cleanup();
+  });
+
+  it('ends the hold: the job is in sync with the revert commit and plan has no changes', async () => {
+    const runningConfig = (await running.records.job(JOB))!.configHash;
+    env.repo.git('revert', '--no-edit', 'HEAD');
+    const revert = env.repo.git('rev-parse', 'HEAD');
+    assert.equal((await running.recordOf(revert, 60_000)).outcome, 'noop');
+    const record = await running.records.job(JOB);
+    assert.equal(record?.held, undefined);
+    assert.equal(record?.commit, revert);
+    assert.equal(record?.configHash, runningConfig);
+    const status = JSON.parse((await env.cli('status', '-o', 'json')).stdout) as StatusReport;
+    assert.deepEqual(
+      status.jobs.map((job) => [job.job, job.sync, job.health, job.commit, job.held]),
+      [[JOB, 'synced', 'healthy', revert, undefined]],
+    );
+    const plan = await env.cli('plan', '--detailed-exitcode');
+    assert.equal(plan.code, 0, plan.stdout);
+    assert.match(plan.stdout, /No changes/);
   });
 });
 

@@ -66,7 +66,12 @@ describe('Borealis on Mesos, end to end: example-repo on 50 agents', () => {
       ([name, count]) =>
         live().filter((t) => jobOf(t) === name && t.state === 'TASK_RUNNING').length === count,
     );
-    return jobs.length === 5 && jobs.every((job) => job.in_sync) && counts && live().length === 8;
+    return (
+      jobs.length === 5 &&
+      jobs.every((job) => job.sync === 'synced' && job.health === 'healthy') &&
+      counts &&
+      live().length === 8
+    );
   };
   const waitConverged = () =>
     eventually(converged, 60_000, `convergence; daemon log:\n${reconciler.lines.slice(-40).join('\n')}`, 100);

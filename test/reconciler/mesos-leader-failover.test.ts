@@ -131,12 +131,12 @@ describe('several reconcilers on one Mesos cluster', () => {
     const response = await fetch(`http://127.0.0.1:${ports.get(follower)}/api/status`);
     const report = (await response.json()) as {
       leader: boolean;
-      jobs: { job: string; in_sync: boolean; instances: { state: string }[] }[];
+      jobs: { job: string; sync: string; health: string; instances: { state: string }[] }[];
     };
     assert.equal(report.leader, false);
     assert.deepEqual(
-      report.jobs.map((job) => [job.job, job.in_sync, job.instances.map((i) => i.state)]),
-      [['west/www-data/prod/web', true, ['RUNNING', 'RUNNING', 'RUNNING']]],
+      report.jobs.map((job) => [job.job, job.sync, job.health, job.instances.map((i) => i.state)]),
+      [['west/www-data/prod/web', 'synced', 'healthy', ['RUNNING', 'RUNNING', 'RUNNING']]],
     );
     assert.equal(subscribes().length, 1);
   });

@@ -30,7 +30,7 @@ describe('read-only API', () => {
     it(`GET /api/deployments${query} asks for ${limit}`, async () => {
       const answer = await fetch(`${server.url}/api/deployments${query}`);
       assert.equal(answer.status, 200);
-      assert.equal(((await answer.json()) as unknown[]).length, limit);
+      assert.equal(((await answer.json()) as { deployments: unknown[] }).deployments.length, limit);
       assert.deepEqual(rec.deploymentLimits, [limit]);
     });
   }

@@ -4,6 +4,7 @@
  */
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/app.js';
 import type { PushHint, ServerDeps, WebhookSecrets } from '../../src/server/types.js';
+import { HISTORY_DOCUMENT_VERSION, type DeploymentDocument } from '../../src/state/deployment-wire.js';
 
 export interface Recorder {
   deps: ServerDeps;
@@ -32,7 +33,9 @@ export function recorder(secrets: WebhookSecrets, overrides: Partial<ServerDeps>
       status: () => Promise.resolve({ commit: 'abc123', jobs: 2 }),
       deployments: (limit) => {
         rec.deploymentLimits.push(limit);
-        return Promise.resolve(Array.from({ length: limit }, (_, i) => ({ id: i })));
+        // Only their number matters to the route: a stand-in per deployment.
+        const deployments = Array.from({ length: limit }, (_, i) => ({ sequence: i }) as DeploymentDocument);
+        return Promise.resolve({ format_version: HISTORY_DOCUMENT_VERSION, deployments });
       },
       health: () => Promise.resolve({ ok: rec.healthy, leader: true }),
       ...overrides,

@@ -6,6 +6,7 @@
  * inside a length prefix, right after its LF, or inside a multi-byte UTF-8 character. So the
  * decoder works on bytes only and never decodes text; callers decode each complete record.
  */
+import { BorealisError } from '../../errors.js';
 
 /** 64 MiB: far above any real Mesos event (a full GET_STATE is a few MiB on big clusters). */
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
@@ -23,12 +24,14 @@ export interface RecordIoOptions {
 }
 
 /** A framing error. `offset` is the byte offset in the whole stream where it was detected. */
-export class RecordIoError extends Error {
+export class RecordIoError extends BorealisError {
   constructor(
     message: string,
     readonly offset: number,
   ) {
-    super(message);
+    super('MESOS_BAD_STREAM', message, {
+      hint: 'the Mesos master sent a malformed event stream; check its version and any proxy between',
+    });
     this.name = 'RecordIoError';
   }
 }

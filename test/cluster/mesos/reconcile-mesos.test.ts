@@ -74,10 +74,10 @@ describe('reconcile onto a Mesos cluster', () => {
     const result = await env.cli('--cluster', 'west', 'status', '-o', 'json');
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const report = JSON.parse(result.stdout) as {
-      jobs: { job: string; in_sync: boolean; instances: { state: string; host: string }[] }[];
+      jobs: { job: string; sync: string; instances: { state: string; host: string }[] }[];
     };
     const job = report.jobs.find((j) => j.job.endsWith('/web'))!;
-    assert.equal(job.in_sync, true);
+    assert.equal(job.sync, 'synced');
     assert.deepEqual(
       job.instances.map((i) => i.state),
       ['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING'],
