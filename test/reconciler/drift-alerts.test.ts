@@ -6,8 +6,6 @@
  * never answers does not hold a deployment up.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isTerminal } from '../../src/cluster/types.js';
 import type { SlackPayload } from '../../src/notify/index.js';
@@ -41,14 +39,6 @@ async function stopAll(reconciler: ReconcilerProcess, slack: ChatReceiver, env: 
   await reconciler.exited;
   await slack.close();
   await env.cleanup();
-}
-
-/** Kills the main process of a task's sandbox by hand, as a crash would. */
-function crashMainProcess(env: DeployEnv, taskId: string): void {
-  const status = JSON.parse(readFileSync(join(env.state, 'sandboxes', taskId, 'status.json'), 'utf8')) as {
-    processes: Record<string, { pid?: number }>;
-  };
-  process.kill(status.processes.main!.pid!, 'SIGKILL');
 }
 
 describe('drift and deployments in chat, end to end', () => {
@@ -85,7 +75,7 @@ describe('drift and deployments in chat, end to end', () => {
 
   it('a process killed by hand: one missing message, then one resolution once it is back', async () => {
     const [task] = (await env.liveTasks('web')).filter((t) => t.instance === 0);
-    crashMainProcess(env, task!.taskId);
+    env.crashMainProcess(task!.taskId);
     await until(() => about(`${WEB}/0`).includes(`Drift resolved: ${WEB}/0 missing`), 'the resolution');
     assert.deepEqual(about(`${WEB}/0`), [
       `Drift opened: ${WEB}/0 missing`,
@@ -241,7 +231,7 @@ describe('kills Borealis makes itself raise no drift', () => {
     // A real crash now: its message comes from a drift check that sees every instance above
     // as it is, so a false alarm about them would be sent with it or before it.
     const [task] = (await env.liveTasks('web')).filter((t) => t.instance === 0);
-    crashMainProcess(env, task!.taskId);
+    env.crashMainProcess(task!.taskId);
     await eventually(
       () => drift().includes(`Drift opened: ${WEB}/0 missing`),
       30_000,
