@@ -47,6 +47,7 @@ export type ErrorCode =
   | 'UNKNOWN_TASK'
   | 'BAD_TARGET'
   | 'NO_LOGS'
+  | 'UNKNOWN_PROCESS'
   | 'MESOS_NO_LEADER'
   | 'MESOS_BAD_MASTER_INFO'
   | 'MESOS_BAD_REDIRECT'

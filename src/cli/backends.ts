@@ -13,8 +13,7 @@ import { OperatorCluster } from '../cluster/mesos/operator-cluster.js';
 import type { Cluster } from '../cluster/types.js';
 import type { ClusterConfig, LocalClusterConfig, MesosClusterConfig } from '../spec/types.js';
 import type { StateStore } from '../state/types.js';
-
-const log = (line: string) => process.stderr.write(`${new Date().toISOString()} mesos: ${line}\n`);
+import { prefixed, stderrLog, type Log } from '../util/log.js';
 
 /** The local cluster's sandboxes live under `localDir` unless clusters.yaml says otherwise. */
 export function openLocal(localDir: string, config?: LocalClusterConfig): LocalCluster {
@@ -32,7 +31,11 @@ export function openReader(localDir: string, config: ClusterConfig | undefined, 
 }
 
 /** Subscribes as the framework; the framework id and task records live in `store`. */
-export async function openMesosDriver(config: MesosClusterConfig, store: StateStore): Promise<MesosCluster> {
+export async function openMesosDriver(
+  config: MesosClusterConfig,
+  store: StateStore,
+  log: Log = stderrLog,
+): Promise<MesosCluster> {
   const listed = listedMasters(config);
   const zkMaster = listed.find(isZk);
   const cluster = new MesosCluster({
@@ -42,7 +45,7 @@ export async function openMesosDriver(config: MesosClusterConfig, store: StateSt
     ...(zkMaster ? { resolveMasters: () => mesosMasters(config) } : {}),
     framework: { user: config.user ?? userInfo().username, roles: [config.role ?? '*'] },
     store,
-    log,
+    log: prefixed(log, 'mesos: '),
   });
   await cluster.start();
   return cluster;

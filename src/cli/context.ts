@@ -31,6 +31,7 @@ import { RecordsSnapshot } from '../state/records-snapshot.js';
 import type { ClusterConfig, LoadedRepository } from '../spec/types.js';
 import { FileStateStore } from '../state/file/file-store.js';
 import { Records } from '../state/records.js';
+import { stderrLog, type Log } from '../util/log.js';
 import { systemCode } from './operator-error.js';
 
 const run = promisify(execFile);
@@ -226,9 +227,10 @@ async function openBackend(
   options: GlobalOptions,
   config: ClusterConfig | undefined,
   store: StateStore,
+  log: Log,
 ): Promise<Cluster> {
   if (config?.type !== 'mesos') return openLocal(localDir(options), config);
-  return openMesosDriver(config, store);
+  return openMesosDriver(config, store, log);
 }
 
 /** The local cluster, with the sandbox root clusters.yaml gives it (for `logs` and `local down`). */
@@ -331,7 +333,11 @@ export interface DeployEnvironment {
   close(): Promise<void>;
 }
 
-export async function openDeployEnvironment(options: GlobalOptions): Promise<DeployEnvironment> {
+/** `log`: where the backends and ZooKeeper coordination say what happens to them. */
+export async function openDeployEnvironment(
+  options: GlobalOptions,
+  log: Log = stderrLog,
+): Promise<DeployEnvironment> {
   const source = await TrackedSource.open({
     repo: options.repo,
     branch: options.branch,
@@ -341,7 +347,7 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
   const config = await clusterConfigAt(source, await source.head(), options);
   if (!isZkUrl(options.state)) {
     const records = await openRecords(options);
-    const cluster = await openBackend(options, config, records.store);
+    const cluster = await openBackend(options, config, records.store, log);
     const close = async () => {
       await cluster.close();
       await records.store.close();
@@ -362,7 +368,7 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
     auth: zkAuth(),
     sessionTimeoutMs: zkSessionTimeoutMs(),
     listen: options.listen,
-    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    log,
   });
   const records = new Records(coordinator.store, recordsSnapshot(options));
   // Mesos keeps one subscription per framework: only the leader subscribes; followers read.
@@ -371,9 +377,9 @@ export async function openDeployEnvironment(options: GlobalOptions): Promise<Dep
       ? new LeaderScopedCluster({
           kind: 'mesos',
           leadership: coordinator,
-          open: () => openMesosDriver(config, coordinator.store),
+          open: () => openMesosDriver(config, coordinator.store, log),
           follower: openReader(localDir(options), config, coordinator.store),
-          log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+          log,
         })
       : openLocal(localDir(options), config);
   const close = async () => {

@@ -1,12 +1,10 @@
 /** Rendering validation problems in every output format. */
 import { PLAN_DOCUMENT_VERSION } from '../plan/wire.js';
 import type { Problem } from '../spec/types.js';
+import { formatProblem } from '../spec/problem-text.js';
 import type { Output } from './output.js';
 
-export function formatProblem(problem: Problem): string {
-  const field = problem.path ? `${problem.path}: ` : '';
-  return `${problem.file}:${problem.line}:${problem.column}: ${field}${problem.message}`;
-}
+export { formatProblem };
 
 export function renderProblems(problems: readonly Problem[], origin: string, output: Output): string {
   if (output === 'json') {

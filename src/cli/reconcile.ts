@@ -58,7 +58,7 @@ async function runReconcile(
   const specs = openSpecCache(global);
   try {
     const commit = options.ref ? await env.source.resolve(options.ref) : await env.source.head();
-    let printer: ProgressPrinter | undefined;
+    const printer = new ProgressPrinter(io);
     const record = await deployCommit(commit, 'manual', {
       ...env,
       clusterName: global.cluster,
@@ -69,11 +69,10 @@ async function runReconcile(
       loader: new CommitLoader(env.source, specs.cache),
       onPlan: (plan) => {
         io.stdout.write(renderPlan(plan, options.output, useColour(io.stdout, global.colour)));
-        printer = new ProgressPrinter(plan, io);
       },
       onProblems: (problems) =>
         io.stdout.write(renderProblems(problems, commit.slice(0, 12), options.output)),
-      onProgress: (progress) => printer?.print(progress),
+      onProgress: (progress) => printer.print(progress),
     });
     await specs.save();
     if (options.notes) await writeNote(env.source.dir, record);

@@ -20,15 +20,18 @@ import { signaturePolicy } from './deploy-flags.js';
 import type { WatchOptions } from './watch.js';
 import { globalOptions } from './global-options.js';
 import type { Io } from './io.js';
+import type { DeployProgress } from '../deploy/executor.js';
+import { progressLine } from './progress.js';
+import { createLog, type Log } from '../util/log.js';
 import { BorealisError } from '../errors.js';
 import { systemCode } from './operator-error.js';
 
 export async function runWatch(options: WatchOptions, self: Command, io: Io): Promise<void> {
   const global = { ...globalOptions(self), listen: options.http ? options.listen : undefined };
   const sinks = parseSinks(options.notify, process.env); // a bad sink fails before anything is opened
-  const env = await openDeployEnvironment(global);
+  const log = createLog(options.logFormat, (text) => io.stdout.write(text));
+  const env = await openDeployEnvironment(global, log);
   const announcer = env.coordinator ? announcerFor(env.coordinator) : undefined;
-  const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
   // Loaded here, not at start-up: the other commands need neither (a tenth of a second each).
   const [{ Metrics }, { startServer }] = await Promise.all([
     import('../metrics/metrics.js'),
@@ -49,10 +52,7 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
       ...env,
       clusterName: global.cluster,
       log,
-      onProgress: (progress) =>
-        log(
-          `  ${progress.job}${progress.instance === undefined ? '' : `/${progress.instance}`}: ${progress.event}${progress.detail ? ` ${progress.detail}` : ''}`,
-        ),
+      onProgress: (progress) => logProgress(log, progress),
       onDeployment: options.notes ? (record) => writeNote(env.source.dir, record) : undefined,
       leadership: env.coordinator,
       announcer,
@@ -78,7 +78,7 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
   );
   const deps = serverDeps(daemon, env, global.cluster, webhookSecrets(), log, global.path);
   const server = options.http
-    ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen).catch(
+    ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen, { log }).catch(
         async (error: unknown) => {
           await env.close();
           throw listenError(error, options.listen);
@@ -107,6 +107,20 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
   announcer?.close();
   await env.close();
   log('stopped; tasks keep running');
+}
+
+/** One line per rollout event, with where the job's rollout stands. */
+function logProgress(log: Log, progress: DeployProgress): void {
+  const { job, instance, event, detail, rollout } = progress;
+  log(`  ${progressLine(progress)}`, {
+    job,
+    instance,
+    event,
+    detail,
+    done: rollout?.done,
+    total: rollout?.total,
+    phase: rollout?.phase,
+  });
 }
 
 /** Another process on the address, or an address this machine cannot serve, is the operator's to fix. */

@@ -7,7 +7,8 @@
  * Only the flags are defined here; the daemon (`watch-daemon.ts`) is loaded when the command
  * runs, so the other commands do not import its 24 modules (notifiers, drift, announcement).
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { LOG_FORMATS, type LogFormat } from '../util/log.js';
 import { parseListen } from '../server/listen.js';
 import { notesOption, signatureOptions, type SignatureFlags } from './deploy-flags.js';
 import type { Io } from './io.js';
@@ -29,6 +30,7 @@ export interface WatchOptions extends SignatureFlags {
   stuckAfter: number;
   notify: string[];
   commitUrl?: string;
+  logFormat: LogFormat;
 }
 
 function listenAddress(value: string): string {
@@ -88,7 +90,12 @@ export function registerWatch(program: Command, io: Io): void {
       '--commit-url <TEMPLATE>',
       'link to a commit in messages, e.g. https://git.example.com/jobs/commit/{sha}',
     )
-    .addOption(notesOption());
+    .addOption(notesOption())
+    .addOption(
+      new Option('--log-format <FORMAT>', 'text, or json: one object per line (time, level, msg, fields)')
+        .choices(LOG_FORMATS)
+        .default('text'),
+    );
   signatureOptions(command).action(async (options: WatchOptions, self: Command) => {
     const { runWatch } = await import('./watch-daemon.js');
     await runWatch(options, self, io);

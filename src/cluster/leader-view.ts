@@ -11,7 +11,7 @@
  */
 import { TERMINAL_STATES, type Cluster, type ObservedTask, type TaskState } from './types.js';
 
-export const OBSERVED_VIEW_FORMAT = 3;
+export const OBSERVED_VIEW_FORMAT = 4;
 
 /**
  * A task's own fields, in the order of each row: a row instead of an object per task, and
@@ -29,6 +29,7 @@ export const TASK_COLUMNS = [
   'healthy',
   'reason',
   'message',
+  'killRequested',
 ] as const;
 
 type Column = (typeof TASK_COLUMNS)[number];
@@ -175,7 +176,19 @@ function taskOf(
   row: TaskRow,
   text: (index: unknown) => unknown,
 ): Partial<ObservedTask> {
-  const [taskId, instance, stateAt, updatedAt, launchedAt, hostAt, ports, healthy, reasonAt, messageAt] = row;
+  const [
+    taskId,
+    instance,
+    stateAt,
+    updatedAt,
+    launchedAt,
+    hostAt,
+    ports,
+    healthy,
+    reasonAt,
+    messageAt,
+    killed,
+  ] = row;
   const [state, host, reason, message] = [text(stateAt), text(hostAt), text(reasonAt), text(messageAt)];
   const task = {
     taskId,
@@ -192,6 +205,7 @@ function taskOf(
   if (healthy !== null && healthy !== undefined) task.healthy = healthy;
   if (reason !== null && reason !== undefined) task.reason = reason;
   if (message !== null && message !== undefined) task.message = message;
+  if (killed !== null && killed !== undefined) task.killRequested = killed;
   return task;
 }
 
@@ -220,7 +234,8 @@ function isObservedTask(task: unknown): task is ObservedTask {
     t.ports !== null &&
     (t.healthy === undefined || typeof t.healthy === 'boolean') &&
     (t.reason === undefined || typeof t.reason === 'string') &&
-    (t.message === undefined || typeof t.message === 'string')
+    (t.message === undefined || typeof t.message === 'string') &&
+    (t.killRequested === undefined || typeof t.killRequested === 'boolean')
   );
 }
 

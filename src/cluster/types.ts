@@ -22,6 +22,11 @@ export function isTerminal(state: TaskState): boolean {
  */
 export const REASON_TASK_INVALID = 'REASON_TASK_INVALID';
 
+/** A task that ended without Borealis asking it to: a crash, a loss, a kill from elsewhere. */
+export function endedOnItsOwn(task: Pick<ObservedTask, 'state' | 'killRequested'>): boolean {
+  return isTerminal(task.state) && task.killRequested !== true;
+}
+
 export function isInvalidTask(task: Pick<ObservedTask, 'state' | 'reason'>): boolean {
   return task.state === 'FAILED' && task.reason === REASON_TASK_INVALID;
 }
@@ -52,6 +57,12 @@ export interface ObservedTask {
   reason?: string;
   /** Human-readable detail of the latest state. */
   message?: string;
+  /**
+   * Borealis asked the cluster to kill this task (an update, a scale-down, a removed job,
+   * `borealis local down`). Its end is then Borealis's doing, not the task's: it counts
+   * toward neither drift (`flapping`, `missing`) nor relaunch back-off.
+   */
+  killRequested?: boolean;
   /** Epoch milliseconds of the latest state change. */
   updatedAt: number;
   /** Epoch milliseconds the task was launched. */

@@ -17,8 +17,10 @@ import {
   type RolloutAction,
   type RolloutEvent,
   type RolloutState,
+  type RolloutStep,
 } from './rollout.js';
 import { groupBy } from '../util/group-by.js';
+import { rolloutProgress, type RolloutProgress } from './rollout-progress.js';
 import { newTaskId } from './task-ids.js';
 import { nextUpdateOrTimeout, waitUntilEnded } from './wait.js';
 
@@ -34,8 +36,11 @@ export interface JobOutcome {
 export interface DeployProgress {
   job: JobId;
   instance?: number;
-  event: RolloutEvent | 'LAUNCHED' | 'KILLED' | 'ROLLOUT_FINISHED';
+  /** `ROLLOUT_PHASE`: the rollout moved to another phase (`rollout.phase`) without an instance event. */
+  event: RolloutEvent | 'LAUNCHED' | 'KILLING' | 'KILLED' | 'ROLLOUT_PHASE' | 'ROLLOUT_FINISHED';
   detail?: string;
+  /** Where the job's rollout stands after this event. */
+  rollout?: RolloutProgress;
 }
 
 export interface DeployOptions {
@@ -196,6 +201,7 @@ async function driveRollouts(
 ): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
   const changeOf = new Map(plan.changes.map((change) => [change.job, change]));
+  const phases = new Map<JobId, string>();
   while (rollouts.size > 0 && !options.signal?.aborted) {
     const halt = options.halt?.() ?? 'no';
     if (halt === 'now') break;
@@ -211,7 +217,7 @@ async function driveRollouts(
       await options.records.putRollout(step.state);
       rollouts.set(id, step.state);
       await perform(step.actions, job, plan.commit, options);
-      for (const event of step.events) options.onProgress?.({ job: id, ...event });
+      reportStep(id, step, observed.get(id) ?? [], phases, options);
       if (step.wakeAt !== undefined) wakeAt = Math.min(wakeAt, step.wakeAt);
       if (isFinished(step.state)) {
         outcomes.push(await finishRollout(step.state, job, changeOf.get(id), options, now()));
@@ -225,6 +231,23 @@ async function driveRollouts(
   return outcomes;
 }
 
+/** The step's instance events, each with where the rollout stands, or its new phase alone. */
+function reportStep(
+  job: JobId,
+  step: RolloutStep,
+  tasks: readonly ObservedTask[],
+  phases: Map<JobId, string>,
+  options: DeployOptions,
+): void {
+  const rollout = rolloutProgress(step.state, tasks);
+  for (const event of step.events) options.onProgress?.({ job, ...event, rollout });
+  // A finished rollout is told by ROLLOUT_FINISHED.
+  const quietChange = step.events.length === 0 && phases.has(job) && phases.get(job) !== rollout.phase;
+  if (quietChange && !isFinished(step.state))
+    options.onProgress?.({ job, event: 'ROLLOUT_PHASE', detail: rollout.phase, rollout });
+  phases.set(job, rollout.phase);
+}
+
 async function finishRollout(
   state: RolloutState,
   job: JobSpec,
@@ -232,7 +255,8 @@ async function finishRollout(
   options: DeployOptions,
   at: number,
 ): Promise<JobOutcome> {
-  options.onProgress?.({ job: job.id, event: 'ROLLOUT_FINISHED', detail: state.status });
+  const rollout = rolloutProgress(state, []);
+  options.onProgress?.({ job: job.id, event: 'ROLLOUT_FINISHED', detail: state.status, rollout });
   const action = change?.action ?? 'update';
   if (state.status === 'ROLLED_FORWARD') {
     // A held job rolled out its recorded configuration (a scale): the failed one stays held,
@@ -315,6 +339,11 @@ async function perform(
  */
 async function killUndeclared(plan: Plan, options: DeployOptions): Promise<JobOutcome[]> {
   const taskIds = plan.changes.flatMap((change) => change.killTasks);
+  const killing = plan.changes.filter((c) => c.action === 'kill' || c.action === 'orphan');
+  for (const change of killing) {
+    const rollout = { done: 0, total: change.killTasks.length, phase: 'killing' };
+    options.onProgress?.({ job: change.job, event: 'KILLING', detail: tasksCount(change), rollout });
+  }
   if (taskIds.length > 0) await killTasks(taskIds, options);
   const killed = new Set(taskIds);
   if (killed.size > 0)
@@ -325,13 +354,16 @@ async function killUndeclared(plan: Plan, options: DeployOptions): Promise<JobOu
       options.signal,
     );
   const outcomes: JobOutcome[] = [];
-  for (const change of plan.changes.filter((c) => c.action === 'kill' || c.action === 'orphan')) {
+  for (const change of killing) {
     if (change.action === 'kill') await options.records.deleteJob(change.job);
-    options.onProgress?.({ job: change.job, event: 'KILLED', detail: `${change.killTasks.length} task(s)` });
+    const rollout = { done: change.killTasks.length, total: change.killTasks.length, phase: 'killed' };
+    options.onProgress?.({ job: change.job, event: 'KILLED', detail: tasksCount(change), rollout });
     outcomes.push({ job: change.job, action: change.action, result: 'succeeded' });
   }
   return outcomes;
 }
+
+const tasksCount = (change: JobChange) => `${change.killTasks.length} task(s)`;
 
 async function killTasks(taskIds: string[], options: DeployOptions): Promise<void> {
   await options.beforeKill?.(taskIds);

@@ -10,8 +10,14 @@
  * open drift stays open while a closed one stays closed. That hysteresis is what keeps a
  * crash-looping instance from producing a message per restart, and a restarted reconciler
  * (whose tasks are STARTING until reconciled) from announcing anything.
+ *
+ * Ends Borealis caused (a task it killed for an update, a scale-down, a removed job,
+ * `borealis local down`: `killRequested`) are not drift. They never count toward
+ * `flapping`, and an instance whose last task Borealis stopped is not `missing` until it
+ * has stayed without a task for `settleMs` while the daemon watched: the next pass
+ * relaunches it quietly, and only a relaunch that does not happen is worth a message.
  */
-import { isTerminal, type ObservedTask } from '../cluster/types.js';
+import { endedOnItsOwn, isTerminal, type ObservedTask } from '../cluster/types.js';
 import { lastProgress, type RolloutState } from '../deploy/rollout.js';
 import type { RecordedJob } from '../plan/types.js';
 import type { DriftKind } from '../notify/events.js';
@@ -54,6 +60,11 @@ export interface DriftInput {
   /** The branch head when it is not the applied commit, and why it is not. */
   waiting?: { commit: string; detail: string; since: number };
   now: number;
+  /**
+   * Epoch ms this observer started watching. An instance Borealis stopped before then (a
+   * daemon started after `borealis local down`) counts as stopped from then on.
+   */
+  watchingSince?: number;
   policy: DriftPolicy;
 }
 
@@ -159,12 +170,16 @@ function instanceDrift(
     detection.recheckAt = Math.min(detection.recheckAt ?? Infinity, current.updatedAt + policy.settleMs);
   const finished =
     !job.config.service && ended[0]?.state === 'FINISHED' && ended[0].configHash === job.configHash;
+  const stoppedAt = current ? undefined : stoppedByBorealisAt(ended[0], input.watchingSince);
+  const waitingForRelaunch = stoppedAt !== undefined && now - stoppedAt < policy.settleMs;
+  if (waitingForRelaunch)
+    detection.recheckAt = Math.min(detection.recheckAt ?? Infinity, stoppedAt + policy.settleMs);
   decide(detection, driftId('missing', job.id, instance), {
-    present: !current && !finished,
+    present: !current && !finished && !waitingForRelaunch,
     over: settled || finished,
     drift: () => missing(job, instance, ended[0], now),
   });
-  const recent = ended.filter((task) => now - task.updatedAt < policy.flapWindowMs);
+  const recent = ended.filter((task) => endedOnItsOwn(task) && now - task.updatedAt < policy.flapWindowMs);
   decide(detection, driftId('flapping', job.id, instance), {
     present: recent.length > policy.flapThreshold,
     over: recent.length <= policy.flapThreshold && (settled || finished),
@@ -182,8 +197,17 @@ function decide(
   else if (!rule.over) detection.pending.push(id);
 }
 
+/** When Borealis stopped the instance's last task, as far as this observer is concerned. */
+function stoppedByBorealisAt(last: ObservedTask | undefined, watchingSince = -Infinity): number | undefined {
+  return last?.killRequested === true ? Math.max(last.updatedAt, watchingSince) : undefined;
+}
+
 function missing(job: JobSpec, instance: number, last: ObservedTask | undefined, now: number): Drift {
-  const why = last ? `; its last task ended ${last.state}${last.message ? `: ${last.message}` : ''}` : '';
+  const why = !last
+    ? ''
+    : last.killRequested
+      ? '; Borealis stopped its last task and it has not been relaunched'
+      : `; its last task ended ${last.state}${last.message ? `: ${last.message}` : ''}`;
   return {
     id: driftId('missing', job.id, instance),
     kind: 'missing',

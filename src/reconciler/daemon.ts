@@ -23,6 +23,8 @@ import type { NotificationEvent } from '../notify/events.js';
 import { Reporter } from './reporter.js';
 import { CommitLoader } from './commit-loader.js';
 import type { PassKind } from '../metrics/metrics.js';
+import { problemLines } from '../spec/problem-text.js';
+import type { Log } from '../util/log.js';
 
 export interface DaemonOptions {
   /** How often a remote is fetched (ms); jittered by up to 20% so replicas do not fetch in step. */
@@ -41,6 +43,8 @@ export interface DaemonOptions {
 }
 
 const DEFAULT_REMINDER_MS = 4 * 3_600_000;
+/** A rejected commit's problems logged one per line, up to this many. */
+const LOGGED_PROBLEMS = 20;
 
 export interface PreviewRequest {
   /** A full commit id: what is planned is named exactly, never by a ref that may move. */
@@ -65,7 +69,7 @@ export interface DaemonDeps {
   cluster: Cluster;
   records: Records;
   deployments: DeploymentLog;
-  log: (line: string) => void;
+  log: Log;
   onProgress?: (progress: DeployProgress) => void;
   /** Called after every deployment record is closed (for notes, chat, metrics). */
   onDeployment?: (record: DeploymentRecord) => void | Promise<void>;
@@ -247,7 +251,8 @@ export class Daemon {
         kind = await this.pass(trigger);
         ok = true;
       } catch (error) {
-        this.deps.log(`pass failed (${trigger}): ${error instanceof Error ? error.message : String(error)}`);
+        const message = error instanceof Error ? error.message : String(error);
+        this.deps.log(`pass failed (${trigger}): ${message}`, { trigger, error: message }, 'error');
       }
       this.deps.metrics?.passFinished(kind, (this.now() - started) / 1000, ok, this.now());
       this.busy = false;
@@ -273,20 +278,58 @@ export class Daemon {
     const commits = await this.deps.source.commitsSince(newest?.commit ?? null, head);
     await recordSuperseded(commits.slice(1), head, trigger, this.context());
     this.deploying = head;
+    await this.logDeploymentStart(head, newest?.commit === head);
     const record = await deployCommit(head, trigger === 'resync' ? 'watch' : trigger, this.context()).finally(
       () => {
         this.deploying = undefined;
       },
     );
-    const summary = record.plan ? ` (${summaryLine(record.plan)})` : '';
-    this.deps.log(
-      `${head.slice(0, 12)} "${record.message.split('\n')[0]}" by ${record.author.name}: ${record.outcome}${summary}${record.reason ? `: ${record.reason}` : ''}`,
-    );
+    this.logDeploymentEnd(record);
     this.deps.metrics?.deployed(record.outcome);
     await this.reporter.deploymentFinished(record);
     await this.deps.onDeployment?.(record);
     await this.lookForDrift(head, record);
     return 'deployment';
+  }
+
+  private async logDeploymentStart(commit: string, resuming: boolean): Promise<void> {
+    const info = await this.deps.source.commit(commit);
+    const subject = info.message.split('\n')[0] ?? '';
+    this.deps.log(
+      `${resuming ? 'resuming' : 'deploying'} ${commit.slice(0, 12)} "${subject}" by ${info.author.name}`,
+      {
+        event: resuming ? 'deployment_resumed' : 'deployment_started',
+        commit,
+        author: info.author.name,
+        subject,
+      },
+    );
+  }
+
+  /** The outcome in one line; a rejected commit's problems follow, one per line. */
+  private logDeploymentEnd(record: DeploymentRecord): void {
+    const subject = record.message.split('\n')[0] ?? '';
+    const summary = record.plan ? summaryLine(record.plan) : undefined;
+    this.deps.log(
+      `${record.commit.slice(0, 12)} "${subject}" by ${record.author.name}: ${record.outcome}${summary ? ` (${summary})` : ''}${record.reason ? `: ${record.reason}` : ''}`,
+      {
+        event: 'deployment_finished',
+        commit: record.commit,
+        author: record.author.name,
+        subject,
+        outcome: record.outcome,
+        summary,
+        reason: record.reason,
+      },
+      record.outcome === 'succeeded' || record.outcome === 'noop' ? 'info' : 'warn',
+    );
+    const problems = record.errors;
+    const lines = problemLines(problems, LOGGED_PROBLEMS);
+    lines.forEach((line, index) => {
+      const problem = problems[index];
+      const where = problem && index < LOGGED_PROBLEMS ? { ...problem } : {};
+      this.deps.log(`  ${line}`, { event: 'validation_problem', commit: record.commit, ...where }, 'warn');
+    });
   }
 
   /**

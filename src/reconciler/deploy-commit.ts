@@ -236,6 +236,7 @@ class JobEvents {
   }
 
   add(progress: DeployProgress): void {
+    if (progress.event === 'ROLLOUT_PHASE') return; // what happened is in the instance events
     const event = {
       at: this.now(),
       event: progress.event,

@@ -34,7 +34,12 @@ export interface DriftLook {
 }
 
 export class DriftCheck {
-  constructor(private readonly deps: DriftCheckDeps) {}
+  /** Instances Borealis stopped before this daemon watched get the settle time to be relaunched. */
+  private readonly watchingSince: number;
+
+  constructor(private readonly deps: DriftCheckDeps) {
+    this.watchingSince = (deps.now ?? Date.now)();
+  }
 
   /** Looks, announces what changed, and says when to look again for drifts still undecided. */
   async run(look: DriftLook): Promise<{ recheckAt?: number }> {
@@ -52,6 +57,7 @@ export class DriftCheck {
       observed,
       waiting: look.waiting && { ...look.waiting, since: now },
       now,
+      watchingSince: this.watchingSince,
       policy: this.deps.policy ?? DEFAULT_DRIFT_POLICY,
     });
     const next = nextTransition(open, detection, now, this.deps.reminderMs);

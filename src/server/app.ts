@@ -10,6 +10,7 @@ import { apiRoutes } from './routes/api.js';
 import { operateRoutes } from './routes/operate.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { ServerDeps } from './types.js';
+import type { Log } from '../util/log.js';
 
 export interface ServerOptions {
   /** Largest accepted request body; default 25 MiB, GitHub's own payload cap. */
@@ -17,7 +18,7 @@ export interface ServerOptions {
   /** How many recent delivery ids are remembered to refuse replays; default 10,000. */
   replayCacheSize?: number;
   /** One line per webhook decision (provider, delivery, result) and per internal error. */
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 25 * 1024 * 1024;

@@ -75,7 +75,8 @@ describe('GET /api/observed and its reader', () => {
   it('reads the tasks the leader serves, each as it was', async () => {
     const other = { ...task(2), jobId: 'west/www/prod/api', healthy: undefined, reason: 'R', message: 'M' };
     delete other.healthy;
-    const tasks = [task(0), other, task(1), { ...task(3), configHash: 'h2' }];
+    const killed = { ...task(1), state: 'KILLED' as const, killRequested: true };
+    const tasks = [task(0), other, killed, { ...task(3), configHash: 'h2' }];
     answer = observedView('west', tasks);
     assert.equal((answer as { groups: unknown[] }).groups.length, 3, 'by job and configuration');
     assert.ok((answer as ObservedView).strings.includes('R'), 'shared texts said once');
@@ -94,7 +95,7 @@ describe('GET /api/observed and its reader', () => {
   const refusals: [string, () => unknown, RegExp][] = [
     ['a follower (409)', () => undefined, /answered 409: .*does not lead/],
     ['another cluster', () => observedView('east', [task(0)]), /reconciles cluster "east", not "west"/],
-    ['another format', () => ({ ...observedView('west', []), format: 1 }), /format 1, not 3/],
+    ['another format', () => ({ ...observedView('west', []), format: 1 }), /format 1, not 4/],
     [
       'other columns',
       () => ({ ...observedView('west', []), columns: [...TASK_COLUMNS].reverse() }),

@@ -30,6 +30,11 @@ const ended = (
   configHash = job.configHash,
 ) => task(job, instance, { state, updatedAt: NOW - msAgo, launchedAt: NOW - msAgo - 1_000, configHash });
 const without = (tasks: ObservedTask[], instance: number) => tasks.filter((t) => t.instance !== instance);
+/** A task Borealis killed itself (an update, a scale-down, `local down`). */
+const stopped = (job: JobSpec, instance: number, msAgo: number, configHash = job.configHash) => ({
+  ...ended(job, instance, 'KILLED', msAgo, configHash),
+  killRequested: true,
+});
 
 function rolloutOf(from: JobSpec, to: JobSpec, progressedMsAgo: number): RolloutState {
   const change = plan({
@@ -103,6 +108,54 @@ const CASES: Case[] = [
     present: ['flapping:local/www-data/prod/web/0'],
     pending: ['missing:local/www-data/prod/web/0'],
     detail: /instance 0 ended 4 times in the last 10 min \(last: FAILED\)/,
+  },
+  {
+    name: 'tasks-borealis-killed-never-count-toward-flapping',
+    input: {
+      observed: [
+        ...settled(web),
+        ...[5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 320_000].map((ago) =>
+          stopped(web, 0, ago, 'old'),
+        ),
+      ],
+    },
+    present: [],
+    pending: [],
+  },
+  {
+    name: 'crashes-still-count-beside-kills-borealis-made',
+    input: {
+      observed: [
+        ...without(settled(web), 0),
+        ...[5_000, 10_000, 20_000, 40_000].map((ago) => ended(web, 0, 'FAILED', ago)),
+        ...[50_000, 60_000].map((ago) => stopped(web, 0, ago, 'old')),
+        task(web, 0, { state: 'STARTING', updatedAt: NOW - 100 }),
+      ],
+    },
+    present: ['flapping:local/www-data/prod/web/0'],
+    pending: ['missing:local/www-data/prod/web/0'],
+    detail: /instance 0 ended 4 times/,
+  },
+  {
+    name: 'an-instance-borealis-stopped-waits-the-settle-time-to-be-relaunched',
+    input: { observed: [...without(settled(web), 1), stopped(web, 1, 2_000)] },
+    present: [],
+    pending: ['missing:local/www-data/prod/web/1', 'flapping:local/www-data/prod/web/1'],
+  },
+  {
+    name: 'an-instance-borealis-stopped-and-never-relaunched-is-missing',
+    input: { observed: [...without(settled(web), 1), stopped(web, 1, 20_000)] },
+    present: ['missing:local/www-data/prod/web/1'],
+    detail: /instance 1 is not running; Borealis stopped its last task and it has not been relaunched/,
+  },
+  {
+    name: 'stopped-before-the-daemon-watched-counts-from-when-it-started',
+    input: {
+      observed: [...without(settled(web), 1), stopped(web, 1, 3_600_000)],
+      watchingSince: NOW - 1_000,
+    },
+    present: [],
+    pending: ['missing:local/www-data/prod/web/1', 'flapping:local/www-data/prod/web/1'],
   },
   {
     name: 'ends-older-than-the-window-do-not-count',
@@ -217,5 +270,11 @@ describe('detectDrift', () => {
     ];
     const detection = detectDrift({ desired: [web], recorded: [], rollouts: [], observed, now: NOW, policy });
     assert.equal(detection.recheckAt, NOW - 3_000 + policy.settleMs);
+  });
+
+  it('says when an instance Borealis stopped is due back: the settle time after it stopped', () => {
+    const observed = [...without(settled(web), 1), stopped(web, 1, 2_000)];
+    const detection = detectDrift({ desired: [web], recorded: [], rollouts: [], observed, now: NOW, policy });
+    assert.equal(detection.recheckAt, NOW - 2_000 + policy.settleMs);
   });
 });

@@ -180,6 +180,17 @@ const CASES: Case[] = [
     expect: { [web.id]: { action: 'noop', deferred: [2] } },
   },
   {
+    name: 'heal-at-once-after-kills-borealis-made',
+    desired: [web],
+    observed: [
+      task(web, 0),
+      task(web, 1),
+      ...[100, 200, 300].map((ago) => ({ ...ended(web, 2, 'KILLED', ago), killRequested: true })),
+    ],
+    recorded: [recorded(web)],
+    expect: { [web.id]: { action: 'heal', instances: { heal: [2], unchanged: [0, 1] } } },
+  },
+  {
     name: 'heal-missing-instance-without-history',
     desired: [web],
     observed: running(web, 2),

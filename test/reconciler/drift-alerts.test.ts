@@ -6,8 +6,6 @@
  * never answers does not hold a deployment up.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isTerminal } from '../../src/cluster/types.js';
 import type { SlackPayload } from '../../src/notify/index.js';
@@ -24,24 +22,23 @@ const web = (cmdline = 'exec sleep 1000') =>
   sleeperJob('web', { instances: 2, update_config: { watch_secs: 2 } }, cmdline);
 const FLAKY = 'local/www-data/prod/flaky';
 
-function startWatch(env: DeployEnv, slackUrl: string): ReconcilerProcess {
+// Settling takes longer than the flaky process lives: one of its runs never counts as back.
+const ALERT_FLAGS = ['--settle', '3', '--flap-threshold', '3', '--flap-window', '300'];
+
+function startWatch(env: DeployEnv, slackUrl: string, driftFlags = ALERT_FLAGS): ReconcilerProcess {
   return new ReconcilerProcess('alerts', {
     repo: env.repo.dir,
     state: env.state,
-    // Settling takes longer than the flaky process lives: one of its runs never counts as back.
-    watchArgs: [
-      '--no-http',
-      '--resync',
-      '1',
-      '--settle',
-      '3',
-      '--flap-threshold',
-      '3',
-      '--flap-window',
-      '300',
-    ],
+    watchArgs: ['--no-http', '--resync', '1', ...driftFlags],
     env: { BOREALIS_NOTIFY_SLACK: slackUrl },
   });
+}
+
+async function stopAll(reconciler: ReconcilerProcess, slack: ChatReceiver, env: DeployEnv): Promise<void> {
+  reconciler.kill('SIGTERM');
+  await reconciler.exited;
+  await slack.close();
+  await env.cleanup();
 }
 
 describe('drift and deployments in chat, end to end', () => {
@@ -62,12 +59,7 @@ describe('drift and deployments in chat, end to end', () => {
     reconciler = startWatch(env, slack.url);
     await reconciler.waitFor(/"web" by .*: succeeded/, 60_000);
   });
-  after(async () => {
-    reconciler.kill('SIGTERM');
-    await reconciler.exited;
-    await slack.close();
-    await env.cleanup();
-  });
+  after(() => stopAll(reconciler, slack, env));
 
   it('announces a deployment as it starts and when it succeeds, with commit and author', async () => {
     const short = first.slice(0, 7);
@@ -83,12 +75,7 @@ describe('drift and deployments in chat, end to end', () => {
 
   it('a process killed by hand: one missing message, then one resolution once it is back', async () => {
     const [task] = (await env.liveTasks('web')).filter((t) => t.instance === 0);
-    const status = JSON.parse(
-      readFileSync(join(env.state, 'sandboxes', task!.taskId, 'status.json'), 'utf8'),
-    ) as {
-      processes: Record<string, { pid?: number }>;
-    };
-    process.kill(status.processes.main!.pid!, 'SIGKILL');
+    env.crashMainProcess(task!.taskId);
     await until(() => about(`${WEB}/0`).includes(`Drift resolved: ${WEB}/0 missing`), 'the resolution');
     assert.deepEqual(about(`${WEB}/0`), [
       `Drift opened: ${WEB}/0 missing`,
@@ -170,12 +157,7 @@ describe('a chat sink that never answers', () => {
     env = new DeployEnv();
     slack = await ChatReceiver.start([], { hang: true });
   });
-  after(async () => {
-    reconciler.kill('SIGTERM');
-    await reconciler.exited;
-    await slack.close();
-    await env.cleanup();
-  });
+  after(() => stopAll(reconciler, slack, env));
 
   it('does not hold a deployment up: it is done while the first message is still unanswered', async () => {
     env.commitJobs('web', [web()]);
@@ -190,5 +172,77 @@ describe('a chat sink that never answers', () => {
     const [deployment] = history.deployments;
     const ms = Date.parse(deployment!.finished_at) - Date.parse(deployment!.started_at);
     assert.ok(ms < 10_000, `the deployment took ${ms} ms, less than one notification timeout`);
+  });
+});
+
+/**
+ * Issue 20, item 8: ends Borealis causes itself are not drift. A rolling update kills every
+ * instance's task once, `local down` kills them again (with the daemon running, and before a
+ * daemon starts), and none of it may reach chat: with a flap threshold of 1 each instance has
+ * ended twice or more, which counted as flapping when kills were not told from crashes.
+ */
+describe('kills Borealis makes itself raise no drift', () => {
+  const SETTLE_MS = 2_000;
+  const job = (version: string) =>
+    sleeperJob('web', { instances: 3, update_config: { watch_secs: 1 } }, `echo ${version}; exec sleep 1000`);
+  let env: DeployEnv;
+  let slack: ChatReceiver;
+  let reconciler: ReconcilerProcess;
+  const titles = () => slack.bodies().map((body) => (body as SlackPayload).attachments[0].title);
+  const drift = () => titles().filter((title) => title.startsWith('Drift'));
+  const start = () =>
+    startWatch(env, slack.url, ['--settle', String(SETTLE_MS / 1000), '--flap-threshold', '1']);
+  /** Every instance back and RUNNING for longer than the settle time: any drift check now sees them settled. */
+  const settledAgain = () =>
+    eventually(
+      async () => {
+        const live = await env.liveTasks('web');
+        const now = Date.now();
+        return live.length === 3 && live.every((t) => t.state === 'RUNNING' && now - t.updatedAt > SETTLE_MS);
+      },
+      60_000,
+      `three settled instances; messages so far:\n${titles().join('\n')}`,
+      100,
+    );
+
+  before(async () => {
+    env = new DeployEnv();
+    env.commitJobs('v1', [job('v1')]);
+    slack = await ChatReceiver.start();
+    reconciler = start();
+    await reconciler.waitFor(/"v1" by .*: succeeded/, 60_000);
+  });
+  after(() => stopAll(reconciler, slack, env));
+
+  it('a rolling update, `local down` under a running daemon and before a restarted one: no drift message', async () => {
+    env.commitJobs('v2', [job('v2')]);
+    await reconciler.waitFor(/"v2" by .*: succeeded/, 60_000);
+
+    const down = await env.cli('local', 'down');
+    assert.equal(down.code, 0, down.stderr);
+    await settledAgain();
+
+    reconciler.kill('SIGTERM');
+    await reconciler.exited;
+    assert.equal((await env.cli('local', 'down')).code, 0);
+    reconciler = start();
+    await settledAgain();
+
+    // A real crash now: its message comes from a drift check that sees every instance above
+    // as it is, so a false alarm about them would be sent with it or before it.
+    const [task] = (await env.liveTasks('web')).filter((t) => t.instance === 0);
+    env.crashMainProcess(task!.taskId);
+    await eventually(
+      () => drift().includes(`Drift opened: ${WEB}/0 missing`),
+      30_000,
+      `the crash's message; messages so far:\n${titles().join('\n')}`,
+      50,
+    );
+    assert.deepEqual(
+      drift().filter((title) => !title.endsWith(`${WEB}/0 missing`)),
+      [],
+      `only the crash is drift; messages:\n${titles().join('\n')}`,
+    );
+    assert.equal(drift()[0], `Drift opened: ${WEB}/0 missing`);
   });
 });

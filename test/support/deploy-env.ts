@@ -2,7 +2,7 @@
  * A job repository in a real Git repository plus a state directory, for end-to-end tests
  * of reconcile on the real local cluster. Cleanup stops every task it started.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -46,6 +46,16 @@ export class DeployEnv {
     return (await this.tasks())
       .filter((task) => !isTerminal(task.state) && (!jobName || task.jobId.endsWith(`/${jobName}`)))
       .sort((a, b) => a.instance - b.instance);
+  }
+
+  /**
+   * Kills a task's main process by hand, as a crash would: the task ends on its own, which
+   * a kill through the cluster port (Borealis's own, `killRequested`) is not.
+   */
+  crashMainProcess(taskId: string): void {
+    const path = join(this.state, 'sandboxes', taskId, 'status.json');
+    const status = JSON.parse(readFileSync(path, 'utf8')) as { processes: Record<string, { pid?: number }> };
+    process.kill(status.processes.main!.pid!, 'SIGKILL');
   }
 
   async cleanup(): Promise<void> {

@@ -80,5 +80,6 @@ export function toObservedTask(view: SandboxView): ObservedTask {
   if (status.healthy !== undefined) task.healthy = status.healthy;
   if (status.reason !== undefined) task.reason = status.reason;
   if (status.message !== undefined) task.message = status.message;
+  if (view.killRequested) task.killRequested = true;
   return task;
 }

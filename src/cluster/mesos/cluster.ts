@@ -184,6 +184,7 @@ export class MesosCluster implements Cluster {
     for (const taskId of taskIds) {
       const task = this.tasks.get(taskId);
       if (!task || isTerminal(task.state)) continue;
+      this.markKillRequested(task);
       if (this.pending.delete(taskId)) {
         this.change(task, { state: 'KILLED', message: 'killed before it was launched' });
         continue;
@@ -425,6 +426,14 @@ export class MesosCluster implements Cluster {
       }));
   }
 
+  /** Remembered (and saved, so a restart still knows) so that its end counts as ours, not a crash. */
+  private markKillRequested(task: Live): void {
+    if (task.killRequested) return;
+    this.touched(task);
+    task.killRequested = true;
+    if (task.agentId) this.records.update(recordFields(task));
+  }
+
   /** Call before changing a task: the next snapshot shows it afresh. */
   private touched(task: Live): void {
     this.revision++;
@@ -449,6 +458,7 @@ export class MesosCluster implements Cluster {
     if (task.healthy !== undefined) observed.healthy = task.healthy;
     if (task.reason) observed.reason = task.reason;
     if (task.message) observed.message = task.message;
+    if (task.killRequested) observed.killRequested = true;
     this.views.set(task, Object.freeze(observed));
     return observed;
   }

@@ -25,6 +25,8 @@ export interface TaskRecord {
   ports: Record<string, number>;
   /** What the task holds on its agent (absent in records of older versions). */
   resources?: ResourceTotals;
+  /** This framework asked Mesos to kill the task: its end is Borealis's doing. */
+  killRequested?: boolean;
   /** How the task ended; absent while it may be running. */
   ended?: EndedTask;
 }

@@ -7,7 +7,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { header } from '../headers.js';
 import { DependencyError, HttpError } from '../http-error.js';
-import { formatDecision } from '../log-line.js';
+import { formatDecision, type WebhookDecision } from '../log-line.js';
+import type { Log } from '../../util/log.js';
 import { outcomeOf, recordOutcome } from '../outcome.js';
 import { PROVIDERS, type ProviderSpec } from '../providers.js';
 import type { ReplayCache } from '../replay-cache.js';
@@ -26,7 +27,7 @@ import {
 export interface WebhookContext {
   deps: ServerDeps;
   replay: ReplayCache;
-  log: ((line: string) => void) | undefined;
+  log: Log | undefined;
 }
 
 export function webhookRoutes(scope: FastifyInstance, context: WebhookContext): void {
@@ -130,12 +131,11 @@ function logDecision(
   reply: FastifyReply,
 ): void {
   context.deps.onWebhook?.(spec.name, reply.statusCode);
-  context.log?.(
-    formatDecision({
-      provider: spec.name,
-      delivery: header(request.headers, spec.deliveryHeader),
-      status: reply.statusCode,
-      result: outcomeOf(request) ?? 'no outcome recorded',
-    }),
-  );
+  const decision: WebhookDecision = {
+    provider: spec.name,
+    delivery: header(request.headers, spec.deliveryHeader),
+    status: reply.statusCode,
+    result: outcomeOf(request) ?? 'no outcome recorded',
+  };
+  context.log?.(formatDecision(decision), { ...decision });
 }

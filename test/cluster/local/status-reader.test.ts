@@ -46,4 +46,9 @@ describe('toObservedTask', () => {
     assert.equal(toObservedTask(view('RUNNING', { killRequested: true })).state, 'KILLING');
     assert.equal(toObservedTask(view('KILLED', { killRequested: true })).state, 'KILLED');
   });
+
+  it('says whether Borealis asked for the kill: a task killed by hand is not', () => {
+    assert.equal(toObservedTask(view('KILLED', { killRequested: true })).killRequested, true);
+    assert.equal(toObservedTask(view('KILLED')).killRequested, undefined);
+  });
 });

@@ -196,7 +196,7 @@ describe('MesosCluster on the test master', () => {
     );
   });
 
-  it('kills a task', async () => {
+  it('kills a task, and says it was asked to (drift does not count the end)', async () => {
     const [victim] = await live(cluster);
     await cluster.kill([victim!.taskId]);
     await eventually(
@@ -205,6 +205,8 @@ describe('MesosCluster on the test master', () => {
       'KILLED',
       50,
     );
+    const killed = (await cluster.snapshot()).find((t) => t.taskId === victim!.taskId);
+    assert.equal(killed?.killRequested, true);
   });
 
   it('reports the tasks of a lost agent as LOST', async () => {
