@@ -103,10 +103,10 @@ const HEALTH_WORDS: Record<HealthStatus, string> = {
 
 function renderText(statuses: JobStatus[], appliedCommit: string | undefined): string {
   const lines = [appliedCommit ? `Applied commit ${appliedCommit.slice(0, 12)}` : 'Nothing applied yet', ''];
+  const width = Math.max(0, ...statuses.map((status) => status.job.length));
   for (const status of statuses) {
-    lines.push(jobLine(status));
-    if (status.sync !== 'synced') lines.push(`  sync: ${status.sync_detail}`);
-    if (status.health !== 'healthy') lines.push(`  health: ${status.health_detail}`);
+    lines.push(jobLine(status, width));
+    lines.push(...verdictDetails(status));
     for (const instance of status.instances) lines.push(`  ${formatInstance(instance)}`);
     for (const drift of status.drift ?? [])
       lines.push(`  drift ${drift.kind}: ${drift.detail} (since ${drift.since})`);
@@ -115,11 +115,22 @@ function renderText(statuses: JobStatus[], appliedCommit: string | undefined): s
   return `${lines.join('\n')}\n`;
 }
 
-function jobLine(status: JobStatus): string {
+/** Why a job is not synced or not healthy; one line when both verdicts have the same cause. */
+function verdictDetails(status: JobStatus): string[] {
+  const sync = status.sync === 'synced' ? undefined : status.sync_detail;
+  const health = status.health === 'healthy' ? undefined : status.health_detail;
+  if (sync !== undefined && sync === health) return [`  ${sync}`];
+  return [
+    ...(sync === undefined ? [] : [`  sync: ${sync}`]),
+    ...(health === undefined ? [] : [`  health: ${health}`]),
+  ];
+}
+
+function jobLine(status: JobStatus, width: number): string {
   const finished = status.instances_finished ? `, ${status.instances_finished} finished` : '';
   const count = `${status.instances_running}/${status.instances_desired} running${finished}`;
   return [
-    status.job,
+    status.job.padEnd(width),
     SYNC_WORDS[status.sync].padEnd(11),
     HEALTH_WORDS[status.health].padEnd(11),
     count,
