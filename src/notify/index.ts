@@ -25,4 +25,11 @@ export {
 } from './notifier.js';
 export { slackPayload, type SlackPayload } from './slack.js';
 export { teamsPayload, type TeamsPayload } from './teams.js';
-export { webhookPayload, webhookSignature, WEBHOOK_PAYLOAD_VERSION, type WebhookPayload } from './webhook.js';
+export {
+  webhookEvent,
+  webhookPayload,
+  webhookSignature,
+  WEBHOOK_PAYLOAD_VERSION,
+  type WebhookEvent,
+  type WebhookPayload,
+} from './webhook.js';

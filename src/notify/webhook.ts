@@ -10,19 +10,32 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { SinkConfig } from './config.js';
-import type { NotificationEvent } from './events.js';
+import type { DeploymentEvent, DriftEvent, NotificationEvent } from './events.js';
 import { JSON_HEADERS, is2xx, type PreparedRequest, type SinkProtocol } from './protocol.js';
 
-export const WEBHOOK_PAYLOAD_VERSION = 1;
+/** 2: `format_version` and ISO 8601 times, as every JSON Borealis publishes (1: `version`, epoch ms). */
+export const WEBHOOK_PAYLOAD_VERSION = 2;
+
+type WithIsoTimes<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
+
+/** The event as sent: the same fields, its instants as ISO 8601 UTC strings. */
+export type WebhookEvent = WithIsoTimes<DeploymentEvent, 'at'> | WithIsoTimes<DriftEvent, 'at' | 'since'>;
 
 export interface WebhookPayload {
-  version: typeof WEBHOOK_PAYLOAD_VERSION;
+  format_version: typeof WEBHOOK_PAYLOAD_VERSION;
   delivery: string;
-  event: NotificationEvent;
+  event: WebhookEvent;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function webhookEvent(event: NotificationEvent): WebhookEvent {
+  if (event.type === 'deployment') return { ...event, at: iso(event.at) };
+  return { ...event, since: iso(event.since), at: iso(event.at) };
 }
 
 export function webhookPayload(event: NotificationEvent, delivery: string): WebhookPayload {
-  return { version: WEBHOOK_PAYLOAD_VERSION, delivery, event };
+  return { format_version: WEBHOOK_PAYLOAD_VERSION, delivery, event: webhookEvent(event) };
 }
 
 /** The signature header's value for a body sent at `timestamp` (unix seconds). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SinkKind } from '../../src/notify/config.js';
-import { slackPayload, teamsPayload, type NotificationEvent } from '../../src/notify/index.js';
+import { slackPayload, teamsPayload, webhookEvent, type NotificationEvent } from '../../src/notify/index.js';
 import { deadUrl } from '../support/http-peers.js';
 import { drift, FAILED } from './fixtures.js';
 import { notifierFor, receiver, sinkAt } from './harness.js';
@@ -28,7 +28,7 @@ describe('delivery', () => {
     assert.deepEqual(slack?.[0]?.json, slackPayload(FAILED));
     assert.deepEqual(mattermost?.[0]?.json, slackPayload(FAILED));
     assert.deepEqual(teams?.[0]?.json, teamsPayload(FAILED));
-    assert.deepEqual((webhook?.[0]?.json as { event: unknown }).event, FAILED);
+    assert.deepEqual((webhook?.[0]?.json as { event: unknown }).event, webhookEvent(FAILED));
     assert.deepEqual(
       notifier.stats().map((s) => [s.kind, s.sent, s.failed, s.consecutiveFailures, typeof s.lastSuccessAt]),
       kinds.map((kind) => [kind, 1, 0, 0, 'number']),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { ReceivedRequest } from '../support/chat-receiver.js';
+import { webhookEvent } from '../../src/notify/index.js';
 import { FAILED } from './fixtures.js';
 import { notifierFor, receiver, sinkAt } from './harness.js';
 
@@ -31,9 +32,9 @@ describe('generic webhook signature', () => {
       const timestamp = Number(request.headers['x-borealis-timestamp']);
       assert.ok(Math.abs(timestamp - Date.now() / 1000) < 10, `timestamp ${timestamp}`);
       assert.equal(request.headers['x-borealis-event'], 'deployment');
-      const body = request.json as { version: number; delivery: string; event: unknown };
+      const body = request.json as { format_version: number; delivery: string; event: unknown };
       assert.equal(body.delivery, request.headers['x-borealis-delivery']);
-      assert.deepEqual(body.event, FAILED);
+      assert.deepEqual(body.event, webhookEvent(FAILED));
     }
     assert.equal(first!.headers['x-borealis-delivery'], retry!.headers['x-borealis-delivery']);
     assert.equal(first!.body, retry!.body);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { SinkConfig } from '../../src/notify/config.js';
-import { webhook, webhookPayload } from '../../src/notify/webhook.js';
+import { webhook, webhookEvent, webhookPayload } from '../../src/notify/webhook.js';
 import { drift, FAILED } from './fixtures.js';
 
 const CONFIG: SinkConfig = { kind: 'webhook', url: 'https://hooks.example.com/borealis', name: 'webhook' };
@@ -11,11 +11,24 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 describe('generic webhook payload', () => {
   it('wraps the event as it is in a versioned envelope with a delivery id', () => {
     const request = webhook.prepare(FAILED, CONFIG);
-    const body = JSON.parse(request.body) as { version: number; delivery: string; event: unknown };
-    assert.equal(body.version, 1);
+    const body = JSON.parse(request.body) as { format_version: number; delivery: string; event: unknown };
+    assert.deepEqual(Object.keys(body), ['format_version', 'delivery', 'event']);
+    assert.equal(body.format_version, 2);
     assert.match(body.delivery, UUID);
-    assert.deepEqual(body.event, FAILED);
-    assert.deepEqual(webhookPayload(FAILED, 'd-1'), { version: 1, delivery: 'd-1', event: FAILED });
+    assert.deepEqual(body.event, { ...FAILED, at: new Date(FAILED.at).toISOString() });
+    assert.deepEqual(webhookPayload(FAILED, 'd-1'), {
+      format_version: 2,
+      delivery: 'd-1',
+      event: webhookEvent(FAILED),
+    });
+  });
+
+  it('sends instants as ISO 8601 UTC strings', () => {
+    const event = drift('opened');
+    const sent = webhookEvent(event);
+    assert.equal(sent.type, 'drift');
+    assert.equal(sent.at, new Date(event.at).toISOString());
+    assert.equal(sent.type === 'drift' && sent.since, new Date(event.since).toISOString());
   });
 
   it('sends the JSON headers, the event type, the delivery id and the timestamp in unix seconds', () => {
