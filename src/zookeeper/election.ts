@@ -6,7 +6,7 @@
  * still exists in this session.
  */
 import { EventEmitter } from 'node:events';
-import type { ZkSession } from './session.js';
+import { hasCode, ZK_CODES, type ZkSession } from './session.js';
 
 export interface CandidateInfo {
   host: string;
@@ -99,12 +99,23 @@ export class LeaderElection extends EventEmitter {
     if (index < 0) return this.lose('our election node is gone');
     if (index === 0) return this.win();
     const predecessor = `${this.root}/${ordered[index - 1]}`;
-    const stat = await this.session.exists(
-      predecessor,
-      () => void this.check().catch((error: unknown) => this.emit('error', error)),
-    );
+    const stat = await this.session.exists(predecessor, () => this.recheck());
     // The predecessor may have gone between listing and watching: look again.
     if (!stat) await this.check();
+  }
+
+  /**
+   * The predecessor's watch fired: look again. A session that expired (or was closed) while
+   * looking ends this election, not the process: the coordinator joins a new one in a new
+   * session. A lost connection means looking again once it is back.
+   */
+  private recheck(): void {
+    this.check().catch((error: unknown) => {
+      if (this.closed || this.session.state === 'expired' || this.session.state === 'closed') return;
+      if (!hasCode(error, ZK_CODES.CONNECTION_LOSS)) this.emit('error', error);
+      else if (this.session.state === 'connected') this.recheck();
+      else this.session.once('connected', () => this.recheck());
+    });
   }
 
   private win(): void {
