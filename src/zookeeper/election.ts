@@ -17,6 +17,8 @@ export interface CandidateInfo {
 }
 
 const PREFIX = 'member_';
+/** Tries of `advertise` whose connection was lost (each waits for the reconnect first). */
+const ADVERTISE_ATTEMPTS = 3;
 
 export class LeaderElection extends EventEmitter {
   private node: string | undefined;
@@ -50,7 +52,18 @@ export class LeaderElection extends EventEmitter {
    */
   async advertise(listen: string): Promise<void> {
     this.info = { ...this.info, listen };
-    if (this.node) await this.session.set(this.node, Buffer.from(JSON.stringify(this.info)));
+    const data = Buffer.from(JSON.stringify(this.info));
+    // Writing the same description again is harmless, so a lost connection is retried. An
+    // expired session's node is gone; the coordinator's next node carries `listen` already.
+    for (let attempt = 1; this.node !== undefined; attempt++) {
+      try {
+        await this.session.set(this.node, data);
+        return;
+      } catch (error) {
+        if (this.closed || this.session.state === 'expired' || this.session.state === 'closed') return;
+        if (!hasCode(error, ZK_CODES.CONNECTION_LOSS) || attempt >= ADVERTISE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /** Leading and connected: a disconnected leader pauses until its session is confirmed again. */

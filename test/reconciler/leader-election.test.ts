@@ -28,7 +28,9 @@ import {
   type ZooKeeperServer,
 } from '../support/zookeeper.js';
 
-const SESSION_MS = 2_000;
+// Short, so handovers are quick, yet long enough that a busy machine starving a
+// reconciler of its pings (every third of it) does not expire its session.
+const SESSION_MS = 4_000;
 
 const web = (version: string, watchSecs = 0) =>
   jobObject({

@@ -22,7 +22,9 @@ import { runCli } from '../support/run-cli.js';
 import { eventually } from '../support/waiting.js';
 import { freePort, startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.js';
 
-const SESSION_MS = 2_000;
+// Short, so handovers are quick, yet long enough that a busy machine starving a
+// reconciler of its pings (every third of it) does not expire its session.
+const SESSION_MS = 4_000;
 
 const web = (version: string) =>
   jobObject({
