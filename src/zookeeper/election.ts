@@ -6,7 +6,7 @@
  * still exists in this session.
  */
 import { EventEmitter } from 'node:events';
-import type { ZkSession } from './session.js';
+import { hasCode, ZK_CODES, type ZkSession } from './session.js';
 
 export interface CandidateInfo {
   host: string;
@@ -17,6 +17,8 @@ export interface CandidateInfo {
 }
 
 const PREFIX = 'member_';
+/** Tries of `advertise` whose connection was lost (each waits for the reconnect first). */
+const ADVERTISE_ATTEMPTS = 3;
 
 export class LeaderElection extends EventEmitter {
   private node: string | undefined;
@@ -50,7 +52,18 @@ export class LeaderElection extends EventEmitter {
    */
   async advertise(listen: string): Promise<void> {
     this.info = { ...this.info, listen };
-    if (this.node) await this.session.set(this.node, Buffer.from(JSON.stringify(this.info)));
+    const data = Buffer.from(JSON.stringify(this.info));
+    // Writing the same description again is harmless, so a lost connection is retried. An
+    // expired session's node is gone; the coordinator's next node carries `listen` already.
+    for (let attempt = 1; this.node !== undefined; attempt++) {
+      try {
+        await this.session.set(this.node, data);
+        return;
+      } catch (error) {
+        if (this.closed || this.session.state === 'expired' || this.session.state === 'closed') return;
+        if (!hasCode(error, ZK_CODES.CONNECTION_LOSS) || attempt >= ADVERTISE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /** Leading and connected: a disconnected leader pauses until its session is confirmed again. */
@@ -99,12 +112,23 @@ export class LeaderElection extends EventEmitter {
     if (index < 0) return this.lose('our election node is gone');
     if (index === 0) return this.win();
     const predecessor = `${this.root}/${ordered[index - 1]}`;
-    const stat = await this.session.exists(
-      predecessor,
-      () => void this.check().catch((error: unknown) => this.emit('error', error)),
-    );
+    const stat = await this.session.exists(predecessor, () => this.recheck());
     // The predecessor may have gone between listing and watching: look again.
     if (!stat) await this.check();
+  }
+
+  /**
+   * The predecessor's watch fired: look again. A session that expired (or was closed) while
+   * looking ends this election, not the process: the coordinator joins a new one in a new
+   * session. A lost connection means looking again once it is back.
+   */
+  private recheck(): void {
+    this.check().catch((error: unknown) => {
+      if (this.closed || this.session.state === 'expired' || this.session.state === 'closed') return;
+      if (!hasCode(error, ZK_CODES.CONNECTION_LOSS)) this.emit('error', error);
+      else if (this.session.state === 'connected') this.recheck();
+      else this.session.once('connected', () => this.recheck());
+    });
   }
 
   private win(): void {

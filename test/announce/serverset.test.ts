@@ -17,7 +17,13 @@ import { expireSessions, startProxy, startZooKeeper, type ZooKeeperServer } from
 
 const ZK_CLI = '/usr/share/zookeeper/bin/zkCli.sh';
 const HOST = 'agent-1.example.com';
+/** The session the expiry test expires: short, so the test is quick. */
 const SESSION_TIMEOUT_MS = 1_000;
+/**
+ * Every other session must not expire by accident: as long as the server grants (20 ticks
+ * of 500 ms), since a busy machine can starve the test's process of its pings for seconds.
+ */
+const STEADY_SESSION_MS = 10_000;
 
 function announcedJob(name: string, portmap: Record<string, string | number> = {}): JobSpec {
   return spec({
@@ -102,8 +108,8 @@ describe('ServerSetAnnouncer', { timeout: 120_000 }, () => {
   let reader: ZkSession;
   const sessions: ZkSession[] = [];
 
-  const open = async (connect = zk.connect) => {
-    const session = await ZkSession.open({ connect, sessionTimeoutMs: SESSION_TIMEOUT_MS });
+  const open = async (connect = zk.connect, sessionTimeoutMs = STEADY_SESSION_MS) => {
+    const session = await ZkSession.open({ connect, sessionTimeoutMs });
     sessions.push(session);
     return session;
   };
@@ -210,7 +216,7 @@ describe('ServerSetAnnouncer', { timeout: 120_000 }, () => {
   it('re-creates every member on a new session after the old one expired', async () => {
     const proxy = await startProxy(zk.port);
     try {
-      const first = await open(proxy.connect);
+      const first = await open(proxy.connect, SESSION_TIMEOUT_MS);
       const announcer = new ServerSetAnnouncer({ session: first });
       const job = announcedJob('expiry');
       const dir = '/aurora/www-data/prod/expiry';

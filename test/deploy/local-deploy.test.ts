@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { jobObject, sleeperJob } from '../support/jobs.js';
 import { DeployEnv, peakConcurrency } from '../support/deploy-env.js';
+import { budgetSecs } from '../support/time-scale.js';
 
 const WATCH_SECS = 2;
 
@@ -104,10 +105,14 @@ describe('health-gated updates on the local cluster', () => {
       instances: 2,
       service: true,
       update_config: { batch_size: 2, watch_secs: 1 },
+      // The grace period covers the server's start (Python takes seconds to start on a busy
+      // machine; failures before it are forgiven, as on Aurora); after it, two failed checks
+      // in a row fail the update. A healthy server passes at once, so only the failing update
+      // waits the grace period out.
       health_check_config: {
-        initial_interval_secs: 1,
+        initial_interval_secs: budgetSecs(10),
         interval_secs: 0.5,
-        timeout_secs: 1,
+        timeout_secs: budgetSecs(5),
         max_consecutive_failures: 1,
       },
       task: {

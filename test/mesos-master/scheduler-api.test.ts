@@ -9,6 +9,7 @@ import { parseMesosJson, stringifyMesosJson } from '../../src/cluster/mesos/json
 import { RecordIoDecoder } from '../../src/cluster/mesos/recordio.js';
 import { agents, MesosMaster, type MesosMasterOptions } from '../support/mesos-master/index.js';
 import { MESOS_FIXTURES } from '../support/fixtures.js';
+import { deadlineMs } from '../support/time-scale.js';
 
 type Json = Record<string, unknown>;
 
@@ -93,7 +94,7 @@ class Stream {
 
   /** The first event not taken yet that matches, waiting for it. */
   async take(match: (e: Json) => boolean, timeoutMs = 3000): Promise<Json> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + deadlineMs(timeoutMs);
     for (;;) {
       const i = this.events.findIndex((e, n) => !this.taken.has(n) && match(e));
       if (i >= 0) {
@@ -115,7 +116,7 @@ class Stream {
     );
 
   async waitEnded(timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + deadlineMs(timeoutMs);
     while (!this.ended) {
       if (Date.now() > deadline) throw new Error('stream did not end');
       await sleep(10);

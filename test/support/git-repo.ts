@@ -20,6 +20,10 @@ export class TempGitRepo {
   constructor(prefix = 'borealis-git-') {
     this.dir = mkdtempSync(join(tmpdir(), prefix));
     this.git('init', '-q', '-b', 'main');
+    // No gc in the background after a large commit: on a busy machine it was still writing
+    // into the repository when the test removed it (ENOTEMPTY).
+    this.git('config', 'gc.auto', '0');
+    this.git('config', 'maintenance.auto', 'false');
   }
 
   git(...args: string[]): string {

@@ -79,3 +79,8 @@ export class ReconcilerProcess {
     }
   }
 }
+
+/** For failure messages: what each reconciler printed. */
+export function logsOf(reconcilers: readonly ReconcilerProcess[]): string {
+  return reconcilers.map((r) => `${r.name} printed:\n${r.lines.join('\n')}`).join('\n');
+}

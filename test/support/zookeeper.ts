@@ -24,14 +24,18 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { budgetMs, deadlineMs } from './time-scale.js';
 
 const JAR = '/usr/share/java/zookeeper.jar';
 const MAIN_CLASS = 'org.apache.zookeeper.server.ZooKeeperServerMain';
 const DEFAULT_TICK_MS = 500;
 /** Generous for a loaded CI machine; a healthy start takes about 1 s. */
-const READY_TIMEOUT_MS = 30_000;
-/** A four-letter word sent before the database has loaded can hang: never wait longer than this. */
-const FOUR_LETTER_TIMEOUT_MS = 1_000;
+const READY_TIMEOUT_MS = deadlineMs(60_000);
+/**
+ * A four-letter word sent before the database has loaded can hang: never wait longer than
+ * this. A busy JVM may take a second or more to answer one that it will answer.
+ */
+const FOUR_LETTER_TIMEOUT_MS = budgetMs(5_000);
 const POLL_MS = 50;
 /** SIGTERM first; SIGKILL if the JVM has not exited after this long. */
 const STOP_GRACE_MS = 5_000;
@@ -414,7 +418,7 @@ export async function expireSessions(
   try {
     if (sessions.length === 0) await sleep(sessionTimeoutMs + 1_000);
     // The server may have negotiated a longer timeout than asked for (at most 20 ticks).
-    else await waitUntilExpired(server, sessions, 3 * sessionTimeoutMs + 10_000);
+    else await waitUntilExpired(server, sessions, deadlineMs(3 * sessionTimeoutMs + 10_000));
   } finally {
     proxy.restore();
   }

@@ -296,6 +296,12 @@ export class MesosCluster implements Cluster {
   /** After every (re)subscribe: remember the framework id, then ask for the truth about every known task. */
   private async onSubscribed(): Promise<void> {
     await this.options.store.put(FRAMEWORK_KEY, this.subscription!.frameworkId);
+    // Refusal filters outlive a subscription: those a previous leader (or this driver before
+    // a re-subscribe) declined with stay with the framework on the master. Until a REVIVE
+    // they are assumed, or a launch could wait out a 300 s filter on every agent; launches
+    // made before the subscription (whose REVIVE had no stream to go on) revive now.
+    this.filtered = true;
+    if (this.pending.size > 0) await this.revive();
     const known = [...this.tasks.values()].filter(
       (task) => !isTerminal(task.state) && !this.pending.has(task.taskId),
     );

@@ -121,7 +121,7 @@ describe('MesosCluster under faults', () => {
     await eventually(
       async () => (await live(restarted)).filter((t) => t.state === 'RUNNING').length === 3,
       10_000,
-      'every task answered RUNNING',
+      () => `every task answered RUNNING; the driver logged:\n${harness.logs.join('\n')}`,
     );
     assert.equal(explicit() - before, 3, 'two unanswered rounds, then the one answered');
   });
@@ -145,26 +145,30 @@ describe('MesosCluster under faults', () => {
 
   it('ignores an update older than the one applied: a task lost with its agent stays LOST', async () => {
     harness = await new Harness().start({ agents: [AGENT] });
+    const { master } = harness;
     const driver = await harness.driver();
     const [launch] = launchesOf(plain('web', { instances: 1 }), [0]);
-    // Every update now reaches the driver in reverse order of emission, a window at a time.
-    harness.master.reorderUpdates(300);
-    await driver.launch([launch!]);
-    const acknowledgements = () =>
-      harness.master.calls.filter(
+    const heldIn = (state: string) => master.heldUpdates().find((update) => update.state === state);
+    const acknowledged = (uuid: string | undefined) =>
+      master.calls.some(
         (c) =>
-          c.type === 'ACKNOWLEDGE' &&
-          (c.body as { acknowledge: { task_id: { value: string } } }).acknowledge.task_id.value ===
-            launch!.taskId,
-      ).length;
-    // TASK_STARTING was acknowledged, so TASK_RUNNING is now held back in the window...
-    await eventually(() => acknowledgements() === 1, 10_000, 'TASK_STARTING acknowledged', 5);
-    // ...and the agent is lost before the window flushes: TASK_UNREACHABLE overtakes it.
-    harness.master.loseAgent(harness.master.agentIds()[0]!);
-    await eventually(async () => (await stateOf(driver, launch!.taskId)) === 'LOST', 10_000, 'LOST');
-    harness.master.reorderUpdates(0);
-    // The stale TASK_RUNNING arrived after TASK_UNREACHABLE; the agent is gone, nothing else will come.
-    await eventually(() => acknowledgements() === 2, 10_000, 'the stale TASK_RUNNING acknowledged too');
+          c.type === 'ACKNOWLEDGE' && (c.body as { acknowledge: { uuid: string } }).acknowledge.uuid === uuid,
+      );
+    master.holdUpdates();
+    await driver.launch([launch!]);
+    await eventually(() => heldIn('TASK_STARTING') !== undefined, 10_000, 'TASK_STARTING sent');
+    master.releaseUpdates();
+    // Once TASK_STARTING is acknowledged the agent sends TASK_RUNNING, which is held back...
+    await eventually(() => heldIn('TASK_RUNNING') !== undefined, 10_000, 'TASK_RUNNING sent');
+    const stale = heldIn('TASK_RUNNING')!;
+    assert.equal(await stateOf(driver, launch!.taskId), 'STARTING');
+    // ...while the agent is lost: TASK_UNREACHABLE, emitted later, overtakes it.
+    master.loseAgent(master.agentIds()[0]!);
+    master.holdUpdates(false);
+    master.releaseUpdates({ newestFirst: true });
+    // The agent is gone, so nothing follows the stale TASK_RUNNING: once the driver has
+    // acknowledged it, it has applied (or ignored) it.
+    await eventually(() => acknowledged(stale.uuid), 10_000, 'the stale TASK_RUNNING acknowledged');
     assert.equal(await stateOf(driver, launch!.taskId), 'LOST');
   });
 

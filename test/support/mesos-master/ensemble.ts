@@ -83,7 +83,10 @@ export class MesosEnsemble {
     const zk = this.options.zookeeper;
     if (!zk) return;
     const path = zk.path ?? '/mesos';
-    const session = await ZkSession.open({ connect: zk.connect });
+    // As long a session as the server grants (it caps the ask at 20 ticks): the masters live
+    // in the test's process, which a busy machine can starve of its pings for seconds, and
+    // an expired session would take the master's registration with it.
+    const session = await ZkSession.open({ connect: zk.connect, sessionTimeoutMs: 60_000 });
     await session.mkdirp(path);
     const data = Buffer.from(JSON.stringify(masterInfoJson(member.master.masterInfo)));
     const node = await session.create(`${path}/json.info_`, data, 'ephemeral-sequential');

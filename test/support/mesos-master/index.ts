@@ -29,8 +29,13 @@ export type { AgentSpec, CallRecord, TaskBehaviour, TaskScript } from './state.j
 export { validateMessage, type Violation } from './schema.js';
 export { OPERATOR_MESSAGES } from './response-schema.js';
 
-/** Short heartbeat, retry and allocation periods, so tests do not wait on Mesos's defaults. */
-export const QUICK_TIMINGS = { heartbeatSeconds: 0.5, updateRetryMs: 500, allocationIntervalMs: 50 } as const;
+/**
+ * Short retry and allocation periods, so tests do not wait on Mesos's defaults. Heartbeats
+ * only keep a healthy stream alive (no test waits for their silence), and a driver gives a
+ * stream up after 5 missed ones: at 0.5 s a busy machine starved the master or the driver
+ * for those 2.5 s and caused re-subscriptions no test expected.
+ */
+export const QUICK_TIMINGS = { heartbeatSeconds: 5, updateRetryMs: 500, allocationIntervalMs: 50 } as const;
 
 /** An agent with room for a few test tasks. */
 export const ROOMY_AGENT: AgentSpec = { cpus: 4, mem: 4096, disk: 10240, ports: [31000, 31100] };

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { epochNanos } from './events.js';
+import { epochNanos, type StatusFields } from './events.js';
 import { handle } from './http.js';
 import { allocate, rescindOffer } from './offers.js';
 import { emptyPool } from './resources.js';
@@ -15,7 +15,7 @@ import { preload, type PreloadedFramework } from './preload.js';
 import type { MasterInfo } from './events.js';
 import type { Agent, AgentSpec, CallRecord, Framework, State, Task, TaskBehaviour } from './state.js';
 import { closeStream, recoverOffers } from './stream.js';
-import { agentLost, executorUpdate, killAll, retryUnacknowledged } from './tasks.js';
+import { agentLost, executorUpdate, killAll, releaseHeld, retryUnacknowledged } from './tasks.js';
 
 export interface MesosMasterOptions {
   agents?: AgentSpec[];
@@ -85,7 +85,7 @@ export class MesosMaster {
         violations: [],
         calls: [],
         operatorCalls: [],
-        faults: { updateDelayMs: 0, reorderWindowMs: 0, unansweredReconciles: 0, held: [] },
+        faults: { updateDelayMs: 0, holding: false, unansweredReconciles: 0, held: [] },
         counters: { framework: 0, offer: 0 },
       }),
       hooks: { removeFramework: (fw) => this.removeFramework(fw), allocate: () => this.allocateIfLeading() },
@@ -276,9 +276,22 @@ export class MesosMaster {
     this.state.faults.unansweredReconciles = count;
   }
 
-  /** Fault: UPDATE events emitted within each `windowMs` arrive in reverse order (0 to stop). */
-  reorderUpdates(windowMs: number): void {
-    this.state.faults.reorderWindowMs = windowMs;
+  /**
+   * Fault: UPDATE events are held back (a slow network path) until `releaseUpdates`, while
+   * `on`. The test decides when they arrive, so no timer decides which overtakes which.
+   */
+  holdUpdates(on = true): void {
+    this.state.faults.holding = on;
+  }
+
+  /** The updates held back now, oldest first (an agent's retries included). */
+  heldUpdates(): Pick<StatusFields, 'taskId' | 'state' | 'uuid'>[] {
+    return this.state.faults.held.map(({ status: { taskId, state, uuid } }) => ({ taskId, state, uuid }));
+  }
+
+  /** Delivers the updates held back so far, newest first unless told otherwise. */
+  releaseUpdates(options: { newestFirst?: boolean } = {}): void {
+    releaseHeld(this.state, options.newestFirst ?? true);
   }
 
   /** For benchmarks: a framework whose tasks have all been RUNNING for a while (preload.ts). */

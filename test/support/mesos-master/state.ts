@@ -108,11 +108,12 @@ export type TaskBehaviour = (taskInfo: Json) => TaskScript;
 export interface Faults {
   /** Every UPDATE event is held back this long. */
   updateDelayMs: number;
-  /** UPDATE events emitted within one window of this length are delivered newest first. */
-  reorderWindowMs: number;
+  /** UPDATE events are held back until the test releases them (see `held`). */
+  holding: boolean;
   /** RECONCILE calls still to be answered with nothing (answers lost on the way). */
   unansweredReconciles: number;
-  held: { fw: Framework; event: Json }[];
+  /** The UPDATE events held back, oldest first, with the status each carries. */
+  held: { fw: Framework; event: Json; status: StatusFields }[];
 }
 
 export interface State {

@@ -8,7 +8,13 @@ import type { Framework, State } from './state.js';
 /** Starts the 200 chunked stream and returns its `Mesos-Stream-Id`. */
 export function openStream(state: State, framework: Framework, res: ServerResponse): string {
   const streamId = randomUUID();
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId });
+  // The connection ends with the stream (closeStream destroys it): a client must not pool
+  // it, or its next call could go out on a socket that is already gone.
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Mesos-Stream-Id': streamId,
+    Connection: 'close',
+  });
   const beat = setInterval(() => write(res, heartbeat()), state.config.heartbeatSeconds * 1000);
   beat.unref();
   framework.subscription = { streamId, res, heartbeat: beat };

@@ -4,7 +4,7 @@
  * update is sent, it is retried until ACKNOWLEDGEd, then the next one goes. Master-generated
  * updates (TASK_LOST, TASK_ERROR, reconciliation) have no uuid and are sent once.
  */
-import { newStatusUuid, taskStatus, update, type Json, type StatusFields } from './events.js';
+import { newStatusUuid, taskStatus, update, type StatusFields } from './events.js';
 import { recordStatus } from './history.js';
 import { add } from './resources.js';
 import { TERMINAL, taskKey, type Framework, type State, type Task } from './state.js';
@@ -12,20 +12,16 @@ import { send } from './stream.js';
 
 function emit(state: State, fw: Framework, status: StatusFields): void {
   const event = update(taskStatus(status));
-  const { updateDelayMs, reorderWindowMs } = state.faults;
-  if (reorderWindowMs > 0) hold(state, fw, event, reorderWindowMs);
+  const { updateDelayMs, holding } = state.faults;
+  if (holding) state.faults.held.push({ fw, event, status });
   else if (updateDelayMs > 0) setTimeout(() => send(fw, event), updateDelayMs).unref();
   else send(fw, event);
 }
 
-/** The reorder fault: updates emitted within one window reach the scheduler newest first. */
-function hold(state: State, fw: Framework, event: Json, windowMs: number): void {
-  const held = state.faults.held;
-  held.push({ fw, event });
-  if (held.length > 1) return;
-  setTimeout(() => {
-    for (const { fw: target, event: late } of held.splice(0).reverse()) send(target, late);
-  }, windowMs).unref();
+/** Sends every UPDATE event held back so far, newest first when `reversed`. */
+export function releaseHeld(state: State, reversed: boolean): void {
+  const held = state.faults.held.splice(0);
+  for (const { fw, event } of reversed ? held.reverse() : held) send(fw, event);
 }
 
 /** Sets the master's view of the task, freeing its resources when it becomes terminal. */
