@@ -15,8 +15,11 @@ export function registerLocal(program: Command, io: Io): void {
       const cluster = await openLocalCluster(globalOptions(command));
       try {
         const live = (await cluster.snapshot()).filter((task) => !isTerminal(task.state));
-        await cluster.kill(live.map((task) => task.taskId));
-        await waitUntilEnded(cluster, () => true, 1_000);
+        const stopping = new Set(live.map((task) => task.taskId));
+        await cluster.kill([...stopping]);
+        // Only the tasks it killed: a running daemon relaunches instances at once, and
+        // waiting for "no task alive" would then never end.
+        await waitUntilEnded(cluster, (task) => stopping.has(task.taskId), 1_000);
         io.stdout.write(`Stopped ${live.length} task${live.length === 1 ? '' : 's'}.\n`);
       } finally {
         await cluster.close();
