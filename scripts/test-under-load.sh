@@ -38,7 +38,7 @@ for run in $(seq 1 "$runs"); do
   log="$logs/run-$run.txt"
   started=$SECONDS
   status=0
-  node --test --test-concurrency=2 dist/test/ >"$log" 2>&1 || status=$?
+  node --test --test-concurrency=2 --test-timeout=600000 dist/test/ >"$log" 2>&1 || status=$?
   took=$((SECONDS - started))
   tests="$(count tests "$log")" pass="$(count pass "$log")"
   fail="$(count fail "$log")" cancelled="$(count cancelled "$log")"
