@@ -8,7 +8,7 @@ import { isTerminal, type Cluster, type ObservedTask } from '../cluster/types.js
 import type { DeployProgress, HaltRequest } from '../deploy/executor.js';
 import type { Leadership } from '../leadership.js';
 import type { SignaturePolicy } from '../source/signatures.js';
-import type { TrackedSource } from '../source/tracked.js';
+import type { CommitInfo, TrackedSource } from '../source/tracked.js';
 import { currentProducer, SpecCache } from '../spec/spec-cache.js';
 import type { JobSpec } from '../spec/types.js';
 import type { DeploymentLog, DeploymentRecord, Trigger } from '../state/deployments.js';
@@ -278,12 +278,14 @@ export class Daemon {
     const commits = await this.deps.source.commitsSince(newest?.commit ?? null, head);
     await recordSuperseded(commits.slice(1), head, trigger, this.context());
     this.deploying = head;
-    await this.logDeploymentStart(head, newest?.commit === head);
-    const record = await deployCommit(head, trigger === 'resync' ? 'watch' : trigger, this.context()).finally(
-      () => {
-        this.deploying = undefined;
-      },
-    );
+    // The start is logged from the commit deployCommit reads anyway: no second read before planning.
+    const context = {
+      ...this.context(),
+      onStart: (info: CommitInfo, resuming: boolean) => this.logDeploymentStart(info, resuming),
+    };
+    const record = await deployCommit(head, trigger === 'resync' ? 'watch' : trigger, context).finally(() => {
+      this.deploying = undefined;
+    });
     this.logDeploymentEnd(record);
     this.deps.metrics?.deployed(record.outcome);
     await this.reporter.deploymentFinished(record);
@@ -292,8 +294,8 @@ export class Daemon {
     return 'deployment';
   }
 
-  private async logDeploymentStart(commit: string, resuming: boolean): Promise<void> {
-    const info = await this.deps.source.commit(commit);
+  private logDeploymentStart(info: CommitInfo, resuming: boolean): void {
+    const commit = info.id;
     const subject = info.message.split('\n')[0] ?? '';
     this.deps.log(
       `${resuming ? 'resuming' : 'deploying'} ${commit.slice(0, 12)} "${subject}" by ${info.author.name}`,

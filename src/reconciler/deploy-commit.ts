@@ -39,6 +39,8 @@ export interface DeployCommitContext {
   /** When set, only commits whose signature is trusted under this policy are applied. */
   requireSigned?: SignaturePolicy;
   onProgress?: (progress: DeployProgress) => void;
+  /** Called once the commit is read, before anything else: `resuming` when its record was left unfinished. */
+  onStart?: (info: CommitInfo, resuming: boolean) => void;
   /** Called with the plan before anything is applied (the CLI prints it). */
   onPlan?: (plan: Plan) => void;
   /** Called with the problems of an invalid commit. */
@@ -67,11 +69,13 @@ export async function deployCommit(
 ): Promise<DeploymentRecord> {
   const now = context.now ?? Date.now;
   const info = await context.source.commit(commit);
+  const unfinished = await context.deployments.unfinished(info.id);
+  context.onStart?.(info, unfinished !== null);
   const signature = context.requireSigned
     ? await verifyCommitSignature(context.source.dir, commit, context.requireSigned)
     : { status: 'not_checked', trusted: false, detail: 'signatures are not required' };
   let record =
-    (await context.deployments.unfinished(info.id)) ??
+    unfinished ??
     (await context.deployments.append(
       openRecord(
         info,
