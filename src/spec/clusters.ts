@@ -58,3 +58,13 @@ export function loadClusters(file: string | undefined, text: string | undefined)
   });
   return { clusters, valid: problems.length === 0, problems };
 }
+
+/**
+ * Aurora's scheduler caps a job at 4,000 tasks (`max_tasks_per_job`); a cluster may set its
+ * own cap in clusters.yaml (`limits.max_instances_per_job`), up to the job schema's ceiling.
+ */
+export const DEFAULT_MAX_INSTANCES_PER_JOB = 4000;
+
+export function maxInstancesPerJob(cluster: ClusterConfig): number {
+  return cluster.limits?.max_instances_per_job ?? DEFAULT_MAX_INSTANCES_PER_JOB;
+}

@@ -111,7 +111,7 @@ function ownersOf(chain: readonly SourceDocument[], path: FieldPath): readonly S
   return owners;
 }
 
-function valueAt(value: unknown, path: FieldPath): unknown {
+export function valueAt(value: unknown, path: FieldPath): unknown {
   let node = value;
   for (const part of path) {
     if (node === null || typeof node !== 'object') return undefined;

@@ -10,7 +10,8 @@
  * a `%` directive (`%YAML 1.1` changes the schema), anchors and aliases (`yaml` limits their
  * expansion), tags (js-yaml accepts `v: ! :`, which `yaml` rejects), null keys (js-yaml
  * names them "null", `yaml` ""; a quoted "null" key declines too, which only costs speed)
- * tabs (js-yaml reads `\ta`, `yaml` rejects tab indentation), streams with no document, and
+ * tabs (js-yaml reads `\ta`, `yaml` rejects tab indentation), numbers beyond a double's
+ * range (js-yaml reads `1e400` as a string, `yaml` as Infinity), streams with no document, and
  * any document that is not a mapping (every file Borealis reads holds mappings, and js-yaml
  * reads some broken ones as a scalar; `yaml` skips empty documents, js-yaml reads them as
  * null). Found by the property tests in test/spec/fast-yaml.test.ts.
@@ -40,7 +41,7 @@ export function fastValues(text: string): unknown[] | undefined {
   } catch {
     return undefined;
   }
-  const readable = values.length > 0 && values.every((value) => isMapping(value) && !hasNullKey(value));
+  const readable = values.length > 0 && values.every((value) => isMapping(value) && !readsDifferently(value));
   return readable ? values : undefined;
 }
 
@@ -48,8 +49,16 @@ function isMapping(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function hasNullKey(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasNullKey);
+/** A YAML 1.2 core-schema number: decimal, float, 0o octal or 0x hex. */
+const CORE_NUMBER = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+
+/**
+ * A null key, or a number beyond a double's range (`1e400`, 400 digits): js-yaml reads such
+ * a number as a string, `yaml` as Infinity. A quoted one declines too, which only costs speed.
+ */
+function readsDifferently(value: unknown): boolean {
+  if (typeof value === 'string') return CORE_NUMBER.test(value) && !Number.isFinite(Number(value));
+  if (Array.isArray(value)) return value.some(readsDifferently);
   if (value === null || typeof value !== 'object') return false;
-  return Object.entries(value).some(([key, child]) => key === 'null' || hasNullKey(child));
+  return Object.entries(value).some(([key, child]) => key === 'null' || readsDifferently(child));
 }

@@ -6,15 +6,22 @@
 import type { FileChange } from '../source/tree-diff.js';
 import type { RepoTree } from '../source/tree.js';
 import { cloneJson } from '../util/clone-json.js';
-import { isPlainObject, locateInChain, resolveExtends, type Location, type MergedJob } from './extends.js';
+import {
+  isPlainObject,
+  locateInChain,
+  valueAt,
+  resolveExtends,
+  type Location,
+  type MergedJob,
+} from './extends.js';
 import { jobId, normaliseJob } from './normalise.js';
-import { checkRules } from './rules.js';
+import { checkRules, overlaps } from './rules.js';
 import { validateJobValue, type SchemaProblem } from './schema.js';
-import { loadClusters, type LoadedClusters } from './clusters.js';
-import type { JobSpec, LoadedRepository, Problem } from './types.js';
+import { loadClusters, maxInstancesPerJob, type LoadedClusters } from './clusters.js';
+import type { ClusterConfig, JobSpec, LoadedRepository, Problem } from './types.js';
 import type { WrittenJob } from './written.js';
 import type { SpecCache } from './spec-cache.js';
-import { formatPath, parseYamlFile, type ParsedFile, type SourceDocument } from './yaml.js';
+import { formatPath, parseYamlFile, type FieldPath, type ParsedFile, type SourceDocument } from './yaml.js';
 
 const JOB_FILE = /^jobs\/.+\.ya?ml$/;
 const CLUSTERS_FILES = ['clusters.yaml', 'clusters.yml'];
@@ -84,10 +91,7 @@ export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promi
   );
   options.cache?.keepOnly(ids);
   const problems = files.problems;
-  const rules = {
-    clusterNames: new Set(clusters.clusters.map((c) => c.name)),
-    clustersValid: clusters.valid,
-  };
+  const rules = repositoryRules(clusters.clusters, clusters.valid);
   problems.push(...(await repositoryProblems(identified, files.locator(cached), rules)));
   const repository = { clusters: clusters.clusters, jobs, problems: sortProblems(dedupeProblems(problems)) };
   if (problems.length > 0) return { repository };
@@ -147,10 +151,7 @@ async function loadEdits(
   const jobsByFile = new Map(base.jobsByFile);
   for (const [path, jobs] of fresh) jobsByFile.set(path, jobs);
   const jobs = base.jobFiles.flatMap((path) => jobsByFile.get(path)!);
-  const rules = {
-    clusterNames: new Set(base.repository.clusters.map((c) => c.name)),
-    clustersValid: base.clustersValid,
-  };
+  const rules = repositoryRules(base.repository.clusters, base.clustersValid);
   // Every other job passed these rules in the last load, so unless a key moved only the
   // changed files' jobs can break them (10,000 ids hashed again cost milliseconds per commit).
   const keysMoved = [...fresh].some(([path, fileJobs]) => !sameIds(base.jobsByFile.get(path)!, fileJobs));
@@ -240,8 +241,21 @@ function sameIds(before: readonly JobSpec[], after: readonly JobSpec[]): boolean
   return before.length === after.length && before.every((job, index) => job.id === after[index]!.id);
 }
 
-/** A job's key and file: enough for the rules across files, even when the job has problems. */
-type JobIdentity = Pick<JobSpec, 'id' | 'key' | 'file'>;
+/**
+ * A job's key and file, and the sizes its cluster limits: enough for the rules across files,
+ * even when the job has problems (a size the schema rejected is left out).
+ */
+type JobIdentity = Pick<JobSpec, 'id' | 'key' | 'file'> & { counts?: LimitedCounts };
+
+/** The fields a cluster's `limits.max_instances_per_job` caps, by their path in the job. */
+const LIMITED_FIELDS = [['instances'], ['update_config', 'batch_size']] as const;
+type LimitedCounts = Partial<Record<string, number>>;
+
+function countsOf(job: JobIdentity): LimitedCounts {
+  if (!('config' in job)) return job.counts ?? {};
+  const { config } = job as JobSpec;
+  return { instances: config.instances, 'update_config.batch_size': config.update_config.batch_size };
+}
 
 interface LoadedDocument {
   /** The job, when it has no problem. */
@@ -285,18 +299,12 @@ async function locateCached(
   const text = (await tree.read([path])).get(path) ?? '';
   const document = parseYamlFile(path, text).documents[index];
   const merged = document ? (await resolveExtends(document, loadTemplate)).merged : undefined;
-  if (!merged)
-    return { name: { file: path, line: 1, column: 1 }, cluster: { file: path, line: 1, column: 1 } };
-  return {
-    name: locateInChain(merged.chain, ['name'], 'value'),
-    cluster: locateInChain(merged.chain, ['cluster'], 'value'),
-  };
+  return (field) =>
+    merged ? locateInChain(merged.chain, field, 'value') : { file: path, line: 1, column: 1 };
 }
 
-interface KeyLocations {
-  name: Location;
-  cluster: Location;
-}
+/** Where a field of one job is written. */
+type KeyLocations = (field: FieldPath) => Location;
 
 /**
  * Schema, then rules, then normalisation: each rule runs on the fields the schema accepted,
@@ -335,7 +343,13 @@ function identityOf(
     string,
   ];
   const key = { cluster, role, environment, name };
-  return { id: jobId(key), key, file };
+  const counts: LimitedCounts = {};
+  for (const field of LIMITED_FIELDS) {
+    const count = valueAt(value, field);
+    if (typeof count === 'number' && !rejected.some((path) => overlaps(path, field)))
+      counts[formatPath(field)] = count;
+  }
+  return { id: jobId(key), key, file, counts };
 }
 
 /** The rules across files, as `repositoryProblems` reports them and a partial load checks them. */
@@ -343,10 +357,22 @@ interface RepositoryRules {
   clusterNames: ReadonlySet<string>;
   /** Only a valid clusters.yaml can say a cluster is unknown. */
   clustersValid: boolean;
+  /** Each cluster's `limits.max_instances_per_job`. */
+  instanceLimits: ReadonlyMap<string, number>;
+}
+
+function repositoryRules(clusters: readonly ClusterConfig[], clustersValid: boolean): RepositoryRules {
+  return {
+    clusterNames: new Set(clusters.map((cluster) => cluster.name)),
+    clustersValid,
+    instanceLimits: new Map(clusters.map((cluster) => [cluster.name, maxInstancesPerJob(cluster)])),
+  };
 }
 
 type Breach =
-  { job: JobIdentity; rule: 'duplicate'; first: JobIdentity } | { job: JobIdentity; rule: 'cluster' };
+  | { job: JobIdentity; rule: 'duplicate'; first: JobIdentity }
+  | { job: JobIdentity; rule: 'cluster' }
+  | { job: JobIdentity; rule: 'limit'; field: FieldPath; value: number; limit: number };
 
 /** Each job that repeats an earlier job's key, or names a cluster clusters.yaml does not, in job order. */
 function* repositoryBreaches(jobs: readonly JobIdentity[], rules: RepositoryRules): Generator<Breach> {
@@ -356,6 +382,16 @@ function* repositoryBreaches(jobs: readonly JobIdentity[], rules: RepositoryRule
     if (first) yield { job, rule: 'duplicate', first };
     else firstById.set(job.id, job);
     if (rules.clustersValid && !rules.clusterNames.has(job.key.cluster)) yield { job, rule: 'cluster' };
+    yield* limitBreaches(job, rules.instanceLimits.get(job.key.cluster));
+  }
+}
+
+function* limitBreaches(job: JobIdentity, limit: number | undefined): Generator<Breach> {
+  if (limit === undefined) return;
+  const counts = countsOf(job);
+  for (const field of LIMITED_FIELDS) {
+    const value = counts[formatPath(field)];
+    if (value !== undefined && value > limit) yield { job, rule: 'limit', field, value, limit };
   }
 }
 
@@ -368,15 +404,21 @@ async function repositoryProblems(
   for (const breach of repositoryBreaches(jobs, rules)) {
     const { job } = breach;
     if (breach.rule === 'duplicate') {
-      const earlier = (await locate(breach.first)).name;
+      const earlier = (await locate(breach.first))(['name']);
       problems.push({
-        ...(await locate(job)).name,
+        ...(await locate(job))(['name']),
         path: 'name',
         message: `job ${job.id} is already declared at ${earlier.file}:${earlier.line}; job keys (cluster/role/environment/name) must be unique`,
       });
+    } else if (breach.rule === 'limit') {
+      problems.push({
+        ...(await locate(job))(breach.field),
+        path: formatPath(breach.field),
+        message: `must be at most ${breach.limit}, the limits.max_instances_per_job of cluster "${job.key.cluster}" in clusters.yaml (got ${breach.value})`,
+      });
     } else {
       problems.push({
-        ...(await locate(job)).cluster,
+        ...(await locate(job))(['cluster']),
         path: 'cluster',
         message: `no cluster named "${job.key.cluster}" in clusters.yaml (declared: ${[...rules.clusterNames].join(', ') || 'none'})`,
       });

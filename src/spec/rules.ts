@@ -8,7 +8,7 @@
  */
 import { cronProblem } from './cron.js';
 import type { SchemaProblem } from './schema.js';
-import { sizeToMiB } from './sizes.js';
+import { sizeRangeProblem } from './sizes.js';
 import { KNOWN_VARIABLES, templateReferences } from './templating.js';
 import type { WrittenJob } from './written.js';
 
@@ -73,17 +73,16 @@ export const RULES: readonly Rule[] = [
     check: ({ task }) => orderCycle(task.constraints.map((c) => c.order)),
   },
   {
-    name: 'sizes-positive',
+    name: 'sizes-in-range',
     reads: [
       ['task', 'resources', 'ram'],
       ['task', 'resources', 'disk'],
     ],
     check: ({ task }) =>
-      (['ram', 'disk'] as const).flatMap((field) =>
-        sizeToMiB(task.resources[field]) === 0
-          ? [problem(['task', 'resources', field], 'must be greater than 0')]
-          : [],
-      ),
+      (['ram', 'disk'] as const).flatMap((field) => {
+        const found = sizeRangeProblem(field, task.resources[field]);
+        return found ? [problem(['task', 'resources', field], found)] : [];
+      }),
   },
   { name: 'template-variables', reads: [PROCESSES, PORTS, HEALTH], check: checkTemplateVariables },
   {
@@ -184,7 +183,7 @@ export function checkRules(job: WrittenJob, rejected: readonly FieldPath[] = [])
 }
 
 /** Whether one path lies within the other. */
-function overlaps(a: FieldPath, b: FieldPath): boolean {
+export function overlaps(a: FieldPath, b: FieldPath): boolean {
   const shorter = Math.min(a.length, b.length);
   for (let index = 0; index < shorter; index++) if (a[index] !== b[index]) return false;
   return true;

@@ -236,6 +236,11 @@ function article(type: string): string {
 
 function preview(data: unknown): string {
   if (data === null || data === undefined) return 'nothing';
+  // YAML reads `1e400`, `.inf` and a 400-digit number as ±Infinity, `.nan` as NaN.
+  if (typeof data === 'number' && !Number.isFinite(data))
+    return Number.isNaN(data) ? '.nan, not a number' : 'a number too large to hold';
+  // Beyond 2^53 a number is rounded: 9007199254740993 reads as 9007199254740992.
+  if (typeof data === 'number' && Math.abs(data) > Number.MAX_SAFE_INTEGER) return `about ${data}`;
   if (Array.isArray(data)) return 'a list';
   if (typeof data === 'object') return 'a map';
   const text = JSON.stringify(data);

@@ -163,9 +163,16 @@ export interface JobSpec {
 
 export type ClusterType = 'local' | 'mesos';
 
+/** Limits a cluster puts on every job that names it (clusters.yaml `limits`). */
+export interface ClusterLimits {
+  /** Most instances, and largest update batch, of one job; see `maxInstancesPerJob`. */
+  max_instances_per_job?: number;
+}
+
 export interface LocalClusterConfig {
   name: string;
   type: 'local';
+  limits?: ClusterLimits;
   /** Directory holding task sandboxes; relative to the state directory when not absolute. */
   sandbox_root?: string;
 }
@@ -173,6 +180,7 @@ export interface LocalClusterConfig {
 export interface MesosClusterConfig {
   name: string;
   type: 'mesos';
+  limits?: ClusterLimits;
   /** `http(s)://host:port` of a master (several allowed) or `zk://host:port,…/mesos`. */
   master: string | string[];
   zookeeper?: { connect: string; chroot: string };
