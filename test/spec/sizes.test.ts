@@ -30,6 +30,8 @@ describe('formatMiB', () => {
     [1024, '1GiB'],
     [1536, '1536MiB'],
     [488.28125, '488.281MiB'],
+    [64 * 1024 * 1024, '64TiB'],
+    [1536 * 1024, '1536GiB'],
   ];
   for (const [mib, expected] of cases)
     it(`${mib} → ${expected}`, () => assert.equal(formatMiB(mib), expected));
