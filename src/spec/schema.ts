@@ -158,7 +158,7 @@ const PATTERN_MESSAGES: [RegExp, string][] = [
   [/\$defs\/port_name\//, "must be a port name: a letter or '_' followed by letters, digits, '_' or '-'"],
   [
     /properties\/constraints\/additionalProperties/,
-    "must be 'limit:N' or a comma-separated list of values, optionally negated with a leading '!'",
+    "must be 'limit:N' (N from 1 to 99999) or a comma-separated list of values, optionally negated with a leading '!'",
   ],
   [/properties\/cron_schedule\//, 'must have five cron fields: minute hour day-of-month month day-of-week'],
   [/properties\/endpoint\//, "must be a path starting with '/'"],

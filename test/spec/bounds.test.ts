@@ -17,7 +17,15 @@ import { parseWithPositions } from '../../src/spec/yaml.js';
 import { createTempRepo, withTempRepo } from '../support/temp-repo.js';
 
 type Slot =
-  'top' | 'update_config' | 'health_check_config' | 'process' | 'task' | 'resources' | 'env' | 'clusters';
+  | 'top'
+  | 'update_config'
+  | 'health_check_config'
+  | 'process'
+  | 'task'
+  | 'resources'
+  | 'env'
+  | 'constraints'
+  | 'clusters';
 
 interface Value {
   slot: Slot;
@@ -109,6 +117,13 @@ const ROWS: Row[] = [
   row('gpu', 'resources', ['0', '64'], '65', 'must be <= 64 (got 65)'),
   row('gpu', 'resources', [], '1e308', 'must be <= 64 (got about 1e+308)'),
   row(
+    'host',
+    'constraints',
+    ['limit:1', 'limit:99999'],
+    'limit:100000',
+    "must be 'limit:N' (N from 1 to 99999) or a comma-separated list of values, optionally negated with a leading '!' (got \"limit:100000\")",
+  ),
+  row(
     'LEVEL',
     'env',
     ['"1e400"'],
@@ -131,6 +146,7 @@ const PATHS: Record<Slot, (field: string) => string> = {
   task: (field) => `task.${field}`,
   resources: (field) => `task.resources.${field}`,
   env: (field) => `env.${field}`,
+  constraints: (field) => `constraints.${field}`,
   clusters: (field) => `clusters[0].limits.${field}`,
 };
 
@@ -151,6 +167,9 @@ function jobFile(values: readonly Value[]): string {
     'env:',
     '  PLAIN: "x"',
     ...lines('env'),
+    'constraints:',
+    '  rack: "r1"',
+    ...lines('constraints'),
     'update_config:',
     '  rollback_on_failure: true',
     ...lines('update_config'),
@@ -205,6 +224,7 @@ const INDENTS: Record<Slot, string> = {
   task: '  ',
   resources: '    ',
   env: '  ',
+  constraints: '  ',
   clusters: '      ',
 };
 
