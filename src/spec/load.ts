@@ -242,8 +242,8 @@ function sameIds(before: readonly JobSpec[], after: readonly JobSpec[]): boolean
 }
 
 /**
- * A job's key and file, and the sizes its cluster limits: enough for the rules across files,
- * even when the job has problems (a size the schema rejected is left out).
+ * A job's key and file, and the counts its cluster limits: enough for the rules across files,
+ * even when the job has problems (a count the schema rejected is left out).
  */
 type JobIdentity = Pick<JobSpec, 'id' | 'key' | 'file'> & { counts?: LimitedCounts };
 
@@ -253,8 +253,10 @@ type LimitedCounts = Partial<Record<string, number>>;
 
 function countsOf(job: JobIdentity): LimitedCounts {
   if (!('config' in job)) return job.counts ?? {};
-  const { config } = job as JobSpec;
-  return { instances: config.instances, 'update_config.batch_size': config.update_config.batch_size };
+  const { config } = job as JobSpec; // a valid job: its config keeps the fields' names and paths
+  return Object.fromEntries(
+    LIMITED_FIELDS.map((field) => [formatPath(field), valueAt(config, field) as number]),
+  );
 }
 
 interface LoadedDocument {
@@ -374,7 +376,10 @@ type Breach =
   | { job: JobIdentity; rule: 'cluster' }
   | { job: JobIdentity; rule: 'limit'; field: FieldPath; value: number; limit: number };
 
-/** Each job that repeats an earlier job's key, or names a cluster clusters.yaml does not, in job order. */
+/**
+ * Each job that repeats an earlier job's key, names a cluster clusters.yaml does not, or
+ * exceeds its cluster's limits, in job order.
+ */
 function* repositoryBreaches(jobs: readonly JobIdentity[], rules: RepositoryRules): Generator<Breach> {
   const firstById = new Map<string, JobIdentity>();
   for (const job of jobs) {
