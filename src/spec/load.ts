@@ -10,6 +10,7 @@ import { isPlainObject, locateInChain, resolveExtends, type Location, type Merge
 import { jobId, normaliseJob } from './normalise.js';
 import { checkRules } from './rules.js';
 import { validateJobValue, type SchemaProblem } from './schema.js';
+import { valueProblems } from './value-checks.js';
 import { loadClusters, type LoadedClusters } from './clusters.js';
 import type { JobSpec, LoadedRepository, Problem } from './types.js';
 import type { WrittenJob } from './written.js';
@@ -182,7 +183,7 @@ class FileLoader {
   ) {}
 
   /** One job file's jobs; kept in the cache when the file has no problem. */
-  async load(path: string, text: string): Promise<readonly JobSpec[]> {
+  async load(path: string, text: string | Uint8Array): Promise<readonly JobSpec[]> {
     const before = this.problems.length;
     const templates: Record<string, string> = {};
     const recording = async (template: string) => {
@@ -218,7 +219,7 @@ class FileLoader {
       );
   }
 
-  private parse(path: string, text: string): ParsedFile {
+  private parse(path: string, text: string | Uint8Array): ParsedFile {
     const file = parseYamlFile(path, text);
     this.problems.push(...file.problems);
     return file;
@@ -310,6 +311,8 @@ function loadJob(merged: MergedJob): { job?: JobSpec; identity?: JobIdentity; pr
       return { file, line, column, path: formatPath(path), message };
     });
   const schemaProblems = validateJobValue(value);
+  const reported = new Set(schemaProblems.map((problem) => formatPath(problem.path)));
+  schemaProblems.push(...valueProblems(value).filter((problem) => !reported.has(formatPath(problem.path))));
   const rejected = schemaProblems.map((problem) => problem.path);
   const written = value as unknown as WrittenJob;
   const problems = toProblems([...schemaProblems, ...checkRules(written, rejected)]);
