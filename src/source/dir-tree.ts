@@ -18,12 +18,12 @@ export class DirectoryTree implements RepoTree {
     return entries.sort((a, b) => (a.path < b.path ? -1 : 1));
   }
 
-  async read(paths: readonly string[]): Promise<Map<string, string>> {
-    const contents = new Map<string, string>();
+  async read(paths: readonly string[]): Promise<Map<string, Buffer>> {
+    const contents = new Map<string, Buffer>();
     await Promise.all(
       paths.map(async (path) => {
         try {
-          contents.set(path, await readFile(join(this.root, path), 'utf8'));
+          contents.set(path, await readFile(join(this.root, path)));
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         }

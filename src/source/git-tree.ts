@@ -70,14 +70,14 @@ export class GitTree implements RepoTree {
     return [...this.entries].map(([path, id]) => ({ path, id }));
   }
 
-  async read(paths: readonly string[]): Promise<Map<string, string>> {
+  async read(paths: readonly string[]): Promise<Map<string, Buffer>> {
     await this.list();
     const wanted = paths.filter((path) => this.entries!.has(path));
     const objects = await this.reader.readMany(wanted.map((path) => this.entries!.get(path)!));
-    const contents = new Map<string, string>();
+    const contents = new Map<string, Buffer>();
     wanted.forEach((path, index) => {
       const object = objects[index];
-      if (object?.type === 'blob') contents.set(path, object.content.toString('utf8'));
+      if (object?.type === 'blob') contents.set(path, object.content);
     });
     return contents;
   }

@@ -15,7 +15,10 @@ export interface RepoTree {
   readonly description: string;
   /** Every regular file under the job root. */
   list(): Promise<TreeEntry[]>;
-  /** Contents of the given files, in one batch; a missing path is absent from the result. */
-  read(paths: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Contents of the given files as bytes, in one batch; a missing path is absent from the
+   * result. The spec loader decodes them (`parseYamlFile`), so invalid UTF-8 is reported there.
+   */
+  read(paths: readonly string[]): Promise<Map<string, Buffer>>;
   close(): Promise<void>;
 }

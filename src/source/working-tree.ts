@@ -75,12 +75,12 @@ export class WorkingTree implements RepoTree {
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  async read(paths: readonly string[]): Promise<Map<string, string>> {
-    const contents = new Map<string, string>();
+  async read(paths: readonly string[]): Promise<Map<string, Buffer>> {
+    const contents = new Map<string, Buffer>();
     await Promise.all(
       paths.map(async (path) => {
         try {
-          contents.set(path, await readFile(this.onDisk(path), 'utf8'));
+          contents.set(path, await readFile(this.onDisk(path)));
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         }

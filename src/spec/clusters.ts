@@ -11,7 +11,10 @@ export interface LoadedClusters {
   problems: Problem[];
 }
 
-export function loadClusters(file: string | undefined, text: string | undefined): LoadedClusters {
+export function loadClusters(
+  file: string | undefined,
+  text: string | Uint8Array | undefined,
+): LoadedClusters {
   if (file === undefined || text === undefined) {
     return {
       clusters: [],
