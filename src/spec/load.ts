@@ -10,7 +10,7 @@ import { isPlainObject, locateInChain, resolveExtends, type Location, type Merge
 import { jobId, normaliseJob } from './normalise.js';
 import { checkRules } from './rules.js';
 import { validateJobValue, type SchemaProblem } from './schema.js';
-import { valueProblems } from './value-checks.js';
+import { withValueProblems } from './value-checks.js';
 import { loadClusters, type LoadedClusters } from './clusters.js';
 import type { JobSpec, LoadedRepository, Problem } from './types.js';
 import type { WrittenJob } from './written.js';
@@ -321,9 +321,7 @@ function loadJob(merged: MergedJob): { job?: JobSpec; identity?: JobIdentity; pr
       const { file, line, column } = locateInChain(merged.chain, path, at);
       return { file, line, column, path: formatPath(path), message };
     });
-  const schemaProblems = validateJobValue(value);
-  const reported = new Set(schemaProblems.map((problem) => formatPath(problem.path)));
-  schemaProblems.push(...valueProblems(value).filter((problem) => !reported.has(formatPath(problem.path))));
+  const schemaProblems = withValueProblems(validateJobValue(value), value);
   const rejected = schemaProblems.map((problem) => problem.path);
   const written = value as unknown as WrittenJob;
   const problems = toProblems([...schemaProblems, ...checkRules(written, rejected)]);

@@ -1,5 +1,5 @@
 /**
- * Checks on every key and string of a job, wherever it is written, that no schema rule can
+ * Checks on every key and string of a job (or clusters.yaml), wherever it is written, that no schema rule can
  * make for all fields at once: what would otherwise pass validation and be lost or fail
  * only later. A NUL character cannot be passed to a process (arguments and environment
  * are C strings), so a value holding one would fail at launch. `__proto__` is the one key
@@ -15,10 +15,16 @@ const MAX_DEPTH = 64;
 
 type Path = (string | number)[];
 
-export function valueProblems(value: unknown): SchemaProblem[] {
-  const problems: SchemaProblem[] = [];
-  visit(value, [], problems);
-  return problems;
+/** The schema's problems, then these checks' problems at every path the schema did not already report. */
+export function withValueProblems(schemaProblems: readonly SchemaProblem[], value: unknown): SchemaProblem[] {
+  const reported = new Set(schemaProblems.map((problem) => pathKey(problem.path)));
+  const found: SchemaProblem[] = [];
+  visit(value, [], found);
+  return [...schemaProblems, ...found.filter((problem) => !reported.has(pathKey(problem.path)))];
+}
+
+function pathKey(path: readonly (string | number)[]): string {
+  return JSON.stringify(path);
 }
 
 /** `path` is one array pushed and popped as the walk goes: a large list costs no copies. */

@@ -138,6 +138,24 @@ describe('nothing silent: cases reported as problems', () => {
     it(name, async () => assert.deepEqual(await problemLines(file), expected));
   }
 
+  it('clusters.yaml is checked alike', async () => {
+    const { problems } = await loadRepository(
+      new MemoryTree({
+        'clusters.yaml':
+          'clusters:\n  - name: local\n    type: local\n    sandbox_root: "/srv\\0"\n  - name: __proto__\n    type: local\n',
+      }),
+    );
+    assert.deepEqual(
+      problems.map(
+        ({ file, line, column, path, message }) => `${file}:${line}:${column}: ${path}: ${message}`,
+      ),
+      [
+        'clusters.yaml:4:19: clusters[0].sandbox_root: a value must not contain a NUL character (\\0)',
+        `clusters.yaml:5:11: clusters[1].name: ${PROTO}`,
+      ],
+    );
+  });
+
   it('a template holding __proto__ is reported in the template, and sets no prototype', async () => {
     const lines = await problemLines('extends: ../templates/base.yaml\n' + JOB, {
       'templates/base.yaml': '__proto__:\n  polluted: true\n',
