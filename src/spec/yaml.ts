@@ -116,6 +116,7 @@ const CORE_TAG_PREFIX = 'tag:yaml.org,2002:';
 const ALLOWED_TAGS = new Set(PLAIN_TAGS.map((name) => CORE_TAG_PREFIX + name));
 
 function tagProblems(file: string, text: string, doc: Document, lines: Yaml.LineCounter): Problem[] {
+  if (!text.includes('!')) return []; // no tag anywhere: no need to visit every node
   const problems: Problem[] = [];
   const unfit = new Set(
     doc.warnings.filter((warning) => warning.code === 'TAG_RESOLVE_FAILED').map((warning) => warning.pos[0]),
@@ -142,11 +143,14 @@ function tagProblems(file: string, text: string, doc: Document, lines: Yaml.Line
   return problems;
 }
 
+/** How far before a tagged value its tag is looked for: a window, so many tags cost linear time. */
+const TAG_LOOKBACK = 1024;
+
 /** Where the tag of a node whose value starts at `valueStart` is written: the last `!…` token before it. */
 function tagOffset(text: string, valueStart: number): number {
-  const before = text.slice(0, valueStart);
-  const tag = /!(?:<[^>]*>|\S*)\s*$/.exec(before);
-  return tag ? tag.index : valueStart;
+  const from = Math.max(0, valueStart - TAG_LOOKBACK);
+  const tag = /!(?:<[^>]*>|\S*)\s*$/.exec(text.slice(from, valueStart));
+  return tag ? from + tag.index : valueStart;
 }
 
 function shortTag(tag: string): string {
