@@ -23,7 +23,7 @@ export function decodeUtf8(bytes: Uint8Array): { text: string } | { invalid: Inv
 
 function locateInvalid(bytes: Uint8Array): InvalidUtf8 {
   const offset = firstInvalidOffset(bytes);
-  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
+  const lineStart = offset === 0 ? 0 : bytes.lastIndexOf(0x0a, offset - 1) + 1; // -1 would search from the end
   let line = 1;
   for (let index = 0; index < lineStart; index++) if (bytes[index] === 0x0a) line++;
   const column = strict.decode(bytes.subarray(lineStart, offset)).length + 1;

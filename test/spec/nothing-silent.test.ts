@@ -127,6 +127,11 @@ const PROBLEMS: Case[] = [
     expected: ['jobs/web.yaml:11:15: not valid UTF-8 (byte 0xe9); save the file as UTF-8 text'],
   },
   {
+    name: 'an invalid first byte (a Latin-1 file)',
+    file: Buffer.concat([Buffer.from([0xe9]), Buffer.from(`\n${JOB}`)]),
+    expected: ['jobs/web.yaml:1:1: not valid UTF-8 (byte 0xe9); save the file as UTF-8 text'],
+  },
+  {
     name: 'a truncated multi-byte character at the very end of the file',
     file: Buffer.concat([Buffer.from(jobWith('# caf')), Buffer.from([0xc3])]),
     expected: ['jobs/web.yaml:10:6: not valid UTF-8 (byte 0xc3); save the file as UTF-8 text'],
