@@ -12,7 +12,7 @@ export function diffConfigs(from: unknown, to: unknown): FieldChange[] {
 function walk(from: unknown, to: unknown, path: FieldPath, into: FieldChange[]): void {
   if (isRecord(from) && isRecord(to)) {
     const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
-    for (const key of keys) walk(from[key], to[key], [...path, key], into);
+    for (const key of keys) walk(own(from, key), own(to, key), [...path, key], into);
     return;
   }
   if (Array.isArray(from) && Array.isArray(to) && from.every(isRecord) && to.every(isRecord)) {
@@ -28,6 +28,11 @@ function walk(from: unknown, to: unknown, path: FieldPath, into: FieldChange[]):
   if (from !== undefined) change.from = from;
   if (to !== undefined) change.to = to;
   into.push(change);
+}
+
+/** A key one side lacks is absent, even one every object inherits (`constructor`, a metadata key). */
+function own(record: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -1,11 +1,18 @@
 /** The files of a job root on disk, for validating a working copy before it is committed. */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { withLinks } from './links.js';
 import type { RepoTree, TreeEntry } from './tree.js';
 
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.borealis']);
 
 export class DirectoryTree implements RepoTree {
+  /**
+   * What `list` found: each readable path → the file read for it, a followed link's target
+   * (never the link itself, which the file system would follow anywhere).
+   */
+  private readable: ReadonlyMap<string, string> | undefined;
+
   constructor(readonly root: string) {}
 
   get description(): string {
@@ -13,17 +20,23 @@ export class DirectoryTree implements RepoTree {
   }
 
   async list(): Promise<TreeEntry[]> {
-    const entries: TreeEntry[] = [];
-    await this.walk(this.root, entries);
-    return entries.sort((a, b) => (a.path < b.path ? -1 : 1));
+    const files = new Map<string, string>();
+    const links = new Map<string, string>();
+    await this.walk(this.root, files, links);
+    const linked = withLinks(files, links);
+    this.readable = new Map([...linked.ids.keys()].map((path) => [path, linked.targets.get(path) ?? path]));
+    return linked.entries;
   }
 
-  async read(paths: readonly string[]): Promise<Map<string, string>> {
-    const contents = new Map<string, string>();
+  async read(paths: readonly string[]): Promise<Map<string, Buffer>> {
+    if (!this.readable) await this.list();
+    const contents = new Map<string, Buffer>();
     await Promise.all(
       paths.map(async (path) => {
+        const file = this.readable!.get(path);
+        if (file === undefined) return;
         try {
-          contents.set(path, await readFile(join(this.root, path), 'utf8'));
+          contents.set(path, await readFile(join(this.root, file)));
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         }
@@ -36,14 +49,19 @@ export class DirectoryTree implements RepoTree {
     return Promise.resolve();
   }
 
-  private async walk(directory: string, into: TreeEntry[]): Promise<void> {
+  private async walk(
+    directory: string,
+    files: Map<string, string>,
+    links: Map<string, string>,
+  ): Promise<void> {
     for (const dirent of await readdir(directory, { withFileTypes: true })) {
       const full = join(directory, dirent.name);
-      if (dirent.isDirectory() && !SKIPPED_DIRECTORIES.has(dirent.name)) await this.walk(full, into);
+      const path = relative(this.root, full).split(sep).join('/');
+      if (dirent.isDirectory() && !SKIPPED_DIRECTORIES.has(dirent.name)) await this.walk(full, files, links);
+      else if (dirent.isSymbolicLink()) links.set(path, await readlink(full, 'utf8'));
       else if (dirent.isFile()) {
         const info = await stat(full);
-        const path = relative(this.root, full).split(sep).join('/');
-        into.push({ path, id: `${info.size}:${info.mtimeMs}` });
+        files.set(path, `${info.size}:${info.mtimeMs}`);
       }
     }
   }

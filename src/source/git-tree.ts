@@ -5,10 +5,12 @@
  */
 import { BorealisError } from '../errors.js';
 import { GitObjectReader, parseTree, type TreeItem } from './git-objects.js';
+import { withLinks, type LinkedFiles } from './links.js';
 import type { RepoTree, TreeEntry } from './tree.js';
 
 const DIRECTORY_MODE = '40000';
 const REGULAR_FILE_MODES = new Set(['100644', '100755']);
+const LINK_MODE = '120000';
 
 export interface GitTreeOptions {
   /** Any directory inside the repository. */
@@ -46,7 +48,9 @@ export class TreeListings {
 export class GitTree implements RepoTree {
   readonly description: string;
   private readonly reader: GitObjectReader;
+  /** Readable path → blob id: regular files and followed links. */
   private entries: ReadonlyMap<string, string> | null = null;
+  private listed: TreeEntry[] | null = null;
   private commitId: string | null = null;
 
   constructor(private readonly options: GitTreeOptions) {
@@ -66,18 +70,22 @@ export class GitTree implements RepoTree {
   }
 
   async list(): Promise<TreeEntry[]> {
-    this.entries ??= await this.walk();
-    return [...this.entries].map(([path, id]) => ({ path, id }));
+    if (!this.entries) {
+      const linked = await this.walk();
+      this.entries = linked.ids; // a followed link's id is its file's: read as that file
+      this.listed = linked.entries;
+    }
+    return this.listed ? [...this.listed] : [...this.entries].map(([path, id]) => ({ path, id }));
   }
 
-  async read(paths: readonly string[]): Promise<Map<string, string>> {
+  async read(paths: readonly string[]): Promise<Map<string, Buffer>> {
     await this.list();
     const wanted = paths.filter((path) => this.entries!.has(path));
     const objects = await this.reader.readMany(wanted.map((path) => this.entries!.get(path)!));
-    const contents = new Map<string, string>();
+    const contents = new Map<string, Buffer>();
     wanted.forEach((path, index) => {
       const object = objects[index];
-      if (object?.type === 'blob') contents.set(path, object.content.toString('utf8'));
+      if (object?.type === 'blob') contents.set(path, object.content);
     });
     return contents;
   }
@@ -86,7 +94,7 @@ export class GitTree implements RepoTree {
     return this.options.reader ? Promise.resolve() : this.reader.close();
   }
 
-  private async walk(): Promise<Map<string, string>> {
+  private async walk(): Promise<LinkedFiles> {
     const commit = await this.reader.read(`${this.options.ref}^{commit}`);
     if (!commit) {
       throw new BorealisError(
@@ -111,6 +119,7 @@ export class GitTree implements RepoTree {
     }
     const idLength = commit.id.length / 2;
     const files = new Map<string, string>();
+    const links = new Map<string, string>();
     const walked = new Map<string, TreeItem[]>();
     const listing = (id: string, content: Buffer) => {
       const items = parseTree(content, idLength);
@@ -125,12 +134,20 @@ export class GitTree implements RepoTree {
           const path = prefix + item.name;
           if (item.mode === DIRECTORY_MODE) subtrees.push({ prefix: `${path}/`, id: item.id });
           else if (REGULAR_FILE_MODES.has(item.mode)) files.set(path, item.id);
+          else if (item.mode === LINK_MODE) links.set(path, item.id);
         }
       }
       level = await this.readLevel(subtrees, walked, listing);
     }
     this.options.listings?.keep(walked);
-    return files;
+    return withLinks(files, await this.linkTargets(links));
+  }
+
+  /** Each link's target as written: its blob's text. */
+  private async linkTargets(links: ReadonlyMap<string, string>): Promise<Map<string, string>> {
+    const objects = await this.reader.readMany([...links.values()]);
+    const paths = [...links.keys()];
+    return new Map(paths.map((path, index) => [path, objects[index]?.content.toString('utf8') ?? '']));
   }
 
   /** One level's directories: known ones from the listings, the rest read in one pipelined batch. */

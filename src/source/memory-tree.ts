@@ -6,7 +6,7 @@ export class MemoryTree implements RepoTree {
   readonly description: string;
 
   constructor(
-    private readonly files: Readonly<Record<string, string>>,
+    private readonly files: Readonly<Record<string, string | Uint8Array>>,
     description = 'memory',
   ) {
     this.description = description;
@@ -20,10 +20,10 @@ export class MemoryTree implements RepoTree {
     );
   }
 
-  read(paths: readonly string[]): Promise<Map<string, string>> {
+  read(paths: readonly string[]): Promise<Map<string, Buffer>> {
     const found = paths
-      .filter((path) => path in this.files)
-      .map((path) => [path, this.files[path]!] as const);
+      .filter((path) => Object.hasOwn(this.files, path))
+      .map((path) => [path, Buffer.from(this.files[path]!)] as const);
     return Promise.resolve(new Map(found));
   }
 

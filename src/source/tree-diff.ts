@@ -8,8 +8,12 @@ import type { TreeListings } from './git-tree.js';
 
 const DIRECTORY_MODE = '40000';
 const REGULAR_FILE_MODES = new Set(['100644', '100755']);
+const LINK_MODE = '120000';
 
-/** A file added or changed (its new blob id), or removed (null). */
+/**
+ * A file added or changed (its new blob id), or removed (null). A symbolic link added,
+ * changed or removed counts as removed: what it reads as is for a full load to resolve.
+ */
 export interface FileChange {
   path: string;
   id: string | null;
@@ -46,7 +50,8 @@ export async function diffTrees(
       if (dirA || dirB) subtrees.push(walk(`${path}/`, dirA, dirB));
       const fileA = a && REGULAR_FILE_MODES.has(a.mode) ? a.id : null;
       const fileB = b && REGULAR_FILE_MODES.has(b.mode) ? b.id : null;
-      if (fileA !== fileB) changes.push({ path, id: fileB });
+      if (a?.mode === LINK_MODE || b?.mode === LINK_MODE) changes.push({ path, id: null });
+      else if (fileA !== fileB) changes.push({ path, id: fileB });
     }
     await Promise.all(subtrees);
   };

@@ -8,14 +8,21 @@ export interface TreeEntry {
   path: string;
   /** Content identity: the Git blob id, or for a directory a cheap stand-in (size + mtime). */
   id: string;
+  /** For a symbolic link that is followed: the file it reads as (`id` is that file's). */
+  linkTo?: string;
+  /** For a symbolic link that cannot be followed: why, naming its target (`id` is ''). */
+  problem?: string;
 }
 
 export interface RepoTree {
   /** Human-readable origin, e.g. `example-repo` or `HEAD (1a2b3c4) of /src/jobs`. */
   readonly description: string;
-  /** Every regular file under the job root. */
+  /** Every regular file under the job root, and its symbolic links (see `links.ts`). */
   list(): Promise<TreeEntry[]>;
-  /** Contents of the given files, in one batch; a missing path is absent from the result. */
-  read(paths: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Contents of the given files as bytes, in one batch; a missing path is absent from the
+   * result. The spec loader decodes them (`parseYamlFile`), so invalid UTF-8 is reported there.
+   */
+  read(paths: readonly string[]): Promise<Map<string, Buffer>>;
   close(): Promise<void>;
 }

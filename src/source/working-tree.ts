@@ -5,15 +5,17 @@
  * from a working-tree file is exactly the one its commit would give.
  */
 import { execFile } from 'node:child_process';
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { normaliseRoot } from './git-tree.js';
+import { withLinks } from './links.js';
 import type { RepoTree, TreeEntry } from './tree.js';
 
 const run = promisify(execFile);
 const MAX_BUFFER = 256 * 1024 * 1024;
 const REGULAR_FILE_MODES = new Set(['100644', '100755']);
+const LINK_MODE = '120000';
 /** Only YAML files can change what the job root declares (jobs, templates, clusters.yaml). */
 const SPEC_FILE = /\.ya?ml$/;
 
@@ -45,6 +47,8 @@ export async function uncommittedChanges(
 
 export class WorkingTree implements RepoTree {
   readonly description: string;
+  /** What `list` found: each readable path → the file read for it (a followed link's target). */
+  private readable: ReadonlyMap<string, string> | undefined;
 
   constructor(private readonly changes: UncommittedChanges) {
     this.description = `the working tree of ${changes.root || changes.top}`;
@@ -61,26 +65,34 @@ export class WorkingTree implements RepoTree {
     for (const line of records(tracked)) {
       const [meta, file] = splitOnce(line, '\t');
       const [mode, id] = meta.split(' ');
-      if (REGULAR_FILE_MODES.has(mode!)) ids.set(relativeTo(root, file), id!);
+      if (REGULAR_FILE_MODES.has(mode!) || mode === LINK_MODE) ids.set(relativeTo(root, file), id!);
     }
     for (const file of records(untracked)) ids.set(relativeTo(root, file), '');
     for (const [file, deleted] of changed) if (deleted) ids.delete(file);
-    const hashed = [...ids.keys()].filter((file) => changed.has(file) || ids.get(file) === '');
-    const regular = await this.regularFiles(hashed);
-    for (const file of hashed) if (!regular.has(file)) ids.delete(file);
-    const blobIds = await this.hash([...regular]);
-    for (const [file, id] of blobIds) ids.set(file, id);
-    return [...ids]
-      .map(([path, id]) => ({ path, id }))
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    // Every path's kind is as it is on disk: a changed or untracked file, and every link.
+    const onDisk = [...ids.keys()].filter((file) => changed.has(file) || ids.get(file) === '');
+    const kinds = await this.kinds([...new Set([...onDisk, ...trackedLinks(tracked, root)])]);
+    const links = new Map<string, string>();
+    for (const [file, kind] of kinds) {
+      if (kind.link !== undefined) links.set(file, kind.link);
+      if (!kind.regular) ids.delete(file);
+    }
+    const regular = onDisk.filter((file) => kinds.get(file)?.regular);
+    for (const [file, id] of await this.hash(regular)) ids.set(file, id);
+    const linked = withLinks(ids, links);
+    this.readable = new Map([...linked.ids.keys()].map((path) => [path, linked.targets.get(path) ?? path]));
+    return linked.entries;
   }
 
-  async read(paths: readonly string[]): Promise<Map<string, string>> {
-    const contents = new Map<string, string>();
+  async read(paths: readonly string[]): Promise<Map<string, Buffer>> {
+    if (!this.readable) await this.list();
+    const contents = new Map<string, Buffer>();
     await Promise.all(
       paths.map(async (path) => {
+        const file = this.readable!.get(path);
+        if (file === undefined) return;
         try {
-          contents.set(path, await readFile(this.onDisk(path), 'utf8'));
+          contents.set(path, await readFile(this.onDisk(file)));
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         }
@@ -97,13 +109,16 @@ export class WorkingTree implements RepoTree {
     return join(this.changes.top, this.changes.root, path);
   }
 
-  private async regularFiles(paths: readonly string[]): Promise<Set<string>> {
+  /** Whether each path is a regular file on disk, and a link's target as written. */
+  private async kinds(paths: readonly string[]): Promise<Map<string, { regular: boolean; link?: string }>> {
     const found = await Promise.all(
-      paths.map(async (path) =>
-        (await lstat(this.onDisk(path)).catch(() => undefined))?.isFile() ? path : '',
-      ),
+      paths.map(async (path) => {
+        const info = await lstat(this.onDisk(path)).catch(() => undefined);
+        const link = info?.isSymbolicLink() ? await readlink(this.onDisk(path), 'utf8') : undefined;
+        return [path, { regular: info?.isFile() ?? false, link }] as const;
+      }),
     );
-    return new Set(found.filter((path) => path !== ''));
+    return new Map(found);
   }
 
   /** Blob ids as `git add` would store the files (filters applied), in one process. */
@@ -143,6 +158,12 @@ function pathspec(root: string): string {
 
 function relativeTo(root: string, file: string): string {
   return root ? file.slice(root.length + 1) : file;
+}
+
+function trackedLinks(lsFiles: string, root: string): string[] {
+  return records(lsFiles)
+    .filter((line) => line.startsWith(`${LINK_MODE} `))
+    .map((line) => relativeTo(root, splitOnce(line, '\t')[1]));
 }
 
 function records(output: string): string[] {

@@ -1,6 +1,7 @@
 /** `clusters.yaml`: the clusters a repository's jobs may name. */
 import { locateInChain } from './extends.js';
 import { validateClustersValue } from './schema.js';
+import { withValueProblems } from './value-checks.js';
 import type { ClusterConfig, Problem } from './types.js';
 import { formatPath, parseYamlFile } from './yaml.js';
 
@@ -11,7 +12,10 @@ export interface LoadedClusters {
   problems: Problem[];
 }
 
-export function loadClusters(file: string | undefined, text: string | undefined): LoadedClusters {
+export function loadClusters(
+  file: string | undefined,
+  text: string | Uint8Array | undefined,
+): LoadedClusters {
   if (file === undefined || text === undefined) {
     return {
       clusters: [],
@@ -39,7 +43,8 @@ export function loadClusters(file: string | undefined, text: string | undefined)
     };
   }
   const value = structuredClone(document.value);
-  const problems: Problem[] = validateClustersValue(value).map(({ path, at, message }) => ({
+  const found = withValueProblems(validateClustersValue(value), value);
+  const problems: Problem[] = found.map(({ path, at, message }) => ({
     ...locateInChain([document], path, at),
     path: formatPath(path),
     message,

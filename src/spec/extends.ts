@@ -70,8 +70,15 @@ export function deepMerge(
 ): Record<string, unknown> {
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
-    const existing = result[key];
-    result[key] = isPlainObject(existing) && isPlainObject(value) ? deepMerge(existing, value) : value;
+    const existing = Object.hasOwn(result, key) ? result[key] : undefined;
+    const merged = isPlainObject(existing) && isPlainObject(value) ? deepMerge(existing, value) : value;
+    // Defined, not assigned: assigning a key written `__proto__` would set the prototype and drop the key.
+    Object.defineProperty(result, key, {
+      value: merged,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return result;
 }

@@ -4,7 +4,7 @@
  * whole, and callers must apply nothing from it.
  */
 import type { FileChange } from '../source/tree-diff.js';
-import type { RepoTree } from '../source/tree.js';
+import type { RepoTree, TreeEntry } from '../source/tree.js';
 import { cloneJson } from '../util/clone-json.js';
 import {
   isPlainObject,
@@ -17,6 +17,7 @@ import {
 import { jobId, normaliseJob } from './normalise.js';
 import { checkRules, overlaps } from './rules.js';
 import { validateJobValue, type SchemaProblem } from './schema.js';
+import { withValueProblems } from './value-checks.js';
 import { loadClusters, maxInstancesPerJob, type LoadedClusters } from './clusters.js';
 import type { ClusterConfig, JobSpec, LoadedRepository, Problem } from './types.js';
 import type { WrittenJob } from './written.js';
@@ -46,7 +47,7 @@ export interface LoadBase {
   /** The job files, in the order their jobs are listed. */
   jobFiles: readonly string[];
   jobsByFile: ReadonlyMap<string, readonly JobSpec[]>;
-  /** Every file some job extends. */
+  /** Every file some job extends or a symbolic link reads as: a change to one needs a full load. */
   templates: ReadonlySet<string>;
   clustersValid: boolean;
 }
@@ -59,7 +60,8 @@ export interface LoadResult {
 
 /** Every file of the tree, through the cache when there is one. */
 export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promise<LoadResult> {
-  const entries = await tree.list();
+  const listed = await tree.list();
+  const entries = listed.filter((entry) => entry.problem === undefined);
   const ids = new Map(entries.map((entry) => [entry.path, entry.id]));
   const jobFiles = entries.map((entry) => entry.path).filter((path) => JOB_FILE.test(path));
   const clustersFile = CLUSTERS_FILES.find((path) => ids.has(path));
@@ -73,6 +75,7 @@ export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promi
   const readClusters = clustersFile !== undefined && !cachedClusters;
   const contents = await tree.read(readClusters ? [clustersFile, ...toRead] : toRead);
   const files = new FileLoader(tree, ids, options.cache);
+  files.problems.push(...linkProblems(listed));
 
   const clusters: LoadedClusters = cachedClusters
     ? { clusters: cachedClusters, valid: true, problems: [] }
@@ -96,6 +99,8 @@ export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promi
   const repository = { clusters: clusters.clusters, jobs, problems: sortProblems(dedupeProblems(problems)) };
   if (problems.length > 0) return { repository };
   const templates = new Set(files.templates);
+  // A link reads as its file: a change to that file changes the link's jobs too, which only a full load sees.
+  for (const entry of entries) if (entry.linkTo !== undefined) templates.add(entry.linkTo);
   for (const path of cached.keys())
     for (const template of options.cache!.templatesOf(path)) templates.add(template);
   return {
@@ -183,7 +188,7 @@ class FileLoader {
   ) {}
 
   /** One job file's jobs; kept in the cache when the file has no problem. */
-  async load(path: string, text: string): Promise<readonly JobSpec[]> {
+  async load(path: string, text: string | Uint8Array): Promise<readonly JobSpec[]> {
     const before = this.problems.length;
     const templates: Record<string, string> = {};
     const recording = async (template: string) => {
@@ -219,7 +224,7 @@ class FileLoader {
       );
   }
 
-  private parse(path: string, text: string): ParsedFile {
+  private parse(path: string, text: string | Uint8Array): ParsedFile {
     const file = parseYamlFile(path, text);
     this.problems.push(...file.problems);
     return file;
@@ -235,6 +240,13 @@ class FileLoader {
     this.parsed.set(path, file);
     return file;
   }
+}
+
+/** The symbolic links a tree could not follow, each a problem of its own path. */
+function linkProblems(entries: readonly TreeEntry[]): Problem[] {
+  return entries.flatMap(({ path, problem }) =>
+    problem === undefined ? [] : [{ file: path, line: 1, column: 1, path: '', message: problem }],
+  );
 }
 
 function sameIds(before: readonly JobSpec[], after: readonly JobSpec[]): boolean {
@@ -319,7 +331,7 @@ function loadJob(merged: MergedJob): { job?: JobSpec; identity?: JobIdentity; pr
       const { file, line, column } = locateInChain(merged.chain, path, at);
       return { file, line, column, path: formatPath(path), message };
     });
-  const schemaProblems = validateJobValue(value);
+  const schemaProblems = withValueProblems(validateJobValue(value), value);
   const rejected = schemaProblems.map((problem) => problem.path);
   const written = value as unknown as WrittenJob;
   const problems = toProblems([...schemaProblems, ...checkRules(written, rejected)]);

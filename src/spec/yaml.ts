@@ -5,6 +5,7 @@
 import type * as Yaml from 'yaml';
 import type { Document, Node } from 'yaml';
 import { lazily } from '../util/lazy-require.js';
+import { decodeUtf8 } from '../util/utf8.js';
 import { fastValues } from './fast-yaml.js';
 import type { Problem } from './types.js';
 
@@ -33,10 +34,19 @@ export interface ParsedFile {
 }
 
 /**
- * A file's documents. Read fast (values only, `fast-yaml.ts`) when that is safe; positions
+ * A file's documents, from its bytes as a tree reads them: this is where a job file is
+ * decoded, and bytes that are not UTF-8 are a problem at the first of them. Read fast (values only, `fast-yaml.ts`) when that is safe; positions
  * are then worked out by the full parser on the first `locate`, which only a problem asks for.
  */
-export function parseYamlFile(file: string, text: string): ParsedFile {
+export function parseYamlFile(file: string, content: string | Uint8Array): ParsedFile {
+  const decoded = typeof content === 'string' ? { text: content } : decodeUtf8(content);
+  if ('invalid' in decoded) {
+    const { line, column, byte } = decoded.invalid;
+    const hex = byte.toString(16).padStart(2, '0');
+    const message = `not valid UTF-8 (byte 0x${hex}); save the file as UTF-8 text`;
+    return { documents: [], problems: [{ file, line, column, path: '', message }] };
+  }
+  const { text } = decoded;
   const values = fastValues(text);
   return values ? locatedLater(file, text, values) : parseWithPositions(file, text);
 }
@@ -73,8 +83,9 @@ export function parseWithPositions(file: string, text: string): ParsedFile {
         message: describeYamlError(error.code, error.message),
       };
     });
+    docProblems.push(...tagProblems(file, text, doc, lineCounter));
     problems.push(...docProblems);
-    if (docProblems.length > 0 || doc.contents === null) return;
+    if (docProblems.length > 0 || isEmptyDocument(doc)) return;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
@@ -87,6 +98,63 @@ export function parseWithPositions(file: string, text: string): ParsedFile {
     documents.push({ file, index, value, locate });
   });
   return { documents, problems };
+}
+
+/** A document with nothing in it but comments, like the one a trailing `---` opens. */
+function isEmptyDocument(doc: Document): boolean {
+  const { isScalar } = yaml();
+  return doc.contents === null || (isScalar(doc.contents) && doc.contents.source === '' && !doc.contents.tag);
+}
+
+/**
+ * The YAML tags a job file may use: those that only say what a plain scalar, map or list
+ * already is. Any other tag (`!!set`, `!!binary`, `!!timestamp`, `!!omap`, `!custom`…) would
+ * make a value that is not plain data, which the rest of Borealis would drop or mangle.
+ */
+const PLAIN_TAGS = ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'];
+const CORE_TAG_PREFIX = 'tag:yaml.org,2002:';
+const ALLOWED_TAGS = new Set(PLAIN_TAGS.map((name) => CORE_TAG_PREFIX + name));
+
+function tagProblems(file: string, text: string, doc: Document, lines: Yaml.LineCounter): Problem[] {
+  if (!text.includes('!')) return []; // no tag anywhere: no need to visit every node
+  const problems: Problem[] = [];
+  const unfit = new Set(
+    doc.warnings.filter((warning) => warning.code === 'TAG_RESOLVE_FAILED').map((warning) => warning.pos[0]),
+  );
+  const { isNode, visit } = yaml();
+  visit(doc, {
+    Node(_, node, ancestors) {
+      if (!isNode(node) || node.tag === undefined) return;
+      const valueStart = node.range?.[0] ?? 0;
+      const tagStart = tagOffset(text, valueStart);
+      const message = ALLOWED_TAGS.has(node.tag)
+        ? unfit.has(tagStart) && `the value does not fit its YAML tag ${shortTag(node.tag)}`
+        : `YAML tag ${shortTag(node.tag)} is not supported; write a plain scalar, map or list (tags allowed: ${PLAIN_TAGS.map((name) => `!!${name}`).join(', ')})`;
+      unfit.delete(tagStart);
+      if (!message) return;
+      const { line, col } = lines.linePos(tagStart);
+      problems.push({ file, line, column: col, path: formatPath(pathOf([...ancestors, node])), message });
+    },
+  });
+  for (const offset of unfit) {
+    const { line, col } = lines.linePos(offset);
+    problems.push({ file, line, column: col, path: '', message: 'the value does not fit its YAML tag' });
+  }
+  return problems;
+}
+
+/** How far before a tagged value its tag is looked for: a window, so many tags cost linear time. */
+const TAG_LOOKBACK = 1024;
+
+/** Where the tag of a node whose value starts at `valueStart` is written: the last `!…` token before it. */
+function tagOffset(text: string, valueStart: number): number {
+  const from = Math.max(0, valueStart - TAG_LOOKBACK);
+  const tag = /!(?:<[^>]*>|\S*)\s*$/.exec(text.slice(from, valueStart));
+  return tag ? from + tag.index : valueStart;
+}
+
+function shortTag(tag: string): string {
+  return tag.startsWith(CORE_TAG_PREFIX) ? `!!${tag.slice(CORE_TAG_PREFIX.length)}` : tag;
 }
 
 function locateIn(

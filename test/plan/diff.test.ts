@@ -44,6 +44,13 @@ describe('diffConfigs and equalJson', () => {
     ]);
   });
 
+  it('a key named like an inherited property (constructor, toString) is added, not changed', () => {
+    assert.deepEqual(diffConfigs({ metadata: {} }, { metadata: { constructor: 'a', toString: 'b' } }), [
+      { path: 'metadata.constructor', to: 'a' },
+      { path: 'metadata.toString', to: 'b' },
+    ]);
+  });
+
   const cases: [string, unknown, unknown, boolean][] = [
     ['numbers', 1, 1, true],
     ['number and string', 1, '1', false],

@@ -71,8 +71,25 @@ describe('the fast YAML path', () => {
       'v: [1, 2\n', // a syntax error
       '? [a]\n: 1\n', // a complex key
       'x: !custom 1\n', // an unknown tag
+      // Tags that make values other than plain data: the full parser reports them.
+      ...[
+        '!!set {a, b}',
+        '!!binary aGk=',
+        '!!timestamp 2026-01-01',
+        '!!omap [{a: 1}]',
+        '!!pairs [{a: 1}]',
+      ].map((value) => `x: ${value}\n`),
+      'x:\n  - !!str 1\n', // even a plain tag: the full parser checks the value fits it
     ];
     for (const text of declined) assert.equal(fastValues(text), undefined, JSON.stringify(text));
+  });
+
+  it('reads __proto__, constructor and prototype as ordinary keys, as the full parser does', () => {
+    const text = '__proto__: {a: 1}\nm:\n  constructor: x\n  prototype: y\n';
+    const [value] = fastValues(text) as [Record<string, unknown>];
+    assert.deepEqual(Object.keys(value), ['__proto__', 'm']);
+    assert.equal(Object.getPrototypeOf(value), Object.prototype);
+    agree(text);
   });
 
   it('agrees on generated documents of every shape and scalar style', () => {
