@@ -5,7 +5,7 @@
  */
 import { BorealisError } from '../errors.js';
 import { GitObjectReader, parseTree, type TreeItem } from './git-objects.js';
-import type { RepoTree, TreeEntry } from './tree.js';
+import type { BoundedContents, ReadBudget, RepoTree, TreeEntry } from './tree.js';
 
 const DIRECTORY_MODE = '40000';
 const REGULAR_FILE_MODES = new Set(['100644', '100755']);
@@ -80,6 +80,24 @@ export class GitTree implements RepoTree {
       if (object?.type === 'blob') contents.set(path, object.content.toString('utf8'));
     });
     return contents;
+  }
+
+  async readWithin(paths: readonly string[], budget: ReadBudget): Promise<BoundedContents> {
+    await this.list();
+    const wanted = paths.filter((path) => this.entries!.has(path));
+    const objects = await this.reader.readWithin(
+      wanted.map((path) => this.entries!.get(path)!),
+      budget,
+    );
+    const found: BoundedContents = { texts: new Map(), tooLarge: new Map(), bytes: new Map() };
+    wanted.forEach((path, index) => {
+      const object = objects[index];
+      if (object?.type !== 'blob') return;
+      found.bytes.set(path, object.size);
+      if (object.content) found.texts.set(path, object.content.toString('utf8'));
+      else found.tooLarge.set(path, object.size);
+    });
+    return found;
   }
 
   close(): Promise<void> {

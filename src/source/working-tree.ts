@@ -9,7 +9,14 @@ import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { normaliseRoot } from './git-tree.js';
-import type { RepoTree, TreeEntry } from './tree.js';
+import { sizeOnDisk } from './dir-tree.js';
+import {
+  readWithinBySize,
+  type BoundedContents,
+  type ReadBudget,
+  type RepoTree,
+  type TreeEntry,
+} from './tree.js';
 
 const run = promisify(execFile);
 const MAX_BUFFER = 256 * 1024 * 1024;
@@ -87,6 +94,15 @@ export class WorkingTree implements RepoTree {
       }),
     );
     return contents;
+  }
+
+  readWithin(paths: readonly string[], budget: ReadBudget): Promise<BoundedContents> {
+    return readWithinBySize(
+      paths,
+      budget,
+      (path) => sizeOnDisk(this.onDisk(path)),
+      (found) => this.read(found),
+    );
   }
 
   close(): Promise<void> {

@@ -4,13 +4,23 @@
  * whole, and callers must apply nothing from it.
  */
 import type { FileChange } from '../source/tree-diff.js';
-import type { RepoTree } from '../source/tree.js';
+import type { BoundedContents, RepoTree } from '../source/tree.js';
 import { cloneJson } from '../util/clone-json.js';
 import { isPlainObject, locateInChain, resolveExtends, type Location, type MergedJob } from './extends.js';
 import { jobId, normaliseJob } from './normalise.js';
 import { checkRules } from './rules.js';
 import { validateJobValue, type SchemaProblem } from './schema.js';
 import { loadClusters, type LoadedClusters } from './clusters.js';
+import {
+  DEFAULT_LOAD_LIMITS,
+  formatBytes,
+  MAX_PROBLEM_CHARS,
+  MAX_PROBLEM_PATH_CHARS,
+  MAX_PROBLEMS_PER_COMMIT,
+  MAX_PROBLEMS_PER_FILE,
+  shorten,
+  type LoadLimits,
+} from './limits.js';
 import type { JobSpec, LoadedRepository, Problem } from './types.js';
 import type { WrittenJob } from './written.js';
 import type { SpecCache } from './spec-cache.js';
@@ -22,6 +32,8 @@ const CLUSTERS_FILES = ['clusters.yaml', 'clusters.yml'];
 export interface LoadOptions {
   /** Jobs already validated, by file id: an unchanged file is taken from here, not parsed again. */
   cache?: SpecCache;
+  /** What one file and one commit may weigh; by default `DEFAULT_LOAD_LIMITS`. */
+  limits?: LoadLimits;
 }
 
 export async function loadRepository(tree: RepoTree, options: LoadOptions = {}): Promise<LoadedRepository> {
@@ -38,6 +50,8 @@ export interface LoadBase {
   ids: ReadonlyMap<string, string>;
   /** The job files, in the order their jobs are listed. */
   jobFiles: readonly string[];
+  /** Each job file's size; their sum is what the commit limit bounds. */
+  jobBytes: ReadonlyMap<string, number>;
   jobsByFile: ReadonlyMap<string, readonly JobSpec[]>;
   /** Every file some job extends. */
   templates: ReadonlySet<string>;
@@ -56,27 +70,40 @@ export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promi
   const ids = new Map(entries.map((entry) => [entry.path, entry.id]));
   const jobFiles = entries.map((entry) => entry.path).filter((path) => JOB_FILE.test(path));
   const clustersFile = CLUSTERS_FILES.find((path) => ids.has(path));
+  const limits = options.limits ?? DEFAULT_LOAD_LIMITS;
   const cached = new Map<string, readonly JobSpec[]>();
+  const jobBytes = new Map<string, number>();
   for (const path of jobFiles) {
     const hit = options.cache?.get(path, ids.get(path)!, ids);
-    if (hit) cached.set(path, hit);
+    const bytes = hit ? options.cache!.bytesOf(path) : 0;
+    if (!hit || bytes > limits.maxFileBytes) continue;
+    cached.set(path, hit);
+    jobBytes.set(path, bytes);
   }
   const toRead = jobFiles.filter((path) => !cached.has(path));
-  const cachedClusters = clustersFile && options.cache?.clusters(clustersFile, ids.get(clustersFile)!);
-  const readClusters = clustersFile !== undefined && !cachedClusters;
-  const contents = await tree.read(readClusters ? [clustersFile, ...toRead] : toRead);
-  const files = new FileLoader(tree, ids, options.cache);
+  const files = new FileLoader(tree, ids, options.cache, limits);
+  const cachedBytes = sum(jobBytes.values());
+  const contents = await tree.readWithin(toRead, {
+    maxEach: limits.maxFileBytes,
+    remaining: limits.maxCommitBytes - cachedBytes,
+  });
+  for (const [path, bytes] of contents.bytes) jobBytes.set(path, bytes);
+  files.problems.push(...tooLargeProblems(contents, cachedBytes, limits));
 
+  const cachedClusters = clustersFile && options.cache?.clusters(clustersFile, ids.get(clustersFile)!);
   const clusters: LoadedClusters = cachedClusters
     ? { clusters: cachedClusters, valid: true, problems: [] }
-    : loadClusters(clustersFile, clustersFile ? contents.get(clustersFile) : undefined);
+    : await files.loadClusters(clustersFile);
   files.problems.push(...clusters.problems);
-  if (clustersFile && readClusters && clusters.valid)
+  if (clustersFile && !cachedClusters && clusters.valid)
     options.cache?.setClusters(clustersFile, ids.get(clustersFile)!, clusters.clusters);
 
   const jobsByFile = new Map<string, readonly JobSpec[]>();
-  for (const path of jobFiles)
-    jobsByFile.set(path, cached.get(path) ?? (await files.load(path, contents.get(path) ?? '')));
+  for (const path of jobFiles) {
+    const text = contents.texts.get(path);
+    const loaded = cached.get(path) ?? (text === undefined ? [] : await files.load(path, text));
+    jobsByFile.set(path, loaded);
+  }
   const jobs = jobFiles.flatMap((path) => jobsByFile.get(path)!);
   // Jobs with problems take part in the rules across files too, when their keys are valid.
   const identified = jobFiles.flatMap<JobIdentity>(
@@ -89,14 +116,14 @@ export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promi
     clustersValid: clusters.valid,
   };
   problems.push(...(await repositoryProblems(identified, files.locator(cached), rules)));
-  const repository = { clusters: clusters.clusters, jobs, problems: sortProblems(dedupeProblems(problems)) };
+  const repository = { clusters: clusters.clusters, jobs, problems: boundProblems(dedupeProblems(problems)) };
   if (problems.length > 0) return { repository };
   const templates = new Set(files.templates);
   for (const path of cached.keys())
     for (const template of options.cache!.templatesOf(path)) templates.add(template);
   return {
     repository,
-    base: { repository, ids, jobFiles, jobsByFile, templates, clustersValid: clusters.valid },
+    base: { repository, ids, jobFiles, jobBytes, jobsByFile, templates, clustersValid: clusters.valid },
   };
 }
 
@@ -135,12 +162,21 @@ async function loadEdits(
   changes: readonly FileChange[],
   options: LoadOptions,
 ): Promise<LoadResult | undefined> {
-  const files = new FileLoader(tree, ids, options.cache);
-  const contents = await tree.read(changes.map((change) => change.path));
+  const limits = options.limits ?? DEFAULT_LOAD_LIMITS;
+  const files = new FileLoader(tree, ids, options.cache, limits);
+  const jobBytes = new Map(base.jobBytes);
+  for (const { path } of changes) jobBytes.delete(path);
+  const contents = await tree.readWithin(
+    changes.map((change) => change.path),
+    { maxEach: limits.maxFileBytes, remaining: limits.maxCommitBytes - sum(jobBytes.values()) },
+  );
+  // An oversized file is reported, with the limit it broke, by the full load.
+  if (contents.tooLarge.size > 0) return undefined;
+  for (const [path, bytes] of contents.bytes) jobBytes.set(path, bytes);
   const fresh = new Map<string, readonly JobSpec[]>();
   for (const { path, id } of changes) {
     const hit = options.cache?.get(path, id!, ids);
-    fresh.set(path, hit ?? (await files.load(path, contents.get(path) ?? '')));
+    fresh.set(path, hit ?? (await files.load(path, contents.texts.get(path) ?? '')));
     if (hit) files.templates.push(...options.cache!.templatesOf(path));
   }
   if (files.problems.length > 0) return undefined;
@@ -159,7 +195,7 @@ async function loadEdits(
   if (!repositoryBreaches(checked, rules).next().done) return undefined;
   const repository = { clusters: base.repository.clusters, jobs, problems: [] };
   const templates = new Set([...base.templates, ...files.templates]);
-  return { repository, base: { ...base, repository, ids, jobsByFile, templates } };
+  return { repository, base: { ...base, repository, ids, jobBytes, jobsByFile, templates } };
 }
 
 /** Job files parsed, merged with their templates and validated, collecting every problem. */
@@ -179,7 +215,15 @@ class FileLoader {
     private readonly tree: RepoTree,
     private readonly ids: ReadonlyMap<string, string>,
     private readonly cache: SpecCache | undefined,
+    private readonly limits: LoadLimits,
   ) {}
+
+  /** clusters.yaml, read within the limit of one file. */
+  async loadClusters(path: string | undefined): Promise<LoadedClusters> {
+    if (path === undefined) return loadClusters(undefined, undefined);
+    const { text, problems } = await this.readOne(path);
+    return problems.length > 0 ? { clusters: [], valid: false, problems } : loadClusters(path, text);
+  }
 
   /** One job file's jobs; kept in the cache when the file has no problem. */
   async load(path: string, text: string): Promise<readonly JobSpec[]> {
@@ -199,7 +243,12 @@ class FileLoader {
       if (identity) this.documentIndex.set(identity, index);
     }
     this.identities.set(path, identities);
-    if (this.problems.length === before) this.cache?.set(path, this.ids.get(path)!, templates, fileJobs);
+    if (this.problems.length === before)
+      this.cache?.set(path, this.ids.get(path)!, {
+        templates,
+        jobs: fileJobs,
+        bytes: Buffer.byteLength(text),
+      });
     return fileJobs;
   }
 
@@ -228,12 +277,49 @@ class FileLoader {
     const known = this.parsed.get(path);
     if (known) return known;
     if (!this.ids.has(path)) return null;
-    const text = (await this.tree.read([path])).get(path);
-    if (text === undefined) return null;
-    const file = this.parse(path, text);
+    const { text, problems } = await this.readOne(path);
+    if (text === undefined && problems.length === 0) return null;
+    // A template over the limit is invalid: the job extending it says so, and the template why.
+    const file = text === undefined ? { documents: [], problems } : this.parse(path, text);
+    this.problems.push(...problems);
     this.parsed.set(path, file);
     return file;
   }
+
+  /** One file's text, or the problem that it is larger than a file may be. */
+  private async readOne(path: string): Promise<{ text?: string; problems: Problem[] }> {
+    const budget = { maxEach: this.limits.maxFileBytes, remaining: this.limits.maxFileBytes };
+    const found = await this.tree.readWithin([path], budget);
+    return { text: found.texts.get(path), problems: tooLargeProblems(found, 0, this.limits) };
+  }
+}
+
+/**
+ * Each file over the limit of one file, and the first file past the commit's limit (the
+ * files after it were not read either, and are not blamed).
+ */
+function tooLargeProblems(found: BoundedContents, counted: number, limits: LoadLimits): Problem[] {
+  const problems: Problem[] = [];
+  const at = (file: string, message: string): Problem => ({ file, line: 1, column: 1, path: '', message });
+  const total = counted + sum(found.bytes.values());
+  let commitBlamed = false;
+  for (const [file, bytes] of found.tooLarge) {
+    if (bytes > limits.maxFileBytes) {
+      const message = `this file is ${formatBytes(bytes)}, more than the limit of ${formatBytes(limits.maxFileBytes)} per file (--max-file-size); it was not read`;
+      problems.push(at(file, message));
+    } else if (!commitBlamed) {
+      commitBlamed = true;
+      const message = `the commit's job files add up to ${formatBytes(total)}, more than the limit of ${formatBytes(limits.maxCommitBytes)} per commit (--max-commit-size); this file and later ones were not read`;
+      problems.push(at(file, message));
+    }
+  }
+  return problems;
+}
+
+function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
 }
 
 function sameIds(before: readonly JobSpec[], after: readonly JobSpec[]): boolean {
@@ -394,6 +480,40 @@ function dedupeProblems(problems: Problem[]): Problem[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * Problems as they are reported: sorted, each key or value in them cut to a bounded length,
+ * at most `MAX_PROBLEMS_PER_FILE` per file and `MAX_PROBLEMS_PER_COMMIT` in all, each cut
+ * counted in one more line. A hostile file must not turn into megabytes of output or record.
+ */
+export function boundProblems(problems: Problem[]): Problem[] {
+  const sorted = sortProblems(problems);
+  const lines: { problem: Problem; counts: number }[] = [];
+  for (let start = 0, end = 0; start < sorted.length; start = end) {
+    const file = sorted[start]!.file;
+    while (end < sorted.length && sorted[end]!.file === file) end++;
+    for (const problem of sorted.slice(start, Math.min(end, start + MAX_PROBLEMS_PER_FILE))) {
+      const path = shorten(problem.path, MAX_PROBLEM_PATH_CHARS);
+      lines.push({
+        problem: { ...problem, path, message: shorten(problem.message, MAX_PROBLEM_CHARS) },
+        counts: 1,
+      });
+    }
+    const cut = end - start - MAX_PROBLEMS_PER_FILE;
+    if (cut > 0) lines.push({ problem: moreProblems(file, cut, 'in this file'), counts: cut });
+  }
+  const kept = lines.slice(0, MAX_PROBLEMS_PER_COMMIT);
+  const cut = problems.length - sum(kept.map((line) => line.counts));
+  const last = kept[kept.length - 1];
+  if (cut > 0 && last)
+    kept.push({ problem: moreProblems(last.problem.file, cut, 'in this commit'), counts: cut });
+  return kept.map((line) => line.problem);
+}
+
+function moreProblems(file: string, count: number, where: string): Problem {
+  const message = `… and ${count} more problem${count === 1 ? '' : 's'} ${where}`;
+  return { file, line: 1, column: 1, path: '', message };
 }
 
 export function sortProblems(problems: Problem[]): Problem[] {
