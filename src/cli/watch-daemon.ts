@@ -63,6 +63,7 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
     {
       pollMs: options.interval * 1000,
       resyncMs: options.resync * 1000,
+      loadLimits: global.limits,
       allowMassKill: options.allowMassKill,
       requireSigned: signaturePolicy(options),
       autoApply: options.autoApply,

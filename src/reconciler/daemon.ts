@@ -25,6 +25,7 @@ import { CommitLoader } from './commit-loader.js';
 import type { PassKind } from '../metrics/metrics.js';
 import { problemLines } from '../spec/problem-text.js';
 import type { Log } from '../util/log.js';
+import type { LoadLimits } from '../spec/limits.js';
 
 export interface DaemonOptions {
   /** How often a remote is fetched (ms); jittered by up to 20% so replicas do not fetch in step. */
@@ -40,6 +41,8 @@ export interface DaemonOptions {
   drift?: DriftPolicy;
   /** An open drift is announced again no more often than this (ms; default 4 hours). */
   reminderMs?: number;
+  /** What one file and one commit may weigh; by default the defaults. */
+  loadLimits?: LoadLimits;
 }
 
 const DEFAULT_REMINDER_MS = 4 * 3_600_000;
@@ -126,8 +129,9 @@ export class Daemon {
     private readonly deps: DaemonDeps,
     private readonly options: DaemonOptions,
   ) {
-    this.loader = new CommitLoader(deps.source, this.specCache);
-    this.previewPlanning = { loader: new CommitLoader(deps.source, this.specCache), memo: new PlanMemo() };
+    const loading = { cache: this.specCache, limits: options.loadLimits };
+    this.loader = new CommitLoader(deps.source, loading);
+    this.previewPlanning = { loader: new CommitLoader(deps.source, loading), memo: new PlanMemo() };
     this.reporter = new Reporter({
       ...deps,
       loader: this.loader,

@@ -15,8 +15,8 @@ export interface LoadLimits {
 /**
  * A job file written by hand is 1-5 KB (the example repository's largest is 2.5 KB); one
  * holding a hundred jobs is some 300 KB. 1 MiB leaves room for generated files while
- * bounding what one file costs to parse (about a second and 300 MB in the slowest case,
- * a file the fast reader declines).
+ * bounding what one file costs to parse, with the limits on values and tokens below, to a
+ * few seconds and some 100 MB in the slowest case (a file the fast reader declines).
  */
 export const DEFAULT_MAX_FILE_BYTES = 2 ** 20;
 
@@ -36,9 +36,12 @@ export const MAX_DOCUMENT_VALUES = 20_000;
 
 /**
  * YAML tokens in one file read for positions (a file the fast reader declines, or one with
- * a problem to point at). A job takes a few hundred; 250,000 parse in about a second.
+ * a problem to point at). A job takes a few hundred; 250,000 take 1-3 s and 100 MB.
  */
 export const MAX_FILE_TOKENS = 250_000;
+
+/** Milliseconds of loading between two turns of the event loop (see `Slices` in load.ts). */
+export const LOAD_SLICE_MS = 50;
 
 /** Characters of an `extends:` value: a relative path to a template, far below any file system's PATH_MAX. */
 export const MAX_EXTENDS_LENGTH = 1024;

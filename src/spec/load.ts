@@ -18,6 +18,7 @@ import {
   MAX_PROBLEM_PATH_CHARS,
   MAX_PROBLEMS_PER_COMMIT,
   MAX_PROBLEMS_PER_FILE,
+  LOAD_SLICE_MS,
   shorten,
   type LoadLimits,
 } from './limits.js';
@@ -210,6 +211,7 @@ class FileLoader {
   // Templates are kept for the jobs that extend them; a job file's parse is dropped once its
   // jobs are built, so a large repository is never all in memory as YAML at once.
   private readonly parsed = new Map<string, ParsedFile>();
+  private readonly slices = new Slices();
 
   constructor(
     private readonly tree: RepoTree,
@@ -249,6 +251,7 @@ class FileLoader {
         jobs: fileJobs,
         bytes: Buffer.byteLength(text),
       });
+    await this.slices.breathe();
     return fileJobs;
   }
 
@@ -314,6 +317,20 @@ function tooLargeProblems(found: BoundedContents, counted: number, limits: LoadL
     }
   }
   return problems;
+}
+
+/**
+ * A load of thousands of files takes seconds of CPU. Between files, once a slice of time
+ * is used, the event loop gets a turn: the daemon's HTTP server and timers keep answering.
+ */
+class Slices {
+  private since = performance.now();
+
+  async breathe(): Promise<void> {
+    if (performance.now() - this.since < LOAD_SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.since = performance.now();
+  }
 }
 
 function sum(values: Iterable<number>): number {
