@@ -33,6 +33,8 @@ const CLUSTERS_FILES = ['clusters.yaml', 'clusters.yml'];
 export interface LoadOptions {
   /** Jobs already validated, by file id: an unchanged file is taken from here, not parsed again. */
   cache?: SpecCache;
+  /** Where each job file is loaded (a worker thread); by default on this thread. */
+  runner?: FileLoadRunner;
   /** What one file and one commit may weigh; by default `DEFAULT_LOAD_LIMITS`. */
   limits?: LoadLimits;
 }
@@ -82,7 +84,7 @@ export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promi
     jobBytes.set(path, bytes);
   }
   const toRead = jobFiles.filter((path) => !cached.has(path));
-  const files = new FileLoader(tree, ids, options.cache, limits);
+  const files = new FileLoader(tree, ids, options.cache, limits, options.runner);
   const cachedBytes = sum(jobBytes.values());
   const contents = await tree.readWithin(toRead, {
     maxEach: limits.maxFileBytes,
@@ -99,12 +101,9 @@ export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promi
   if (clustersFile && !cachedClusters && clusters.valid)
     options.cache?.setClusters(clustersFile, ids.get(clustersFile)!, clusters.clusters);
 
+  const loaded = await files.loadAll(contents.texts);
   const jobsByFile = new Map<string, readonly JobSpec[]>();
-  for (const path of jobFiles) {
-    const text = contents.texts.get(path);
-    const loaded = cached.get(path) ?? (text === undefined ? [] : await files.load(path, text));
-    jobsByFile.set(path, loaded);
-  }
+  for (const path of jobFiles) jobsByFile.set(path, cached.get(path) ?? loaded.get(path) ?? []);
   const jobs = jobFiles.flatMap((path) => jobsByFile.get(path)!);
   // Jobs with problems take part in the rules across files too, when their keys are valid.
   const identified = jobFiles.flatMap<JobIdentity>(
@@ -164,7 +163,7 @@ async function loadEdits(
   options: LoadOptions,
 ): Promise<LoadResult | undefined> {
   const limits = options.limits ?? DEFAULT_LOAD_LIMITS;
-  const files = new FileLoader(tree, ids, options.cache, limits);
+  const files = new FileLoader(tree, ids, options.cache, limits, options.runner);
   const jobBytes = new Map(base.jobBytes);
   for (const { path } of changes) jobBytes.delete(path);
   const contents = await tree.readWithin(
@@ -175,11 +174,14 @@ async function loadEdits(
   if (contents.tooLarge.size > 0) return undefined;
   for (const [path, bytes] of contents.bytes) jobBytes.set(path, bytes);
   const fresh = new Map<string, readonly JobSpec[]>();
+  const toLoad = new Map<string, string>();
   for (const { path, id } of changes) {
     const hit = options.cache?.get(path, id!, ids);
-    fresh.set(path, hit ?? (await files.load(path, contents.texts.get(path) ?? '')));
+    if (hit) fresh.set(path, hit);
+    else toLoad.set(path, contents.texts.get(path) ?? '');
     if (hit) files.templates.push(...options.cache!.templatesOf(path));
   }
+  for (const [path, jobs] of await files.loadAll(toLoad)) fresh.set(path, jobs);
   if (files.problems.length > 0) return undefined;
   const jobsByFile = new Map(base.jobsByFile);
   for (const [path, jobs] of fresh) jobsByFile.set(path, jobs);
@@ -199,6 +201,78 @@ async function loadEdits(
   return { repository, base: { ...base, repository, ids, jobBytes, jobsByFile, templates } };
 }
 
+/** What loading one job file gave: its jobs, its problems, and what a later problem needs. */
+export interface FileOutcome {
+  jobs: JobSpec[];
+  /** The file's problems, and those of each template first read for it. */
+  problems: Problem[];
+  /** Each job whose key fields are valid (the job itself when it has no problem), with its document. */
+  identities: { identity: JobIdentity; index: number }[];
+  /** The templates its jobs extend. */
+  templates: string[];
+}
+
+/** A template's text, or the problems (its size) that kept it from being read. */
+export interface TemplateText {
+  text?: string;
+  problems: Problem[];
+}
+
+/**
+ * Where one file's parse, merge and validation run instead of this thread (a worker, in
+ * the daemon: `reconciler/off-thread.ts`). Templates are read through `template`, on the
+ * caller's side. Rejects with `LoadBudgetExceeded` when the file cannot be loaded within
+ * the load's deadline or memory.
+ */
+export interface FileLoadRunner {
+  /** How long one load may take, in ms. */
+  readonly timeBudgetMs: number;
+  run(
+    path: string,
+    text: string,
+    template: (path: string) => Promise<TemplateText | null>,
+    deadline: number,
+  ): Promise<FileOutcome>;
+}
+
+/** A load stopped because it took longer, or needed more memory, than it may. */
+export class LoadBudgetExceeded extends Error {
+  /** @param file the file being loaded when it stopped, when known */
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One job file's documents, each merged with its templates, validated and normalised. */
+export async function loadFileText(
+  path: string,
+  text: string,
+  loadTemplate: (path: string) => Promise<ParsedFile | null>,
+): Promise<FileOutcome> {
+  const parsed = parseYamlFile(path, text);
+  const outcome: FileOutcome = { jobs: [], problems: [...parsed.problems], identities: [], templates: [] };
+  const recording = (template: string) => {
+    outcome.templates.push(template);
+    return loadTemplate(template);
+  };
+  for (const [index, document] of parsed.documents.entries()) {
+    const { job, identity } = await loadDocument(document, recording, outcome.problems);
+    if (job) outcome.jobs.push(job);
+    if (identity) outcome.identities.push({ identity, index });
+  }
+  return outcome;
+}
+
+/** A template as its jobs see it: parsed, or (too large to read) only its problems. */
+export function templateFile(path: string, found: TemplateText): ParsedFile {
+  if (found.text === undefined) return { documents: [], problems: found.problems };
+  const file = parseYamlFile(path, found.text);
+  return { documents: file.documents, problems: [...found.problems, ...file.problems] };
+}
+
 /** Job files parsed, merged with their templates and validated, collecting every problem. */
 class FileLoader {
   readonly problems: Problem[] = [];
@@ -212,13 +286,22 @@ class FileLoader {
   // jobs are built, so a large repository is never all in memory as YAML at once.
   private readonly parsed = new Map<string, ParsedFile>();
   private readonly slices = new Slices();
+  /** Set once a file broke the time or memory budget: the rest of the commit is not loaded. */
+  private stopped = false;
+  private readonly runner: FileLoadRunner | undefined;
+  /** When the load must be done by, on the clock of `performance.now()` (with a runner only). */
+  private readonly deadline: number;
 
   constructor(
     private readonly tree: RepoTree,
     private readonly ids: ReadonlyMap<string, string>,
     private readonly cache: SpecCache | undefined,
     private readonly limits: LoadLimits,
-  ) {}
+    runner?: FileLoadRunner,
+  ) {
+    this.runner = runner;
+    this.deadline = performance.now() + (runner?.timeBudgetMs ?? Infinity);
+  }
 
   /** clusters.yaml, read within the limit of one file. */
   async loadClusters(path: string | undefined): Promise<LoadedClusters> {
@@ -227,32 +310,54 @@ class FileLoader {
     return problems.length > 0 ? { clusters: [], valid: false, problems } : loadClusters(path, text);
   }
 
+  /**
+   * Job files' jobs, by path. On this thread one after another, so that the event loop
+   * gets its turns; with a runner all are sent at once, and the runner works through them
+   * while this thread waits for nothing.
+   */
+  async loadAll(texts: ReadonlyMap<string, string>): Promise<Map<string, readonly JobSpec[]>> {
+    const loaded = new Map<string, readonly JobSpec[]>();
+    if (this.runner) {
+      const all = [...texts].map(async ([path, text]) => loaded.set(path, await this.load(path, text)));
+      await Promise.all(all);
+    } else for (const [path, text] of texts) loaded.set(path, await this.load(path, text));
+    return loaded;
+  }
+
   /** One job file's jobs; kept in the cache when the file has no problem. */
-  async load(path: string, text: string): Promise<readonly JobSpec[]> {
+  private async load(path: string, text: string): Promise<readonly JobSpec[]> {
+    if (this.stopped) return [];
     const before = this.problems.length;
-    const templates: Record<string, string> = {};
-    const recording = async (template: string) => {
-      templates[template] = this.ids.get(template) ?? '';
-      this.templates.push(template);
-      return this.loadTemplate(template);
-    };
-    const fileJobs: JobSpec[] = [];
-    const identities: JobIdentity[] = [];
-    for (const [index, document] of this.parse(path, text).documents.entries()) {
-      const { job, identity } = await loadDocument(document, recording, this.problems);
-      if (job) fileJobs.push(job);
-      if (identity) identities.push(identity);
-      if (identity) this.documentIndex.set(identity, index);
+    let outcome: FileOutcome;
+    try {
+      outcome = this.runner
+        ? await this.runner.run(path, text, (template) => this.templateText(template), this.deadline)
+        : await loadFileText(path, text, (template) => this.loadTemplate(template));
+    } catch (error) {
+      if (!(error instanceof LoadBudgetExceeded)) throw error;
+      // The rest of the commit is not loaded: it is rejected already, and would cost as much.
+      if (this.stopped) return [];
+      this.stopped = true;
+      this.problems.push({ file: error.file ?? path, line: 1, column: 1, path: '', message: error.message });
+      return [];
     }
-    this.identities.set(path, identities);
+    this.problems.push(...outcome.problems);
+    const templates: Record<string, string> = {};
+    for (const template of outcome.templates) templates[template] = this.ids.get(template) ?? '';
+    this.templates.push(...outcome.templates);
+    for (const { identity, index } of outcome.identities) this.documentIndex.set(identity, index);
+    this.identities.set(
+      path,
+      outcome.identities.map(({ identity }) => identity),
+    );
     if (this.problems.length === before)
       this.cache?.set(path, this.ids.get(path)!, {
         templates,
-        jobs: fileJobs,
+        jobs: outcome.jobs,
         bytes: Buffer.byteLength(text),
       });
     await this.slices.breathe();
-    return fileJobs;
+    return outcome.jobs;
   }
 
   /**
@@ -270,23 +375,22 @@ class FileLoader {
       );
   }
 
-  private parse(path: string, text: string): ParsedFile {
-    const file = parseYamlFile(path, text);
-    this.problems.push(...file.problems);
-    return file;
-  }
-
   private async loadTemplate(path: string): Promise<ParsedFile | null> {
     const known = this.parsed.get(path);
     if (known) return known;
-    if (!this.ids.has(path)) return null;
-    const { text, problems } = await this.readOne(path);
-    if (text === undefined && problems.length === 0) return null;
-    // A template over the limit is invalid: the job extending it says so, and the template why.
-    const file = text === undefined ? { documents: [], problems } : this.parse(path, text);
-    this.problems.push(...problems);
+    const found = await this.templateText(path);
+    if (!found) return null;
+    const file = templateFile(path, found);
+    this.problems.push(...file.problems);
     this.parsed.set(path, file);
     return file;
+  }
+
+  /** A template's text, or the problem that it is too large; null when there is no such file. */
+  private async templateText(path: string): Promise<TemplateText | null> {
+    if (!this.ids.has(path)) return null;
+    const found = await this.readOne(path);
+    return found.text === undefined && found.problems.length === 0 ? null : found;
   }
 
   /** One file's text, or the problem that it is larger than a file may be. */
@@ -344,7 +448,7 @@ function sameIds(before: readonly JobSpec[], after: readonly JobSpec[]): boolean
 }
 
 /** A job's key and file: enough for the rules across files, even when the job has problems. */
-type JobIdentity = Pick<JobSpec, 'id' | 'key' | 'file'>;
+export type JobIdentity = Pick<JobSpec, 'id' | 'key' | 'file'>;
 
 interface LoadedDocument {
   /** The job, when it has no problem. */
