@@ -13,7 +13,7 @@ export interface LoadLimits {
 }
 
 /**
- * A job file written by hand is 1-5 KB (the example repository's largest is 2.5 KB); one
+ * A job file written by hand is 1-5 KB (the example repository's largest is 1.2 KB); one
  * holding a hundred jobs is some 300 KB. 1 MiB leaves room for generated files while
  * bounding what one file costs to parse, with the limits on values and tokens below, to a
  * few seconds and some 100 MB in the slowest case (a file the fast reader declines).
