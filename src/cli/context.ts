@@ -27,6 +27,7 @@ import { ZkSession, type ZkAuth } from '../zookeeper/session.js';
 import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
 import { loadRepository } from '../spec/load.js';
 import { currentProducer, SpecCache } from '../spec/spec-cache.js';
+import type { LoadLimits } from '../spec/limits.js';
 import { RecordsSnapshot } from '../state/records-snapshot.js';
 import type { ClusterConfig, LoadedRepository } from '../spec/types.js';
 import { FileStateStore } from '../state/file/file-store.js';
@@ -47,6 +48,8 @@ export interface GlobalOptions {
   listen?: string;
   /** Deployment records kept before the oldest are pruned. */
   historyLimit?: number;
+  /** What one file and one commit may weigh (`--max-file-size`, `--max-commit-size`); by default the defaults. */
+  limits?: LoadLimits;
   /** False with `--no-color`; whether colour is used at all is `useColour`'s decision. */
   colour?: boolean;
   /** This machine's directory for the repository: `<top>/.borealis`; default `.borealis`. */
@@ -101,7 +104,7 @@ async function loadFrom(
 ): Promise<LoadedCommit> {
   const specs = openSpecCache(options);
   try {
-    const repository = await loadRepository(tree, { cache: specs.cache });
+    const repository = await loadRepository(tree, { cache: specs.cache, limits: options.limits });
     await specs.save();
     return { commit: await commit(), ref: target, repository };
   } catch (error) {

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { isRemote } from '../source/tracked.js';
 import { join } from 'node:path';
 import type { GlobalOptions } from './context.js';
-import { positiveInteger } from './option-values.js';
+import { DEFAULT_MAX_COMMIT_BYTES, DEFAULT_MAX_FILE_BYTES, type LoadLimits } from '../spec/limits.js';
+import { byteSize, positiveInteger } from './option-values.js';
 
 export function addGlobalOptions(program: Command): Command {
   return program
@@ -16,12 +17,26 @@ export function addGlobalOptions(program: Command): Command {
       'state: a directory, or zk://host:port[,host:port]/chroot to share it (default: .borealis at the top of the repository)',
     )
     .option('--history-limit <N>', 'deployment records kept; older ones are pruned', positiveInteger, 1000)
+    .option(
+      '--max-file-size <SIZE>',
+      'largest job file, template or clusters.yaml read from a commit',
+      byteSize,
+      DEFAULT_MAX_FILE_BYTES,
+    )
+    .option(
+      '--max-commit-size <SIZE>',
+      "largest total of a commit's job files",
+      byteSize,
+      DEFAULT_MAX_COMMIT_BYTES,
+    )
     .option('--no-color', 'never colour the output (also: NO_COLOR set, TERM=dumb, output not a terminal)');
 }
 
-interface GivenOptions extends Omit<GlobalOptions, 'state'> {
+interface GivenOptions extends Omit<GlobalOptions, 'state' | 'limits'> {
   state?: string;
   color: boolean;
+  maxFileSize: number;
+  maxCommitSize: number;
 }
 
 /**
@@ -40,9 +55,19 @@ export function globalOptions(command: Command): GlobalOptions {
     cluster: all.cluster,
     state: all.state ?? home,
     historyLimit: all.historyLimit,
+    limits: loadLimits(command),
     colour: all.color,
     home,
   };
+}
+
+/**
+ * What one file and one commit may weigh. Flags, not clusters.yaml: a commit must not be
+ * able to raise its own limits.
+ */
+export function loadLimits(command: Command): LoadLimits {
+  const all = command.optsWithGlobals<GivenOptions>();
+  return { maxFileBytes: all.maxFileSize, maxCommitBytes: all.maxCommitSize };
 }
 
 /** `git rev-parse --show-toplevel`; undefined for a remote URL or outside a work tree. */

@@ -3,6 +3,7 @@
  * (commander's InvalidArgumentError: one line, exit 64), never silently NaN or zero.
  */
 import { InvalidArgumentError } from 'commander';
+import { sizeToMiB } from '../spec/sizes.js';
 
 /** Seconds, fractions allowed, more than zero. */
 export function positiveSeconds(value: string): number {
@@ -26,6 +27,15 @@ export function wholeNumber(value: string): number {
   if (!Number.isSafeInteger(parsed) || parsed < 0)
     throw new InvalidArgumentError('Expected a whole number (0 or more).');
   return parsed;
+}
+
+/** Bytes, written as a size (`1MiB`, `512KB`) or a plain number of bytes. */
+export function byteSize(value: string): number {
+  const plain = numberOf(value);
+  const bytes = Number.isFinite(plain) ? plain : (sizeToMiB(value.trim()) ?? Number.NaN) * 2 ** 20;
+  if (!Number.isSafeInteger(Math.round(bytes)) || bytes < 1)
+    throw new InvalidArgumentError('Expected a size such as 1MiB, 64MiB or 500KB.');
+  return Math.round(bytes);
 }
 
 export function boolean(value: string): boolean {

@@ -66,7 +66,7 @@ async function runReconcile(
       requireSigned: signaturePolicy(options),
       // An explicit reconcile retries an update held after failing; the daemon never does.
       retryHeld: true,
-      loader: new CommitLoader(env.source, specs.cache),
+      loader: new CommitLoader(env.source, { cache: specs.cache, limits: global.limits }),
       onPlan: (plan) => {
         io.stdout.write(renderPlan(plan, options.output, useColour(io.stdout, global.colour)));
       },

@@ -8,6 +8,7 @@ import type { LoadedRepository } from '../spec/types.js';
 import { formatProblem, pickProblemFields, renderProblems } from './problems.js';
 import { formatMiB } from '../spec/sizes.js';
 import { outputOption, type Output } from './output.js';
+import { loadLimits } from './global-options.js';
 
 interface ValidateOptions {
   ref?: string;
@@ -26,7 +27,7 @@ export function registerValidate(program: Command, io: Io): void {
     .action(async (dir: string, options: ValidateOptions, command: Command) => {
       const tree = await openTree({ dir, ref: options.ref, path: jobRoot(options, command) });
       try {
-        const repository = await loadRepository(tree);
+        const repository = await loadRepository(tree, { limits: loadLimits(command) });
         io.stdout.write(
           options.output === 'json' ? renderJson(repository) : renderText(repository, tree.description),
         );

@@ -63,6 +63,8 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
     {
       pollMs: options.interval * 1000,
       resyncMs: options.resync * 1000,
+      loadLimits: global.limits,
+      loadBudget: { timeMs: options.loadTimeout * 1000, memoryMb: options.loadMemory },
       allowMassKill: options.allowMassKill,
       requireSigned: signaturePolicy(options),
       autoApply: options.autoApply,

@@ -12,7 +12,13 @@ import { LOG_FORMATS, type LogFormat } from '../util/log.js';
 import { parseListen } from '../server/listen.js';
 import { notesOption, signatureOptions, type SignatureFlags } from './deploy-flags.js';
 import type { Io } from './io.js';
-import { boolean as bool, positiveSeconds as seconds, wholeNumber as count } from './option-values.js';
+import {
+  boolean as bool,
+  positiveInteger,
+  positiveSeconds as seconds,
+  wholeNumber as count,
+} from './option-values.js';
+import { DEFAULT_LOAD_MEMORY_MB, DEFAULT_LOAD_TIME_MS } from '../reconciler/off-thread.js';
 
 export interface WatchOptions extends SignatureFlags {
   listen: string;
@@ -28,6 +34,8 @@ export interface WatchOptions extends SignatureFlags {
   flapWindow: number;
   settle: number;
   stuckAfter: number;
+  loadTimeout: number;
+  loadMemory: number;
   notify: string[];
   commitUrl?: string;
   logFormat: LogFormat;
@@ -79,6 +87,18 @@ export function registerWatch(program: Command, io: Io): void {
       'a rolling update that moves no instance for this long is stuck',
       seconds,
       900,
+    )
+    .option(
+      '--load-timeout <SECONDS>',
+      'loading one commit (parsing and validating its files) may take this long; longer is a rejection',
+      seconds,
+      DEFAULT_LOAD_TIME_MS / 1000,
+    )
+    .option(
+      '--load-memory <MB>',
+      'memory for loading one commit, in its worker thread; more is a rejection',
+      positiveInteger,
+      DEFAULT_LOAD_MEMORY_MB,
     )
     .option(
       '--notify <KIND=URL>',

@@ -7,8 +7,7 @@
  * is loaded in full.
  */
 import type { TrackedSource } from '../source/tracked.js';
-import { loadChanged, loadTree, type LoadBase, type LoadResult } from '../spec/load.js';
-import type { SpecCache } from '../spec/spec-cache.js';
+import { loadChanged, loadTree, type LoadBase, type LoadOptions, type LoadResult } from '../spec/load.js';
 import type { LoadedRepository } from '../spec/types.js';
 
 export class CommitLoader {
@@ -16,7 +15,7 @@ export class CommitLoader {
 
   constructor(
     private readonly source: TrackedSource,
-    private readonly cache?: SpecCache,
+    private readonly options: LoadOptions = {},
   ) {}
 
   /** The jobs of a commit named by its full id. */
@@ -34,7 +33,7 @@ export class CommitLoader {
       const changes = await this.source.changedFiles(last.commit, commit);
       if (!changes) return undefined;
       const open = (files: ReadonlyMap<string, string>) => this.source.tree(commit, files);
-      return await loadChanged(last.base, changes, open, { cache: this.cache });
+      return await loadChanged(last.base, changes, open, this.options);
     } catch {
       return undefined; // whatever the comparison could not tell, a full load will
     }
@@ -42,6 +41,6 @@ export class CommitLoader {
 
   private async full(commit: string): Promise<LoadResult> {
     const tree = this.source.tree(commit);
-    return loadTree(tree, { cache: this.cache }).finally(() => tree.close());
+    return loadTree(tree, this.options).finally(() => tree.close());
   }
 }

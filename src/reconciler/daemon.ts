@@ -25,6 +25,8 @@ import { CommitLoader } from './commit-loader.js';
 import type { PassKind } from '../metrics/metrics.js';
 import { problemLines } from '../spec/problem-text.js';
 import type { Log } from '../util/log.js';
+import type { LoadLimits } from '../spec/limits.js';
+import { DEFAULT_LOAD_BUDGET, OffThreadLoader, type LoadBudget } from './off-thread.js';
 
 export interface DaemonOptions {
   /** How often a remote is fetched (ms); jittered by up to 20% so replicas do not fetch in step. */
@@ -40,6 +42,10 @@ export interface DaemonOptions {
   drift?: DriftPolicy;
   /** An open drift is announced again no more often than this (ms; default 4 hours). */
   reminderMs?: number;
+  /** What one file and one commit may weigh; by default the defaults. */
+  loadLimits?: LoadLimits;
+  /** The time and memory loading one commit may take, in its worker thread. */
+  loadBudget?: LoadBudget;
 }
 
 const DEFAULT_REMINDER_MS = 4 * 3_600_000;
@@ -126,8 +132,14 @@ export class Daemon {
     private readonly deps: DaemonDeps,
     private readonly options: DaemonOptions,
   ) {
-    this.loader = new CommitLoader(deps.source, this.specCache);
-    this.previewPlanning = { loader: new CommitLoader(deps.source, this.specCache), memo: new PlanMemo() };
+    // Job files are loaded in worker threads, so a costly commit cannot stop this one.
+    const loading = () => {
+      const runner = new OffThreadLoader(options.loadBudget ?? DEFAULT_LOAD_BUDGET);
+      this.cleanups.push(() => runner.close());
+      return { cache: this.specCache, limits: options.loadLimits, runner };
+    };
+    this.loader = new CommitLoader(deps.source, loading());
+    this.previewPlanning = { loader: new CommitLoader(deps.source, loading()), memo: new PlanMemo() };
     this.reporter = new Reporter({
       ...deps,
       loader: this.loader,

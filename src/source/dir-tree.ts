@@ -2,7 +2,13 @@
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { withLinks } from './links.js';
-import type { RepoTree, TreeEntry } from './tree.js';
+import {
+  readWithinBySize,
+  type BoundedContents,
+  type ReadBudget,
+  type RepoTree,
+  type TreeEntry,
+} from './tree.js';
 
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.borealis']);
 
@@ -45,6 +51,15 @@ export class DirectoryTree implements RepoTree {
     return contents;
   }
 
+  readWithin(paths: readonly string[], budget: ReadBudget): Promise<BoundedContents> {
+    return readWithinBySize(
+      paths,
+      budget,
+      (path) => sizeOnDisk(join(this.root, path)),
+      (found) => this.read(found),
+    );
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }
@@ -65,4 +80,10 @@ export class DirectoryTree implements RepoTree {
       }
     }
   }
+}
+
+/** A regular file's size, or undefined when there is none at `file`. */
+export async function sizeOnDisk(file: string): Promise<number | undefined> {
+  const info = await stat(file).catch(() => undefined);
+  return info?.isFile() ? info.size : undefined;
 }

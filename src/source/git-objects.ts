@@ -14,16 +14,44 @@ export interface GitObject {
   content: Buffer;
 }
 
+/** An object read under a budget: its content only when it fit. */
+export interface BoundedObject {
+  id: string;
+  type: GitObject['type'];
+  size: number;
+  content: Buffer | null;
+}
+
+/** Bytes a batch of reads may hold: each object at most `maxEach`, all together at most `remaining`. */
+export interface ReadBudget {
+  maxEach: number;
+  remaining: number;
+}
+
 interface PendingRequest {
   spec: string;
-  resolve: (object: GitObject | null) => void;
+  budget?: ReadBudget;
+  resolve: (object: BoundedObject | null) => void;
   reject: (error: Error) => void;
+}
+
+/** The content of the object being received, kept as chunks until it is whole. */
+interface Receiving {
+  request: PendingRequest;
+  id: string;
+  type: GitObject['type'];
+  size: number;
+  /** Bytes still to come, the newline after the content included. */
+  missing: number;
+  /** Null when the object is over budget: its bytes are dropped as they arrive. */
+  chunks: Buffer[] | null;
 }
 
 export class GitObjectReader {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly pending: PendingRequest[] = [];
   private buffer: Buffer = Buffer.alloc(0);
+  private receiving: Receiving | null = null;
   private failure: Error | null = null;
 
   constructor(readonly gitDir: string) {
@@ -49,19 +77,32 @@ export class GitObjectReader {
   }
 
   /** Reads one object by any revision expression git accepts (`<sha>`, `HEAD^{tree}`, `<ref>:<path>`). */
-  read(spec: string): Promise<GitObject | null> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (/[\n\r]/.test(spec)) return Promise.reject(new Error(`invalid object name ${JSON.stringify(spec)}`));
-    return new Promise((resolve, reject) => {
-      if (this.pending.length === 0) this.setHeld(true);
-      this.pending.push({ spec, resolve, reject });
-      this.child.stdin.write(`${spec}\n`);
-    });
+  async read(spec: string): Promise<GitObject | null> {
+    const object = await this.request(spec);
+    return object && { id: object.id, type: object.type, content: object.content! };
   }
 
   /** Requests are pipelined: every request is written before any answer is awaited. */
   readMany(specs: readonly string[]): Promise<(GitObject | null)[]> {
     return Promise.all(specs.map((spec) => this.read(spec)));
+  }
+
+  /**
+   * Objects read in order while they fit the budget; one that does not fit is not held:
+   * its bytes are dropped as git sends them, and only its size is answered.
+   */
+  readWithin(specs: readonly string[], budget: ReadBudget): Promise<(BoundedObject | null)[]> {
+    return Promise.all(specs.map((spec) => this.request(spec, budget)));
+  }
+
+  private request(spec: string, budget?: ReadBudget): Promise<BoundedObject | null> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (/[\n\r]/.test(spec)) return Promise.reject(new Error(`invalid object name ${JSON.stringify(spec)}`));
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) this.setHeld(true);
+      this.pending.push({ spec, budget, resolve, reject });
+      this.child.stdin.write(`${spec}\n`);
+    });
   }
 
   async close(): Promise<void> {
@@ -73,11 +114,31 @@ export class GitObjectReader {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    while (this.pending.length > 0 && this.takeOne()) {
+    const rest = this.receive(chunk);
+    if (rest.length > 0) this.buffer = this.buffer.length === 0 ? rest : Buffer.concat([this.buffer, rest]);
+    while (this.pending.length > 0 && this.receiving === null && this.takeOne()) {
       // each iteration answers one request
     }
     if (this.pending.length === 0) this.setHeld(false);
+  }
+
+  /**
+   * Feeds a chunk to the object being received; returns what follows it. A large object
+   * arrives in many chunks, and joining each one onto the last would copy it over and over.
+   */
+  private receive(chunk: Buffer): Buffer {
+    const receiving = this.receiving;
+    if (!receiving) return chunk;
+    const taken = Math.min(receiving.missing, chunk.length);
+    receiving.chunks?.push(chunk.subarray(0, taken));
+    receiving.missing -= taken;
+    if (receiving.missing > 0) return Buffer.alloc(0);
+    this.receiving = null;
+    this.pending.shift();
+    const content = receiving.chunks && Buffer.concat(receiving.chunks).subarray(0, receiving.size);
+    const { id, type, size } = receiving;
+    receiving.request.resolve({ id, type, size, content });
+    return chunk.subarray(taken);
   }
 
   /**
@@ -110,13 +171,15 @@ export class GitObjectReader {
       this.fail(new Error(`unexpected git cat-file header: ${header}`));
       return false;
     }
-    const end = newline + 1 + size;
-    if (this.buffer.length < end + 1) return false;
-    const content = Buffer.from(this.buffer.subarray(newline + 1, end));
-    this.buffer = this.buffer.subarray(end + 1);
-    this.pending.shift();
-    request.resolve({ id, type: type as GitObject['type'], content });
-    return true;
+    const budget = request.budget;
+    const fits = !budget || (size <= budget.maxEach && size <= budget.remaining);
+    if (budget && fits) budget.remaining -= size;
+    const rest = this.buffer.subarray(newline + 1);
+    this.buffer = Buffer.alloc(0);
+    const kind = type as GitObject['type'];
+    this.receiving = { request, id, type: kind, size, missing: size + 1, chunks: fits ? [] : null };
+    this.buffer = this.receive(rest);
+    return this.receiving === null;
   }
 
   private fail(error: Error): void {

@@ -6,7 +6,7 @@
 import { BorealisError } from '../errors.js';
 import { GitObjectReader, parseTree, type TreeItem } from './git-objects.js';
 import { withLinks, type LinkedFiles } from './links.js';
-import type { RepoTree, TreeEntry } from './tree.js';
+import type { BoundedContents, ReadBudget, RepoTree, TreeEntry } from './tree.js';
 
 const DIRECTORY_MODE = '40000';
 const REGULAR_FILE_MODES = new Set(['100644', '100755']);
@@ -88,6 +88,24 @@ export class GitTree implements RepoTree {
       if (object?.type === 'blob') contents.set(path, object.content);
     });
     return contents;
+  }
+
+  async readWithin(paths: readonly string[], budget: ReadBudget): Promise<BoundedContents> {
+    await this.list();
+    const wanted = paths.filter((path) => this.entries!.has(path));
+    const objects = await this.reader.readWithin(
+      wanted.map((path) => this.entries!.get(path)!),
+      budget,
+    );
+    const found: BoundedContents = { blobs: new Map(), tooLarge: new Map(), bytes: new Map() };
+    wanted.forEach((path, index) => {
+      const object = objects[index];
+      if (object?.type !== 'blob') return;
+      found.bytes.set(path, object.size);
+      if (object.content) found.blobs.set(path, object.content);
+      else found.tooLarge.set(path, object.size);
+    });
+    return found;
   }
 
   close(): Promise<void> {

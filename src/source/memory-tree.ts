@@ -1,6 +1,12 @@
 /** A repository held in memory: for previews of generated content and for tests. */
 import { createHash } from 'node:crypto';
-import type { RepoTree, TreeEntry } from './tree.js';
+import {
+  readWithinBySize,
+  type BoundedContents,
+  type ReadBudget,
+  type RepoTree,
+  type TreeEntry,
+} from './tree.js';
 
 export class MemoryTree implements RepoTree {
   readonly description: string;
@@ -25,6 +31,12 @@ export class MemoryTree implements RepoTree {
       .filter((path) => Object.hasOwn(this.files, path))
       .map((path) => [path, Buffer.from(this.files[path]!)] as const);
     return Promise.resolve(new Map(found));
+  }
+
+  readWithin(paths: readonly string[], budget: ReadBudget): Promise<BoundedContents> {
+    const sizeOf = (path: string) =>
+      Promise.resolve(path in this.files ? Buffer.byteLength(this.files[path]!) : undefined);
+    return readWithinBySize(paths, budget, sizeOf, (found) => this.read(found));
   }
 
   close(): Promise<void> {

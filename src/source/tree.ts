@@ -3,6 +3,10 @@
  * The spec loader reads through this so that validating a commit never looks at the
  * working tree, and so that thousands of files are read in one batch.
  */
+import type { ReadBudget } from './git-objects.js';
+
+export type { ReadBudget };
+
 export interface TreeEntry {
   /** Path relative to the job root, with forward slashes. */
   path: string;
@@ -12,6 +16,15 @@ export interface TreeEntry {
   linkTo?: string;
   /** For a symbolic link that cannot be followed: why, naming its target (`id` is ''). */
   problem?: string;
+}
+
+/** What a read within a budget found: the files that fit, and the size of each that did not. */
+export interface BoundedContents {
+  blobs: Map<string, Buffer>;
+  /** Files not read, path → bytes: each over `maxEach`, or past what remained of the budget. */
+  tooLarge: Map<string, number>;
+  /** Bytes of every file found, read or not. */
+  bytes: Map<string, number>;
 }
 
 export interface RepoTree {
@@ -24,5 +37,33 @@ export interface RepoTree {
    * result. The spec loader decodes them (`parseYamlFile`), so invalid UTF-8 is reported there.
    */
   read(paths: readonly string[]): Promise<Map<string, Buffer>>;
+  /**
+   * Like `read`, but a file is read only when it fits the budget (which it then uses up):
+   * its size is known before its bytes are held, so an oversized file costs no memory.
+   */
+  readWithin(paths: readonly string[], budget: ReadBudget): Promise<BoundedContents>;
   close(): Promise<void>;
+}
+
+/** `readWithin` for trees that can tell a file's size before reading it (files on disk, memory). */
+export async function readWithinBySize(
+  paths: readonly string[],
+  budget: ReadBudget,
+  sizeOf: (path: string) => Promise<number | undefined>,
+  read: (paths: readonly string[]) => Promise<Map<string, Buffer>>,
+): Promise<BoundedContents> {
+  const sizes = await Promise.all(paths.map(sizeOf));
+  const bytes = new Map<string, number>();
+  const tooLarge = new Map<string, number>();
+  const fitting: string[] = [];
+  paths.forEach((path, index) => {
+    const size = sizes[index];
+    if (size === undefined) return;
+    bytes.set(path, size);
+    if (size <= budget.maxEach && size <= budget.remaining) {
+      budget.remaining -= size;
+      fitting.push(path);
+    } else tooLarge.set(path, size);
+  });
+  return { blobs: await read(fitting), tooLarge, bytes };
 }

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { normaliseRoot } from './git-tree.js';
 import { withLinks } from './links.js';
-import type { RepoTree, TreeEntry } from './tree.js';
+import { sizeOnDisk } from './dir-tree.js';
+import {
+  readWithinBySize,
+  type BoundedContents,
+  type ReadBudget,
+  type RepoTree,
+  type TreeEntry,
+} from './tree.js';
 
 const run = promisify(execFile);
 const MAX_BUFFER = 256 * 1024 * 1024;
@@ -99,6 +106,15 @@ export class WorkingTree implements RepoTree {
       }),
     );
     return contents;
+  }
+
+  readWithin(paths: readonly string[], budget: ReadBudget): Promise<BoundedContents> {
+    return readWithinBySize(
+      paths,
+      budget,
+      (path) => sizeOnDisk(this.onDisk(path)),
+      (found) => this.read(found),
+    );
   }
 
   close(): Promise<void> {

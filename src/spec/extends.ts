@@ -4,7 +4,7 @@
  * extend templates. Each merged job keeps its chain of documents, so a problem found in
  * the merged value is reported where that value was written: in the job or a template.
  */
-import { posix } from 'node:path';
+import { MAX_EXTENDS_DEPTH, MAX_EXTENDS_LENGTH, shorten } from './limits.js';
 import type { Problem } from './types.js';
 import type { FieldPath, ParsedFile, SourceDocument } from './yaml.js';
 
@@ -38,10 +38,12 @@ export async function resolveExtends(
       problems: [problemAt(current, ['extends'], message)],
     });
     if (typeof reference !== 'string' || reference === '') return fail('must be a path to a template file');
-    const target = posix.normalize(posix.join(posix.dirname(current.file), reference));
-    if (target.startsWith('../') || posix.isAbsolute(reference)) {
-      return fail(`"${reference}" points outside the repository`);
-    }
+    if (reference.length > MAX_EXTENDS_LENGTH)
+      return fail(`must be at most ${MAX_EXTENDS_LENGTH} characters (got ${reference.length})`);
+    if (chain.length > MAX_EXTENDS_DEPTH)
+      return fail(`too many templates in one chain: at most ${MAX_EXTENDS_DEPTH} (${seen.join(' → ')})`);
+    const target = resolveTemplatePath(current.file, reference);
+    if (target === undefined) return fail(`"${shorten(reference)}" points outside the repository`);
     if (seen.includes(target)) return fail(`cycle: ${[...seen, target].join(' → ')}`);
     const template = await loadTemplate(target);
     if (!template) return fail(`template "${target}" does not exist`);
@@ -61,6 +63,22 @@ export async function resolveExtends(
   );
   delete value.extends;
   return { merged: { file: job.file, value, chain }, problems: [] };
+}
+
+/**
+ * `reference` relative to the directory of `file`, both inside the repository, as a path
+ * from its root; undefined when it leaves the repository or is absolute. One pass over the
+ * segments: `path.posix.normalize` takes time quadratic in the number of `../`.
+ */
+export function resolveTemplatePath(file: string, reference: string): string | undefined {
+  if (reference.startsWith('/')) return undefined;
+  const parts = file.split('/').slice(0, -1);
+  for (const segment of reference.split('/')) {
+    if (segment === '..') {
+      if (parts.pop() === undefined) return undefined;
+    } else if (segment !== '.' && segment !== '') parts.push(segment);
+  }
+  return parts.join('/');
 }
 
 /** Merges `override` onto `base`: maps recursively, everything else replaced. Inputs are not modified. */

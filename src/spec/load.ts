@@ -4,7 +4,7 @@
  * whole, and callers must apply nothing from it.
  */
 import type { FileChange } from '../source/tree-diff.js';
-import type { RepoTree, TreeEntry } from '../source/tree.js';
+import type { BoundedContents, RepoTree, TreeEntry } from '../source/tree.js';
 import { cloneJson } from '../util/clone-json.js';
 import {
   isPlainObject,
@@ -19,10 +19,21 @@ import { checkRules, overlaps } from './rules.js';
 import { validateJobValue, type SchemaProblem } from './schema.js';
 import { withValueProblems } from './value-checks.js';
 import { loadClusters, maxInstancesPerJob, type LoadedClusters } from './clusters.js';
+import {
+  DEFAULT_LOAD_LIMITS,
+  formatBytes,
+  MAX_PROBLEM_CHARS,
+  MAX_PROBLEM_PATH_CHARS,
+  MAX_PROBLEMS_PER_COMMIT,
+  MAX_PROBLEMS_PER_FILE,
+  LOAD_SLICE_MS,
+  shorten,
+  type LoadLimits,
+} from './limits.js';
 import type { ClusterConfig, JobSpec, LoadedRepository, Problem } from './types.js';
 import type { WrittenJob } from './written.js';
 import type { SpecCache } from './spec-cache.js';
-import { formatPath, parseYamlFile, type FieldPath, type ParsedFile, type SourceDocument } from './yaml.js';
+import { formatPath, parseYamlFile, type FieldPath, type FileContent, type ParsedFile, type SourceDocument } from './yaml.js';
 
 const JOB_FILE = /^jobs\/.+\.ya?ml$/;
 const CLUSTERS_FILES = ['clusters.yaml', 'clusters.yml'];
@@ -30,6 +41,10 @@ const CLUSTERS_FILES = ['clusters.yaml', 'clusters.yml'];
 export interface LoadOptions {
   /** Jobs already validated, by file id: an unchanged file is taken from here, not parsed again. */
   cache?: SpecCache;
+  /** Where each job file is loaded (a worker thread); by default on this thread. */
+  runner?: FileLoadRunner;
+  /** What one file and one commit may weigh; by default `DEFAULT_LOAD_LIMITS`. */
+  limits?: LoadLimits;
 }
 
 export async function loadRepository(tree: RepoTree, options: LoadOptions = {}): Promise<LoadedRepository> {
@@ -46,6 +61,8 @@ export interface LoadBase {
   ids: ReadonlyMap<string, string>;
   /** The job files, in the order their jobs are listed. */
   jobFiles: readonly string[];
+  /** Each job file's size; their sum is what the commit limit bounds. */
+  jobBytes: ReadonlyMap<string, number>;
   jobsByFile: ReadonlyMap<string, readonly JobSpec[]>;
   /** Every file some job extends or a symbolic link reads as: a change to one needs a full load. */
   templates: ReadonlySet<string>;
@@ -65,28 +82,38 @@ export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promi
   const ids = new Map(entries.map((entry) => [entry.path, entry.id]));
   const jobFiles = entries.map((entry) => entry.path).filter((path) => JOB_FILE.test(path));
   const clustersFile = CLUSTERS_FILES.find((path) => ids.has(path));
+  const limits = options.limits ?? DEFAULT_LOAD_LIMITS;
   const cached = new Map<string, readonly JobSpec[]>();
+  const jobBytes = new Map<string, number>();
   for (const path of jobFiles) {
     const hit = options.cache?.get(path, ids.get(path)!, ids);
-    if (hit) cached.set(path, hit);
+    const bytes = hit ? options.cache!.bytesOf(path) : 0;
+    if (!hit || bytes > limits.maxFileBytes) continue;
+    cached.set(path, hit);
+    jobBytes.set(path, bytes);
   }
   const toRead = jobFiles.filter((path) => !cached.has(path));
-  const cachedClusters = clustersFile && options.cache?.clusters(clustersFile, ids.get(clustersFile)!);
-  const readClusters = clustersFile !== undefined && !cachedClusters;
-  const contents = await tree.read(readClusters ? [clustersFile, ...toRead] : toRead);
-  const files = new FileLoader(tree, ids, options.cache);
+  const files = new FileLoader(tree, ids, options.cache, limits, options.runner);
+  const cachedBytes = sum(jobBytes.values());
+  const contents = await tree.readWithin(toRead, {
+    maxEach: limits.maxFileBytes,
+    remaining: limits.maxCommitBytes - cachedBytes,
+  });
+  for (const [path, bytes] of contents.bytes) jobBytes.set(path, bytes);
+  files.problems.push(...tooLargeProblems(contents, cachedBytes, limits));
   files.problems.push(...linkProblems(listed));
 
+  const cachedClusters = clustersFile && options.cache?.clusters(clustersFile, ids.get(clustersFile)!);
   const clusters: LoadedClusters = cachedClusters
     ? { clusters: cachedClusters, valid: true, problems: [] }
-    : loadClusters(clustersFile, clustersFile ? contents.get(clustersFile) : undefined);
+    : await files.loadClusters(clustersFile);
   files.problems.push(...clusters.problems);
-  if (clustersFile && readClusters && clusters.valid)
+  if (clustersFile && !cachedClusters && clusters.valid)
     options.cache?.setClusters(clustersFile, ids.get(clustersFile)!, clusters.clusters);
 
+  const loaded = await files.loadAll(contents.blobs);
   const jobsByFile = new Map<string, readonly JobSpec[]>();
-  for (const path of jobFiles)
-    jobsByFile.set(path, cached.get(path) ?? (await files.load(path, contents.get(path) ?? '')));
+  for (const path of jobFiles) jobsByFile.set(path, cached.get(path) ?? loaded.get(path) ?? []);
   const jobs = jobFiles.flatMap((path) => jobsByFile.get(path)!);
   // Jobs with problems take part in the rules across files too, when their keys are valid.
   const identified = jobFiles.flatMap<JobIdentity>(
@@ -96,7 +123,7 @@ export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promi
   const problems = files.problems;
   const rules = repositoryRules(clusters.clusters, clusters.valid);
   problems.push(...(await repositoryProblems(identified, files.locator(cached), rules)));
-  const repository = { clusters: clusters.clusters, jobs, problems: sortProblems(dedupeProblems(problems)) };
+  const repository = { clusters: clusters.clusters, jobs, problems: boundProblems(dedupeProblems(problems)) };
   if (problems.length > 0) return { repository };
   const templates = new Set(files.templates);
   // A link reads as its file: a change to that file changes the link's jobs too, which only a full load sees.
@@ -105,7 +132,7 @@ export async function loadTree(tree: RepoTree, options: LoadOptions = {}): Promi
     for (const template of options.cache!.templatesOf(path)) templates.add(template);
   return {
     repository,
-    base: { repository, ids, jobFiles, jobsByFile, templates, clustersValid: clusters.valid },
+    base: { repository, ids, jobFiles, jobBytes, jobsByFile, templates, clustersValid: clusters.valid },
   };
 }
 
@@ -144,14 +171,26 @@ async function loadEdits(
   changes: readonly FileChange[],
   options: LoadOptions,
 ): Promise<LoadResult | undefined> {
-  const files = new FileLoader(tree, ids, options.cache);
-  const contents = await tree.read(changes.map((change) => change.path));
+  const limits = options.limits ?? DEFAULT_LOAD_LIMITS;
+  const files = new FileLoader(tree, ids, options.cache, limits, options.runner);
+  const jobBytes = new Map(base.jobBytes);
+  for (const { path } of changes) jobBytes.delete(path);
+  const contents = await tree.readWithin(
+    changes.map((change) => change.path),
+    { maxEach: limits.maxFileBytes, remaining: limits.maxCommitBytes - sum(jobBytes.values()) },
+  );
+  // An oversized file is reported, with the limit it broke, by the full load.
+  if (contents.tooLarge.size > 0) return undefined;
+  for (const [path, bytes] of contents.bytes) jobBytes.set(path, bytes);
   const fresh = new Map<string, readonly JobSpec[]>();
+  const toLoad = new Map<string, FileContent>();
   for (const { path, id } of changes) {
     const hit = options.cache?.get(path, id!, ids);
-    fresh.set(path, hit ?? (await files.load(path, contents.get(path) ?? '')));
+    if (hit) fresh.set(path, hit);
+    else toLoad.set(path, contents.blobs.get(path) ?? '');
     if (hit) files.templates.push(...options.cache!.templatesOf(path));
   }
+  for (const [path, jobs] of await files.loadAll(toLoad)) fresh.set(path, jobs);
   if (files.problems.length > 0) return undefined;
   const jobsByFile = new Map(base.jobsByFile);
   for (const [path, jobs] of fresh) jobsByFile.set(path, jobs);
@@ -165,7 +204,79 @@ async function loadEdits(
   if (!repositoryBreaches(checked, rules).next().done) return undefined;
   const repository = { clusters: base.repository.clusters, jobs, problems: [] };
   const templates = new Set([...base.templates, ...files.templates]);
-  return { repository, base: { ...base, repository, ids, jobsByFile, templates } };
+  return { repository, base: { ...base, repository, ids, jobBytes, jobsByFile, templates } };
+}
+
+/** What loading one job file gave: its jobs, its problems, and what a later problem needs. */
+export interface FileOutcome {
+  jobs: JobSpec[];
+  /** The file's problems, and those of each template first read for it. */
+  problems: Problem[];
+  /** Each job whose key fields are valid (the job itself when it has no problem), with its document. */
+  identities: { identity: JobIdentity; index: number }[];
+  /** The templates its jobs extend. */
+  templates: string[];
+}
+
+/** A template's text, or the problems (its size) that kept it from being read. */
+export interface TemplateText {
+  text?: FileContent;
+  problems: Problem[];
+}
+
+/**
+ * Where one file's parse, merge and validation run instead of this thread (a worker, in
+ * the daemon: `reconciler/off-thread.ts`). Templates are read through `template`, on the
+ * caller's side. Rejects with `LoadBudgetExceeded` when the file cannot be loaded within
+ * the load's deadline or memory.
+ */
+export interface FileLoadRunner {
+  /** How long one load may take, in ms. */
+  readonly timeBudgetMs: number;
+  run(
+    path: string,
+    text: FileContent,
+    template: (path: string) => Promise<TemplateText | null>,
+    deadline: number,
+  ): Promise<FileOutcome>;
+}
+
+/** A load stopped because it took longer, or needed more memory, than it may. */
+export class LoadBudgetExceeded extends Error {
+  /** @param file the file being loaded when it stopped, when known */
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One job file's documents, each merged with its templates, validated and normalised. */
+export async function loadFileText(
+  path: string,
+  text: FileContent,
+  loadTemplate: (path: string) => Promise<ParsedFile | null>,
+): Promise<FileOutcome> {
+  const parsed = parseYamlFile(path, text);
+  const outcome: FileOutcome = { jobs: [], problems: [...parsed.problems], identities: [], templates: [] };
+  const recording = (template: string) => {
+    outcome.templates.push(template);
+    return loadTemplate(template);
+  };
+  for (const [index, document] of parsed.documents.entries()) {
+    const { job, identity } = await loadDocument(document, recording, outcome.problems);
+    if (job) outcome.jobs.push(job);
+    if (identity) outcome.identities.push({ identity, index });
+  }
+  return outcome;
+}
+
+/** A template as its jobs see it: parsed, or (too large to read) only its problems. */
+export function templateFile(path: string, found: TemplateText): ParsedFile {
+  if (found.text === undefined) return { documents: [], problems: found.problems };
+  const file = parseYamlFile(path, found.text);
+  return { documents: file.documents, problems: [...found.problems, ...file.problems] };
 }
 
 /** Job files parsed, merged with their templates and validated, collecting every problem. */
@@ -180,33 +291,79 @@ class FileLoader {
   // Templates are kept for the jobs that extend them; a job file's parse is dropped once its
   // jobs are built, so a large repository is never all in memory as YAML at once.
   private readonly parsed = new Map<string, ParsedFile>();
+  private readonly slices = new Slices();
+  /** Set once a file broke the time or memory budget: the rest of the commit is not loaded. */
+  private stopped = false;
+  private readonly runner: FileLoadRunner | undefined;
+  /** When the load must be done by, on the clock of `performance.now()` (with a runner only). */
+  private readonly deadline: number;
 
   constructor(
     private readonly tree: RepoTree,
     private readonly ids: ReadonlyMap<string, string>,
     private readonly cache: SpecCache | undefined,
-  ) {}
+    private readonly limits: LoadLimits,
+    runner?: FileLoadRunner,
+  ) {
+    this.runner = runner;
+    this.deadline = performance.now() + (runner?.timeBudgetMs ?? Infinity);
+  }
+
+  /** clusters.yaml, read within the limit of one file. */
+  async loadClusters(path: string | undefined): Promise<LoadedClusters> {
+    if (path === undefined) return loadClusters(undefined, undefined);
+    const { text, problems } = await this.readOne(path);
+    return problems.length > 0 ? { clusters: [], valid: false, problems } : loadClusters(path, text);
+  }
+
+  /**
+   * Job files' jobs, by path. On this thread one after another, so that the event loop
+   * gets its turns; with a runner all are sent at once, and the runner works through them
+   * while this thread waits for nothing.
+   */
+  async loadAll(texts: ReadonlyMap<string, FileContent>): Promise<Map<string, readonly JobSpec[]>> {
+    const loaded = new Map<string, readonly JobSpec[]>();
+    if (this.runner) {
+      const all = [...texts].map(async ([path, text]) => loaded.set(path, await this.load(path, text)));
+      await Promise.all(all);
+    } else for (const [path, text] of texts) loaded.set(path, await this.load(path, text));
+    return loaded;
+  }
 
   /** One job file's jobs; kept in the cache when the file has no problem. */
-  async load(path: string, text: string | Uint8Array): Promise<readonly JobSpec[]> {
+  private async load(path: string, text: FileContent): Promise<readonly JobSpec[]> {
+    if (this.stopped) return [];
     const before = this.problems.length;
-    const templates: Record<string, string> = {};
-    const recording = async (template: string) => {
-      templates[template] = this.ids.get(template) ?? '';
-      this.templates.push(template);
-      return this.loadTemplate(template);
-    };
-    const fileJobs: JobSpec[] = [];
-    const identities: JobIdentity[] = [];
-    for (const [index, document] of this.parse(path, text).documents.entries()) {
-      const { job, identity } = await loadDocument(document, recording, this.problems);
-      if (job) fileJobs.push(job);
-      if (identity) identities.push(identity);
-      if (identity) this.documentIndex.set(identity, index);
+    let outcome: FileOutcome;
+    try {
+      outcome = this.runner
+        ? await this.runner.run(path, text, (template) => this.templateText(template), this.deadline)
+        : await loadFileText(path, text, (template) => this.loadTemplate(template));
+    } catch (error) {
+      if (!(error instanceof LoadBudgetExceeded)) throw error;
+      // The rest of the commit is not loaded: it is rejected already, and would cost as much.
+      if (this.stopped) return [];
+      this.stopped = true;
+      this.problems.push({ file: error.file ?? path, line: 1, column: 1, path: '', message: error.message });
+      return [];
     }
-    this.identities.set(path, identities);
-    if (this.problems.length === before) this.cache?.set(path, this.ids.get(path)!, templates, fileJobs);
-    return fileJobs;
+    this.problems.push(...outcome.problems);
+    const templates: Record<string, string> = {};
+    for (const template of outcome.templates) templates[template] = this.ids.get(template) ?? '';
+    this.templates.push(...outcome.templates);
+    for (const { identity, index } of outcome.identities) this.documentIndex.set(identity, index);
+    this.identities.set(
+      path,
+      outcome.identities.map(({ identity }) => identity),
+    );
+    if (this.problems.length === before)
+      this.cache?.set(path, this.ids.get(path)!, {
+        templates,
+        jobs: outcome.jobs,
+        bytes: Buffer.byteLength(text),
+      });
+    await this.slices.breathe();
+    return outcome.jobs;
   }
 
   /**
@@ -224,22 +381,72 @@ class FileLoader {
       );
   }
 
-  private parse(path: string, text: string | Uint8Array): ParsedFile {
-    const file = parseYamlFile(path, text);
-    this.problems.push(...file.problems);
-    return file;
-  }
-
   private async loadTemplate(path: string): Promise<ParsedFile | null> {
     const known = this.parsed.get(path);
     if (known) return known;
-    if (!this.ids.has(path)) return null;
-    const text = (await this.tree.read([path])).get(path);
-    if (text === undefined) return null;
-    const file = this.parse(path, text);
+    const found = await this.templateText(path);
+    if (!found) return null;
+    const file = templateFile(path, found);
+    this.problems.push(...file.problems);
     this.parsed.set(path, file);
     return file;
   }
+
+  /** A template's text, or the problem that it is too large; null when there is no such file. */
+  private async templateText(path: string): Promise<TemplateText | null> {
+    if (!this.ids.has(path)) return null;
+    const found = await this.readOne(path);
+    return found.text === undefined && found.problems.length === 0 ? null : found;
+  }
+
+  /** One file's text, or the problem that it is larger than a file may be. */
+  private async readOne(path: string): Promise<{ text?: FileContent; problems: Problem[] }> {
+    const budget = { maxEach: this.limits.maxFileBytes, remaining: this.limits.maxFileBytes };
+    const found = await this.tree.readWithin([path], budget);
+    return { text: found.blobs.get(path), problems: tooLargeProblems(found, 0, this.limits) };
+  }
+}
+
+/**
+ * Each file over the limit of one file, and the first file past the commit's limit (the
+ * files after it were not read either, and are not blamed).
+ */
+function tooLargeProblems(found: BoundedContents, counted: number, limits: LoadLimits): Problem[] {
+  const problems: Problem[] = [];
+  const at = (file: string, message: string): Problem => ({ file, line: 1, column: 1, path: '', message });
+  const total = counted + sum(found.bytes.values());
+  let commitBlamed = false;
+  for (const [file, bytes] of found.tooLarge) {
+    if (bytes > limits.maxFileBytes) {
+      const message = `this file is ${formatBytes(bytes)}, more than the limit of ${formatBytes(limits.maxFileBytes)} per file (--max-file-size); it was not read`;
+      problems.push(at(file, message));
+    } else if (!commitBlamed) {
+      commitBlamed = true;
+      const message = `the commit's job files add up to ${formatBytes(total)}, more than the limit of ${formatBytes(limits.maxCommitBytes)} per commit (--max-commit-size); this file and later ones were not read`;
+      problems.push(at(file, message));
+    }
+  }
+  return problems;
+}
+
+/**
+ * A load of thousands of files takes seconds of CPU. Between files, once a slice of time
+ * is used, the event loop gets a turn: the daemon's HTTP server and timers keep answering.
+ */
+class Slices {
+  private since = performance.now();
+
+  async breathe(): Promise<void> {
+    if (performance.now() - this.since < LOAD_SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.since = performance.now();
+  }
+}
+
+function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
 }
 
 /** The symbolic links a tree could not follow, each a problem of its own path. */
@@ -257,7 +464,7 @@ function sameIds(before: readonly JobSpec[], after: readonly JobSpec[]): boolean
  * A job's key and file, and the counts its cluster limits: enough for the rules across files,
  * even when the job has problems (a count the schema rejected is left out).
  */
-type JobIdentity = Pick<JobSpec, 'id' | 'key' | 'file'> & { counts?: LimitedCounts };
+export type JobIdentity = Pick<JobSpec, 'id' | 'key' | 'file'> & { counts?: LimitedCounts };
 
 /** The fields a cluster's `limits.max_instances_per_job` caps, by their path in the job. */
 const LIMITED_FIELDS = [['instances'], ['update_config', 'batch_size']] as const;
@@ -453,6 +660,40 @@ function dedupeProblems(problems: Problem[]): Problem[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * Problems as they are reported: sorted, each key or value in them cut to a bounded length,
+ * at most `MAX_PROBLEMS_PER_FILE` per file and `MAX_PROBLEMS_PER_COMMIT` in all, each cut
+ * counted in one more line. A hostile file must not turn into megabytes of output or record.
+ */
+export function boundProblems(problems: Problem[]): Problem[] {
+  const sorted = sortProblems(problems);
+  const lines: { problem: Problem; counts: number }[] = [];
+  for (let start = 0, end = 0; start < sorted.length; start = end) {
+    const file = sorted[start]!.file;
+    while (end < sorted.length && sorted[end]!.file === file) end++;
+    for (const problem of sorted.slice(start, Math.min(end, start + MAX_PROBLEMS_PER_FILE))) {
+      const path = shorten(problem.path, MAX_PROBLEM_PATH_CHARS);
+      lines.push({
+        problem: { ...problem, path, message: shorten(problem.message, MAX_PROBLEM_CHARS) },
+        counts: 1,
+      });
+    }
+    const cut = end - start - MAX_PROBLEMS_PER_FILE;
+    if (cut > 0) lines.push({ problem: moreProblems(file, cut, 'in this file'), counts: cut });
+  }
+  const kept = lines.slice(0, MAX_PROBLEMS_PER_COMMIT);
+  const cut = problems.length - sum(kept.map((line) => line.counts));
+  const last = kept[kept.length - 1];
+  if (cut > 0 && last)
+    kept.push({ problem: moreProblems(last.problem.file, cut, 'in this commit'), counts: cut });
+  return kept.map((line) => line.problem);
+}
+
+function moreProblems(file: string, count: number, where: string): Problem {
+  const message = `… and ${count} more problem${count === 1 ? '' : 's'} ${where}`;
+  return { file, line: 1, column: 1, path: '', message };
 }
 
 export function sortProblems(problems: Problem[]): Problem[] {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type * as AjvModule from 'ajv/dist/2020.js';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { lazily } from '../util/lazy-require.js';
+import { MAX_QUOTED_CHARS, shorten } from './limits.js';
 import { didYouMean } from './suggest.js';
 
 export interface SchemaProblem {
@@ -125,9 +126,10 @@ function describe(error: ErrorObject, root: unknown): SchemaProblem {
     case 'additionalProperties': {
       const field = String(params.additionalProperty);
       const known = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
-      const suggestion = didYouMean(field, known);
+      // A name this long is no typo of a field, and comparing it would cost its length.
+      const suggestion = field.length <= MAX_QUOTED_CHARS ? didYouMean(field, known) : undefined;
       const hint = suggestion ? `; did you mean "${suggestion}"?` : `; known fields: ${known.join(', ')}`;
-      return { path: [...path, field], at: 'key', message: `unknown field "${field}"${hint}` };
+      return { path: [...path, field], at: 'key', message: `unknown field "${shorten(field)}"${hint}` };
     }
     case 'propertyNames': {
       const name = String(params.propertyName);
@@ -135,7 +137,7 @@ function describe(error: ErrorObject, root: unknown): SchemaProblem {
       return {
         path: [...path, name],
         at: 'key',
-        message: `${rule ?? 'is not a valid name here'} (got ${JSON.stringify(name)})`,
+        message: `${rule ?? 'is not a valid name here'} (got ${JSON.stringify(shorten(name))})`,
       };
     }
     default:

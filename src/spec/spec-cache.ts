@@ -15,7 +15,7 @@ import { instanceConfig, jobId } from './normalise.js';
 import type { ClusterConfig, JobConfig, JobSpec } from './types.js';
 
 /** Bumped whenever what a spec holds, or how it is derived, changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 interface CachedJob {
   config: JobConfig;
@@ -26,6 +26,8 @@ interface CachedFile {
   /** The templates the file's jobs extend, path → id. */
   templates: Record<string, string>;
   jobs: CachedJob[];
+  /** The file's size: it counts towards a commit's bytes even when it is not read again. */
+  bytes: number;
 }
 
 /** One path's entry in memory: its blob id, and the specs built once from it. */
@@ -92,9 +94,19 @@ export class SpecCache {
     return entry ? Object.keys(entry.file.templates) : [];
   }
 
-  set(path: string, id: string, templates: Record<string, string>, jobs: readonly JobSpec[]): void {
-    const cached = jobs.map((job) => ({ config: job.config, configHash: job.configHash }));
-    this.files.set(path, { id, file: { templates, jobs: cached }, specs: jobs });
+  /** The size of the file at `path` when its jobs were cached (`get` says whether they still apply). */
+  bytesOf(path: string): number {
+    return this.files.get(path)?.file.bytes ?? 0;
+  }
+
+  set(
+    path: string,
+    id: string,
+    entry: { templates: Record<string, string>; jobs: readonly JobSpec[]; bytes: number },
+  ): void {
+    const cached = entry.jobs.map((job) => ({ config: job.config, configHash: job.configHash }));
+    const file = { templates: entry.templates, jobs: cached, bytes: entry.bytes };
+    this.files.set(path, { id, file, specs: entry.jobs });
     this.changed = true;
   }
 

@@ -7,6 +7,7 @@ import type { Document, Node } from 'yaml';
 import { lazily } from '../util/lazy-require.js';
 import { decodeUtf8 } from '../util/utf8.js';
 import { fastValues } from './fast-yaml.js';
+import { MAX_DOCUMENT_VALUES, MAX_FILE_TOKENS } from './limits.js';
 import type { Problem } from './types.js';
 
 /** Only a file the fast reader declines, or a problem's position, needs the full parser. */
@@ -38,7 +39,10 @@ export interface ParsedFile {
  * decoded, and bytes that are not UTF-8 are a problem at the first of them. Read fast (values only, `fast-yaml.ts`) when that is safe; positions
  * are then worked out by the full parser on the first `locate`, which only a problem asks for.
  */
-export function parseYamlFile(file: string, content: string | Uint8Array): ParsedFile {
+/** A file's content as read: bytes from a tree (decoded here, so invalid UTF-8 is a problem), or text. */
+export type FileContent = string | Uint8Array;
+
+export function parseYamlFile(file: string, content: FileContent): ParsedFile {
   const decoded = typeof content === 'string' ? { text: content } : decodeUtf8(content);
   if ('invalid' in decoded) {
     const { line, column, byte } = decoded.invalid;
@@ -48,7 +52,35 @@ export function parseYamlFile(file: string, content: string | Uint8Array): Parse
   }
   const { text } = decoded;
   const values = fastValues(text);
-  return values ? locatedLater(file, text, values) : parseWithPositions(file, text);
+  if (!values) return parseWithPositions(file, text);
+  // Positions would cost a node object per value (some 1 KB and 10 µs each): a document
+  // far larger than any job is refused before any message needs one.
+  const crowded = values.findIndex((value) => !withinValues(value, MAX_DOCUMENT_VALUES));
+  if (crowded < 0) return locatedLater(file, text, values);
+  const message = `document ${crowded + 1} holds more than ${MAX_DOCUMENT_VALUES} values (maps, lists and scalars); a job has a few hundred`;
+  return { documents: [], problems: [{ file, line: 1, column: 1, path: '', message }] };
+}
+
+/**
+ * Whether `text` has at most `max` lexical tokens. The full parser's time grows faster
+ * than its input (a 1 MiB flow list: 10 s, 500 MB), its lexer's does not and stops here.
+ */
+function withinTokens(text: string, max: number): boolean {
+  let count = 0;
+  for (const _token of new (yaml().Lexer)().lex(text)) if (++count > max) return false;
+  return true;
+}
+
+/** Whether `value` holds at most `max` values, itself included; stops counting past `max`. */
+function withinValues(value: unknown, max: number): boolean {
+  const stack = [value];
+  let count = 0;
+  while (stack.length > 0) {
+    if (++count > max) return false;
+    const next = stack.pop();
+    if (typeof next === 'object' && next !== null) for (const child of Object.values(next)) stack.push(child);
+  }
+  return true;
 }
 
 function locatedLater(file: string, text: string, values: unknown[]): ParsedFile {
@@ -65,6 +97,10 @@ function locatedLater(file: string, text: string, values: unknown[]): ParsedFile
 
 /** The full parser: every node keeps its position, every mistake is a problem. */
 export function parseWithPositions(file: string, text: string): ParsedFile {
+  if (!withinTokens(text, MAX_FILE_TOKENS)) {
+    const message = `holds more than ${MAX_FILE_TOKENS} YAML tokens; a job file has a few hundred per job`;
+    return { documents: [], problems: [{ file, line: 1, column: 1, path: '', message }] };
+  }
   const { LineCounter, parseAllDocuments } = yaml();
   const lineCounter = new LineCounter();
   const documents: SourceDocument[] = [];

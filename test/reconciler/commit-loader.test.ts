@@ -77,7 +77,7 @@ describe('CommitLoader', () => {
 
   it('gives, commit after commit, exactly what a full load of each commit gives', async () => {
     const source = await TrackedSource.open({ repo: repo.dir, path: '', stateDir: repo.dir });
-    const loader = new CommitLoader(source, new SpecCache('test'));
+    const loader = new CommitLoader(source, { cache: new SpecCache('test') });
     try {
       for (const { name, id } of commits) {
         const loaded = await loader.load(id);
@@ -92,7 +92,7 @@ describe('CommitLoader', () => {
 
   it('problems of a partial load are those of a full load, with file, line and column', async () => {
     const source = await TrackedSource.open({ repo: repo.dir, path: '', stateDir: repo.dir });
-    const loader = new CommitLoader(source, new SpecCache('test'));
+    const loader = new CommitLoader(source, { cache: new SpecCache('test') });
     try {
       const invalid = commits.findIndex((commit) => commit.name === 'a job made invalid');
       await loader.load(commits[invalid - 1]!.id);

@@ -226,6 +226,7 @@ function filtered(
     description: tree.description,
     list: () => Promise.resolve(listed.filter((entry) => !without.includes(entry.path))),
     read: (paths) => tree.read(paths),
+    readWithin: (paths, budget) => tree.readWithin(paths, budget),
     close: () => Promise.resolve(),
   };
 }

@@ -1,6 +1,6 @@
 /** A tree in memory that records which files are read from it, for tests of what a load reads. */
 import { MemoryTree } from '../../src/source/memory-tree.js';
-import type { RepoTree } from '../../src/source/tree.js';
+import type { ReadBudget, RepoTree } from '../../src/source/tree.js';
 
 export class RecordingTree implements RepoTree {
   readonly description = 'recording';
@@ -23,6 +23,11 @@ export class RecordingTree implements RepoTree {
   read(paths: readonly string[]) {
     this.reads.push(...paths);
     return this.inner.read(paths);
+  }
+
+  readWithin(paths: readonly string[], budget: ReadBudget) {
+    this.reads.push(...paths);
+    return this.inner.readWithin(paths, budget);
   }
 
   close() {
