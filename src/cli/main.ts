@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT, ExitCode } from '../errors.js';
+import { setWarningSink } from '../util/warnings.js';
 import { processIo, type Io } from './io.js';
 import { addGlobalOptions } from './global-options.js';
 import { registerPlan } from './plan.js';
@@ -39,11 +40,14 @@ export function buildProgram(io: Io = processIo): Command {
 
 /** Runs the CLI and returns the process exit code instead of exiting, so tests can call it. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const restore = setWarningSink((message) => io.stderr.write(`borealis: warning: ${message}\n`));
   try {
     await buildProgram(io).parseAsync(argv);
     return 0;
   } catch (error) {
     return exitCodeFor(error, io);
+  } finally {
+    restore();
   }
 }
 
