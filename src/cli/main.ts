@@ -12,6 +12,7 @@ import { registerLogs } from './logs.js';
 import { registerLocal } from './local.js';
 import { registerHistory } from './history.js';
 import { registerWatch } from './watch.js';
+import { registerState } from './state.js';
 import { registerValidate } from './validate.js';
 import {
   asOperatorError,
@@ -34,13 +35,18 @@ export function buildProgram(io: Io = processIo): Command {
   registerLocal(program, io);
   registerHistory(program, io);
   registerWatch(program, io);
+  registerState(program, io);
   reportUsageErrors(program, io);
   return program;
 }
 
 /** Runs the CLI and returns the process exit code instead of exiting, so tests can call it. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  const restore = setWarningSink((message) => io.stderr.write(`borealis: warning: ${message}\n`));
+  const said = new Set<string>();
+  const restore = setWarningSink((message) => {
+    if (!said.has(message)) io.stderr.write(`borealis: warning: ${message}\n`);
+    said.add(message);
+  });
   try {
     await buildProgram(io).parseAsync(argv);
     return 0;
