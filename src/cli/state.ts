@@ -73,7 +73,7 @@ async function repairJournal(
     return [];
   } catch (error) {
     if (!(error instanceof StateCorruptError)) throw error;
-    const moved = dryRun ? undefined : await FileStateStore.setAsideJournal(root, join(aside, 'store'));
+    const moved = dryRun ? undefined : await FileStateStore.setAsideJournal(root, aside);
     const detail = `${error.message}; ${movedTo(moved, aside)}: the transaction it held is lost, the records it touched are checked below`;
     return [{ kind: 'moved', key: '(journal)', detail }];
   }

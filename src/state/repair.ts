@@ -65,10 +65,12 @@ export async function repairState(options: RepairOptions): Promise<RepairAction[
   const { store } = options.records;
   const actions: RepairAction[] = [];
   const moved = new Set<string>();
+  const left = new Set<string>();
   for await (const key of keysOf(store)) {
     const problem = await problemOf(store, key);
     if (problem === undefined) continue;
     if (!(problem instanceof StateCorruptError)) {
+      left.add(key);
       actions.push({ kind: 'left', key, detail: problem.message });
       continue;
     }
@@ -77,7 +79,7 @@ export async function repairState(options: RepairOptions): Promise<RepairAction[
     actions.push({ kind: 'moved', key, detail: `${problem.message}; ${movedTo(target, options.asideDir)}` });
   }
   const deployments = new DeploymentLog(store);
-  actions.push(...(await rebuild(options, moved, deployments)));
+  actions.push(...(await rebuild(options, moved, left, deployments)));
   actions.push(...(await closeInterrupted(options, deployments)));
   return actions;
 }
@@ -134,12 +136,15 @@ function hashProblem(job: RecordedJob): string | undefined {
 async function rebuild(
   options: RepairOptions,
   moved: ReadonlySet<string>,
+  left: ReadonlySet<string>,
   log: DeploymentLog,
 ): Promise<RepairAction[]> {
   const actions: RepairAction[] = [];
   const { records } = options;
-  let applied = moved.has('applied') ? undefined : (await records.applied())?.commit;
-  if (applied === undefined) {
+  // Another Borealis's applied commit is neither read nor replaced.
+  const readable = !moved.has('applied') && !left.has('applied');
+  let applied = readable ? (await records.applied())?.commit : undefined;
+  if (applied === undefined && !left.has('applied')) {
     const last = (await log.list(Number.MAX_SAFE_INTEGER)).find((record) =>
       APPLIED_OUTCOMES.has(record.outcome),
     );
