@@ -208,7 +208,7 @@ export class ZooKeeperStateStore implements StateStore {
   }
 
   locate(key: string): string {
-    return `znode ${keyPath(this.root, key)}`;
+    return keyPath(this.root, key);
   }
 
   /**
