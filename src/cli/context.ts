@@ -3,7 +3,7 @@
  * read, its validated jobs, the cluster backend and the state records.
  */
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { LocalCluster } from '../cluster/local/cluster.js';
 import { openLocal, openMesosDriver, openReader } from './backends.js';
 import { promisify } from 'node:util';
@@ -276,7 +276,8 @@ async function declaredClusters(tree: GitTree): Promise<readonly ClusterConfig[]
 /** Records for reading (and, with file state, writing): ZooKeeper state is opened without leadership. */
 export async function openRecords(options: GlobalOptions): Promise<Records> {
   const snapshot = recordsSnapshot(options);
-  if (!isZkUrl(options.state)) return new Records(await openFileStore(options.state), snapshot);
+  if (!isZkUrl(options.state))
+    return new Records(await openFileStore(options.state), snapshot, asideDir(options));
   const { connect, chroot } = parseZkUrl(options.state);
   const session = await ZkSession.open({ connect, auth: zkAuth(), sessionTimeoutMs: zkSessionTimeoutMs() });
   const store = await ZooKeeperStateStore.open({ session, chroot: `${chroot}/state` });
@@ -289,7 +290,13 @@ export async function openRecords(options: GlobalOptions): Promise<Records> {
       },
     ),
     snapshot,
+    asideDir(options),
   );
+}
+
+/** Where records that cannot be read are moved, one directory per run that moves any: `<state>/corrupt/<UTC time>`. */
+export function asideDir(options: GlobalOptions, at = new Date()): string {
+  return resolve(localDir(options), 'corrupt', at.toISOString().replace(/[:.]/g, '-'));
 }
 
 async function openFileStore(stateDir: string): Promise<FileStateStore> {
@@ -373,7 +380,7 @@ export async function openDeployEnvironment(
     listen: options.listen,
     log,
   });
-  const records = new Records(coordinator.store, recordsSnapshot(options));
+  const records = new Records(coordinator.store, recordsSnapshot(options), asideDir(options));
   // Mesos keeps one subscription per framework: only the leader subscribes; followers read.
   const backend =
     config?.type === 'mesos'

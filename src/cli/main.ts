@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT, ExitCode } from '../errors.js';
+import { setWarningSink } from '../util/warnings.js';
 import { processIo, type Io } from './io.js';
 import { addGlobalOptions } from './global-options.js';
 import { registerPlan } from './plan.js';
@@ -11,6 +12,7 @@ import { registerLogs } from './logs.js';
 import { registerLocal } from './local.js';
 import { registerHistory } from './history.js';
 import { registerWatch } from './watch.js';
+import { registerState } from './state.js';
 import { registerValidate } from './validate.js';
 import {
   asOperatorError,
@@ -33,17 +35,25 @@ export function buildProgram(io: Io = processIo): Command {
   registerLocal(program, io);
   registerHistory(program, io);
   registerWatch(program, io);
+  registerState(program, io);
   reportUsageErrors(program, io);
   return program;
 }
 
 /** Runs the CLI and returns the process exit code instead of exiting, so tests can call it. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const said = new Set<string>();
+  const restore = setWarningSink((message) => {
+    if (!said.has(message)) io.stderr.write(`borealis: warning: ${message}\n`);
+    said.add(message);
+  });
   try {
     await buildProgram(io).parseAsync(argv);
     return 0;
   } catch (error) {
     return exitCodeFor(error, io);
+  } finally {
+    restore();
   }
 }
 

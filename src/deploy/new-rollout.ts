@@ -1,6 +1,6 @@
 /** Turns one job's planned change into the initial state of its rollout. */
+import { recordedInstance } from '../state/record-shapes.js';
 import type { JobChange, RecordedJob } from '../plan/types.js';
-import { instanceConfig } from '../spec/normalise.js';
 import type { JobSpec } from '../spec/types.js';
 import type { RolloutState } from './rollout.js';
 
@@ -47,7 +47,7 @@ export function newRollout(
   if (record)
     state.previous = {
       configHash: record.configHash,
-      config: structuredClone(instanceConfig(record.config)),
+      config: structuredClone(recordedInstance(record)),
     };
   return state;
 }

@@ -4,6 +4,7 @@
  * The job is planned as it last rolled out until its configuration changes in Git or an
  * operator retries explicitly.
  */
+import { recordedInstance } from '../state/record-shapes.js';
 import { instanceConfig } from '../spec/normalise.js';
 import type { JobSpec } from '../spec/types.js';
 import type { HeldUpdate, JobChange, Plan, RecordedJob } from './types.js';
@@ -25,6 +26,7 @@ export function holdOf(
  */
 export function recordedSpec(job: JobSpec, record: RecordedJob): JobSpec {
   const config = { ...record.config, instances: job.config.instances };
+  recordedInstance(record);
   return { ...job, config, instance: instanceConfig(config), configHash: record.configHash };
 }
 

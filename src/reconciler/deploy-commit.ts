@@ -27,6 +27,7 @@ import type {
   Trigger,
 } from '../state/deployments.js';
 import type { Records } from '../state/records.js';
+import { StateCorruptError } from '../state/types.js';
 import { applyPass, forgetHistory, jobsFor, planPass, type PassInput } from './reconcile.js';
 
 export interface DeployCommitContext {
@@ -86,6 +87,7 @@ export async function deployCommit(
         now(),
       ),
     ));
+  if (!unfinished) await context.deployments.closeInterrupted(info.id, now());
   /** Each write builds on the last, so the plan written when applying starts is kept to the end. */
   const finish = async (
     outcome: Outcome,
@@ -135,7 +137,17 @@ export async function deployCommit(
     prune: context.prune,
     planMemo: context.planMemo,
   };
-  const plan = await planPass(input);
+  const plan = await planPass(input)
+    .then(async (plan) => {
+      // A damaged record must stop the deployment before it changes the cluster, not half-way through recording it.
+      await context.records.checkWritable(plan.changes.map((change) => change.job));
+      return plan;
+    })
+    .catch(async (error: unknown) => {
+      if (error instanceof StateCorruptError)
+        await finish('failed', { reason: `nothing applied: ${error.message}` });
+      throw error;
+    });
   // Jobs left as they are are counted in the summary only: listing each of 10,000 made every
   // record of a large repository megabytes, read and written on every pass.
   const planned = {

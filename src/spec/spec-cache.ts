@@ -5,12 +5,21 @@
  * the templates its jobs extend, with their ids: it is used only while those are unchanged.
  * Only files that loaded without a problem are kept; rules across files (unique job keys,
  * known clusters) are checked on every load.
+ *
+ * The file is derived state anyone can edit, so an entry read from it is used only after
+ * its blob id matches the tree's and each job's configuration hashes to the hash it was
+ * cached with (about 15 µs a job); any other entry is dropped, its file read from Git
+ * again, and one warning names the cache file. An entry rewritten consistently, config and
+ * hash together, is not detectable without reading Git: the state directory is trusted as
+ * far as the sandboxes in it are.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileDurably } from '../util/durable-file.js';
+import { warn } from '../util/warnings.js';
+import { canonicalJson, configHash } from './hash.js';
 import { instanceConfig, jobId } from './normalise.js';
 import type { ClusterConfig, JobConfig, JobSpec } from './types.js';
 
@@ -35,6 +44,8 @@ interface Entry {
   id: string;
   file: CachedFile;
   specs?: readonly JobSpec[];
+  /** Read from the cache file: used only once its jobs are checked against their hashes. */
+  unverified?: true;
 }
 
 /** A valid `clusters.yaml` at one blob id: validating it would load and compile its schema. */
@@ -42,6 +53,8 @@ interface CachedClusters {
   path: string;
   id: string;
   clusters: ClusterConfig[];
+  /** `digestOf(clusters)`, checked before an entry read from the file is used. */
+  digest: string;
 }
 
 interface CacheDocument {
@@ -72,6 +85,8 @@ export class SpecCache {
   private readonly files = new Map<string, Entry>();
   private clustersEntry: CachedClusters | undefined;
   private changed = false;
+  /** The file the entries were read from, when they were: named once if one fails its check. */
+  private source: { file: string; warned: boolean } | undefined;
 
   constructor(private readonly producer: string) {}
 
@@ -84,8 +99,31 @@ export class SpecCache {
     if (entry?.id !== id) return undefined;
     for (const template in entry.file.templates)
       if (ids.get(template) !== entry.file.templates[template]) return undefined;
+    if (entry.unverified && !this.verify(path, entry)) return undefined;
     entry.specs ??= entry.file.jobs.map((job) => specOf(path, job));
     return entry.specs;
+  }
+
+  /** Whether an entry read from the file holds what was cached; drops it when not. */
+  private verify(path: string, entry: Entry): boolean {
+    const specs = verifiedSpecs(path, entry.file);
+    if (specs) {
+      delete entry.unverified;
+      entry.specs = specs;
+      return true;
+    }
+    this.files.delete(path);
+    this.changed = true;
+    this.warnOnce(path);
+    return false;
+  }
+
+  private warnOnce(path: string): void {
+    if (!this.source || this.source.warned) return;
+    this.source.warned = true;
+    warn(
+      `spec cache ${this.source.file}: the entry for ${path} does not match its hash (edited or damaged); dropped, and read from Git again`,
+    );
   }
 
   /** The templates the cached jobs of `path` extend. */
@@ -113,11 +151,16 @@ export class SpecCache {
   /** The clusters of a `clusters.yaml` that validated at this id. */
   clusters(path: string, id: string): ClusterConfig[] | undefined {
     const entry = this.clustersEntry;
-    return entry?.path === path && entry.id === id ? entry.clusters : undefined;
+    if (entry?.path !== path || entry.id !== id) return undefined;
+    if (entry.digest === digestOf(entry.clusters)) return entry.clusters;
+    this.clustersEntry = undefined;
+    this.changed = true;
+    this.warnOnce(path);
+    return undefined;
   }
 
   setClusters(path: string, id: string, clusters: ClusterConfig[]): void {
-    this.clustersEntry = { path, id, clusters };
+    this.clustersEntry = { path, id, clusters, digest: digestOf(clusters) };
     this.changed = true;
   }
 
@@ -139,12 +182,19 @@ export class SpecCache {
       if (document.format === FORMAT && document.producer === producer) {
         for (const [key, file] of Object.entries(document.files)) {
           const [path = '', id = ''] = key.split('\u0000');
-          cache.files.set(path, { id, file });
+          cache.files.set(path, { id, file, unverified: true });
         }
         cache.clustersEntry = document.clusters;
+        cache.source = { file, warned: false };
       }
-    } catch {
+    } catch (error) {
       // No cache yet, or one this Borealis cannot read: start empty; it is only a cache.
+      cache.files.clear();
+      cache.clustersEntry = undefined;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        warn(`spec cache ${file} is unreadable (${(error as Error).message}); rebuilt from Git`);
+        cache.changed = true;
+      }
     }
     return cache;
   }
@@ -160,6 +210,20 @@ export class SpecCache {
     await mkdir(dirname(file), { recursive: true });
     await writeFileDurably(file, JSON.stringify(document));
     this.changed = false;
+  }
+}
+
+function digestOf(clusters: readonly ClusterConfig[]): string {
+  return createHash('sha256').update(canonicalJson(clusters)).digest('hex').slice(0, 16);
+}
+
+/** The specs of a cached file, or undefined when any job's config does not hash to its cached hash. */
+function verifiedSpecs(path: string, file: CachedFile): JobSpec[] | undefined {
+  try {
+    const specs = file.jobs.map((job) => specOf(path, job));
+    return specs.every((spec) => configHash(spec.instance) === spec.configHash) ? specs : undefined;
+  } catch {
+    return undefined; // not even the shape of a cached job
   }
 }
 

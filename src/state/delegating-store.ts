@@ -39,6 +39,14 @@ export class DelegatingStore implements StateStore {
     return this.current().transaction(operations);
   }
 
+  locate(key: string): string {
+    return this.current().locate(key);
+  }
+
+  setAside(key: string, into: string): Promise<string | null> {
+    return this.current().setAside(key, into);
+  }
+
   async close(): Promise<void> {
     await this.onClose();
   }

@@ -5,9 +5,12 @@
  * own unfinished record and completes it instead of writing a second one. The log is
  * bounded: past `limit` records the oldest are pruned, a few dozen at a time.
  */
+import { BorealisError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import type { Problem } from '../spec/types.js';
-import { StateConflictError, type StateStore } from './types.js';
+import { warn } from '../util/warnings.js';
+import { checkRecord, deploymentShape } from './record-shapes.js';
+import { StateConflictError, StateCorruptError, type StateStore, type Versioned } from './types.js';
 
 export const DEPLOYMENT_FORMAT = 1;
 
@@ -80,6 +83,8 @@ const PREFIX = 'deployments';
  */
 const PRUNE_BATCH = 50;
 const keyOf = (sequence: number) => `${PREFIX}/${String(sequence).padStart(12, '0')}`;
+/** A record's name; anything else in the log's directory (an operator's copy, say) is not one. */
+const SEQUENCE_NAME = /^\d{12}$/;
 
 export class DeploymentLog {
   /**
@@ -119,11 +124,48 @@ export class DeploymentLog {
     await this.store.put(keyOf(record.sequence), record);
   }
 
-  /** Newest first. */
+  /**
+   * Newest first. A record that cannot be read is left out with a warning: history is for
+   * reading, and one damaged old record must not hide the others or stop a deployment.
+   */
   async list(limit = 50): Promise<DeploymentRecord[]> {
-    const names = (await this.store.list(PREFIX)).sort().reverse().slice(0, Math.min(limit, this.limit));
-    const found = await this.store.getMany<DeploymentRecord>(names.map((name) => `${PREFIX}/${name}`));
-    return found.filter((entry) => entry !== null).map((entry) => entry.value);
+    const names = (await this.sequenceNames()).reverse().slice(0, Math.min(limit, this.limit));
+    const keys = names.map((name) => `${PREFIX}/${name}`);
+    const found = await this.readAll(keys);
+    return found.flatMap((entry, index) => {
+      if (entry === null) return [];
+      try {
+        return [checkDeployment(this.store, keys[index]!, entry.value)];
+      } catch (error) {
+        if (!(error instanceof BorealisError)) throw error;
+        warn(`skipped deployment record ${keys[index]}: ${error.message}`);
+        return [];
+      }
+    });
+  }
+
+  /** The records, one at a time when one of them cannot even be decoded (it then reads as missing). */
+  private async readAll(keys: readonly string[]): Promise<(Versioned | null)[]> {
+    try {
+      return await this.store.getMany(keys);
+    } catch (error) {
+      if (!(error instanceof StateCorruptError)) throw error;
+    }
+    const found: (Versioned | null)[] = [];
+    for (const key of keys) {
+      try {
+        found.push(await this.store.get(key));
+      } catch (error) {
+        if (!(error instanceof StateCorruptError)) throw error;
+        warn(`skipped deployment record ${key}: ${error.message}`);
+        found.push(null);
+      }
+    }
+    return found;
+  }
+
+  private async sequenceNames(): Promise<string[]> {
+    return (await this.store.list(PREFIX)).filter((name) => SEQUENCE_NAME.test(name)).sort();
   }
 
   /** The newest record for a commit (full id or an unambiguous prefix of at least 4 characters). */
@@ -136,6 +178,23 @@ export class DeploymentLog {
     );
   }
 
+  /**
+   * Records left `in_progress` for other commits by a reconciler that stopped before it
+   * could record an outcome: `commit`, being deployed now, supersedes them.
+   */
+  async closeInterrupted(commit: string, at: number): Promise<void> {
+    for (const record of await this.list(20)) {
+      if (record.outcome !== 'in_progress' || record.commit === commit) continue;
+      await this.update({
+        ...record,
+        outcome: 'superseded',
+        superseded_by: commit,
+        reason: 'interrupted before its outcome was recorded',
+        finished_at: new Date(at).toISOString(),
+      });
+    }
+  }
+
   /** The unfinished record of a commit, if a reconciler died while deploying it. */
   async unfinished(commit: string): Promise<DeploymentRecord | null> {
     return (
@@ -145,8 +204,8 @@ export class DeploymentLog {
   }
 
   private async lastSequence(): Promise<number> {
-    const names = await this.store.list(PREFIX);
-    return names.length === 0 ? 0 : Math.max(...names.map(Number));
+    const names = await this.sequenceNames();
+    return names.length === 0 ? 0 : Number(names[names.length - 1]);
   }
 
   /**
@@ -154,9 +213,19 @@ export class DeploymentLog {
    * delete PRUNE_BATCH at a time in one transaction, so an append costs one write, not two.
    */
   private async prune(newest: number): Promise<void> {
+    try {
+      await this.pruneBefore(newest);
+    } catch (error) {
+      // An old record that cannot be read cannot be deleted either; it must not stop deployments.
+      if (!(error instanceof StateCorruptError)) throw error;
+      warn(`old deployment records not pruned: ${error.message}`);
+    }
+  }
+
+  private async pruneBefore(newest: number): Promise<void> {
     const keepFrom = newest - this.limit + 1;
     if (this.oldest === undefined) {
-      const names = (await this.store.list(PREFIX)).map(Number);
+      const names = (await this.sequenceNames()).map(Number);
       this.oldest = Math.max(
         keepFrom,
         names.reduce((low, sequence) => Math.min(low, sequence), newest),
@@ -170,4 +239,12 @@ export class DeploymentLog {
     await this.store.transaction(stale.map((sequence) => ({ op: 'delete', key: keyOf(sequence) })));
     this.oldest = keepFrom;
   }
+}
+
+/** A stored deployment record, checked (see record-shapes.ts). */
+export function checkDeployment(store: StateStore, key: string, value: unknown): DeploymentRecord {
+  return checkRecord<DeploymentRecord>(store, key, value, {
+    shape: deploymentShape,
+    format: DEPLOYMENT_FORMAT,
+  });
 }

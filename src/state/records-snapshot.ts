@@ -12,6 +12,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RecordedJob } from '../plan/types.js';
 import { replaceFile } from '../util/durable-file.js';
+import { warn } from '../util/warnings.js';
+import { jobRecordShape } from './record-shapes.js';
 
 /** Bumped whenever what a snapshot holds changes; also when RecordedJob's shape does. */
 const SNAPSHOT_FORMAT = 1;
@@ -35,12 +37,25 @@ export class RecordsSnapshot {
     }
     // The token is near the start: a stale snapshot is recognised without parsing it all.
     if (!text.slice(0, 200).includes(JSON.stringify(token))) return undefined;
+    let document: SnapshotDocument;
     try {
-      const document = JSON.parse(text) as SnapshotDocument;
-      return document.format === SNAPSHOT_FORMAT && document.token === token ? document.jobs : undefined;
-    } catch {
-      return undefined; // a torn or foreign file is only a missed cache
+      document = JSON.parse(text) as SnapshotDocument;
+    } catch (error) {
+      // A torn file is only a missed cache.
+      warn(
+        `job records snapshot ${this.file} is unreadable (${(error as Error).message}); records read from the state instead`,
+      );
+      return undefined;
     }
+    if (document.format !== SNAPSHOT_FORMAT || document.token !== token) return undefined;
+    const damaged = Array.isArray(document.jobs)
+      ? document.jobs.find((job) => !isJobRecord(job))
+      : document.jobs;
+    if (damaged === undefined) return document.jobs;
+    warn(
+      `job records snapshot ${this.file} holds something that is not a job record; records read from the state instead`,
+    );
+    return undefined;
   }
 
   /** A snapshot that cannot be written only makes the next process read every record. */
@@ -53,4 +68,10 @@ export class RecordsSnapshot {
       // see above
     }
   }
+}
+
+function isJobRecord(job: unknown): boolean {
+  return (
+    typeof job === 'object' && job !== null && jobRecordShape(job as Record<string, unknown>) === undefined
+  );
 }

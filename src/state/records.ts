@@ -10,14 +10,29 @@
  * Job ids are encoded into one key segment each. Every record carries a `version` field
  * of its own format, checked on read, so an older Borealis never misreads a newer record.
  */
-import { BorealisError } from '../errors.js';
 import { randomUUID } from 'node:crypto';
 import type { RolloutState } from '../deploy/rollout.js';
 import type { OpenDrift } from '../drift/transitions.js';
 import type { RecordedJob } from '../plan/types.js';
 import type { JobId } from '../spec/types.js';
+import { warn } from '../util/warnings.js';
+import {
+  appliedShape,
+  checkRecord,
+  jobRecordShape,
+  jobsStampShape,
+  openDriftShape,
+  rolloutShape,
+  type ShapeCheck,
+} from './record-shapes.js';
 import type { RecordsSnapshot } from './records-snapshot.js';
-import { decodeKeySegment, encodeKeySegment, type StateOperation, type StateStore } from './types.js';
+import {
+  decodeKeySegment,
+  encodeKeySegment,
+  StateCorruptError,
+  type StateOperation,
+  type StateStore,
+} from './types.js';
 
 export const RECORD_FORMAT = 1;
 
@@ -54,15 +69,20 @@ export class Records {
    */
   private jobsCache: { token: string; jobs: readonly RecordedJob[] } | undefined;
 
-  /** `snapshot`: where this machine keeps the job records between processes (see records-snapshot.ts). */
+  /**
+   * `snapshot`: where this machine keeps the job records between processes (see
+   * records-snapshot.ts). `asideDir`: where an unreadable record that can be rebuilt on the
+   * spot (the jobs stamp) is moved; without it such a record is reported like any other.
+   */
   constructor(
     readonly store: StateStore,
     private readonly snapshot?: RecordsSnapshot,
+    private readonly asideDir?: string,
   ) {}
 
   async applied(): Promise<AppliedCommit | null> {
-    const found = await this.store.get<AppliedCommit>('applied');
-    return found ? checkFormat('applied', found.value) : null;
+    const found = await this.store.get('applied');
+    return found ? this.check<AppliedCommit>('applied', found.value, appliedShape) : null;
   }
 
   async setApplied(commit: string, at: number): Promise<void> {
@@ -72,7 +92,7 @@ export class Records {
   /** Shared between callers while nothing changes: read, never modify. */
   async jobs(): Promise<readonly RecordedJob[]> {
     // The stamp is read before the records: a write in between changes it, so the next call reads again.
-    const token = (await this.store.get<JobsStampDocument>(JOBS_STAMP_KEY))?.value.token;
+    const token = await this.stampToken();
     if (token === undefined) {
       this.jobsCache = undefined;
       return this.readJobs();
@@ -85,21 +105,67 @@ export class Records {
     return jobs;
   }
 
+  /**
+   * The stamp's token. The stamp is only a change counter, so an unreadable one is moved
+   * aside with a warning and read as missing: the records are then read in full, and the
+   * next write of job records writes a new stamp.
+   */
+  private async stampToken(): Promise<string | undefined> {
+    try {
+      const found = await this.store.get(JOBS_STAMP_KEY);
+      return found
+        ? this.check<JobsStampDocument>(JOBS_STAMP_KEY, found.value, jobsStampShape).token
+        : undefined;
+    } catch (error) {
+      if (!(error instanceof StateCorruptError) || this.asideDir === undefined) throw error;
+      const moved = await this.store.setAside(JOBS_STAMP_KEY, this.asideDir);
+      warn(
+        `${error.message}; it only marks changes, so it was moved to ${moved ?? '(gone already)'} and will be written again`,
+      );
+      return undefined;
+    }
+  }
+
   private async readJobs(): Promise<RecordedJob[]> {
     const ids = (await this.store.list('jobs')).map(decodeKeySegment);
-    const found = await this.store.getMany<JobRecordDocument>(ids.map(jobKey));
-    return found.flatMap((entry, index) => {
-      if (entry === null) return [];
-      const { format: _format, ...job } = checkFormat(jobKey(ids[index]!), entry.value);
-      return [job];
-    });
+    const found = await this.store.getMany(ids.map(jobKey));
+    return found.flatMap((entry, index) => (entry === null ? [] : [this.jobOf(ids[index]!, entry.value)]));
   }
 
   async job(id: JobId): Promise<RecordedJob | null> {
-    const found = await this.store.get<JobRecordDocument>(jobKey(id));
-    if (!found) return null;
-    const { format: _format, ...job } = checkFormat(jobKey(id), found.value);
+    const found = await this.store.get(jobKey(id));
+    return found ? this.jobOf(id, found.value) : null;
+  }
+
+  private jobOf(id: JobId, value: unknown): RecordedJob {
+    const { format: _format, ...job } = this.check<JobRecordDocument>(jobKey(id), value, jobRecordShape);
+    if (job.id !== id)
+      throw new StateCorruptError(
+        jobKey(id),
+        this.store.locate(jobKey(id)),
+        new Error(`it holds the record of ${job.id}`),
+      );
     return job;
+  }
+
+  /**
+   * Reads, from the store itself (never a snapshot), every record a deployment of these
+   * jobs may write, so that a damaged one stops it before anything changes on the cluster
+   * rather than after, half-way through recording what it did.
+   */
+  async checkWritable(ids: readonly JobId[]): Promise<void> {
+    await this.applied();
+    await this.stampToken();
+    const found = await this.store.getMany(ids.map(jobKey));
+    found.forEach((entry, index) => entry && this.jobOf(ids[index]!, entry.value));
+    const rollouts = await this.store.getMany(ids.map(updateKey));
+    rollouts.forEach(
+      (entry, index) => entry && this.check(updateKey(ids[index]!), entry.value, rolloutShape, 'version'),
+    );
+  }
+
+  private check<T>(key: string, value: unknown, shape: ShapeCheck, formatField?: string): T {
+    return checkRecord<T>(this.store, key, value, { shape, format: RECORD_FORMAT, formatField });
   }
 
   async putJob(job: RecordedJob): Promise<void> {
@@ -140,7 +206,7 @@ export class Records {
   ): Promise<void> {
     const cache = this.jobsCache;
     this.jobsCache = undefined;
-    const current = cache && (await this.store.get<JobsStampDocument>(JOBS_STAMP_KEY))?.value.token;
+    const current = cache && (await this.stampToken());
     const stamp: JobsStampDocument = { format: RECORD_FORMAT, token: randomUUID() };
     await this.store.transaction([...operations, { op: 'put', key: JOBS_STAMP_KEY, value: stamp }]);
     const jobs = cache && current === cache.token ? apply(cache.jobs) : undefined;
@@ -149,8 +215,12 @@ export class Records {
 
   async rollouts(): Promise<RolloutState[]> {
     const ids = (await this.store.list('updates')).map(decodeKeySegment);
-    const found = await this.store.getMany<RolloutState>(ids.map(updateKey));
-    return found.filter((entry) => entry !== null).map((entry) => checkRolloutVersion(entry.value));
+    const found = await this.store.getMany(ids.map(updateKey));
+    return found.flatMap((entry, index) =>
+      entry === null
+        ? []
+        : [this.check<RolloutState>(updateKey(ids[index]!), entry.value, rolloutShape, 'version')],
+    );
   }
 
   async putRollout(state: RolloutState): Promise<void> {
@@ -162,28 +232,11 @@ export class Records {
   }
 
   async openDrift(): Promise<OpenDrift[]> {
-    const found = await this.store.get<OpenDriftDocument>(DRIFT_KEY);
-    return found ? checkFormat(DRIFT_KEY, found.value).open : [];
+    const found = await this.store.get(DRIFT_KEY);
+    return found ? this.check<OpenDriftDocument>(DRIFT_KEY, found.value, openDriftShape).open : [];
   }
 
   async putOpenDrift(open: readonly OpenDrift[]): Promise<void> {
     await this.store.put(DRIFT_KEY, { format: RECORD_FORMAT, open: [...open] } satisfies OpenDriftDocument);
   }
-}
-
-function checkFormat<T extends { format: number }>(key: string, value: T): T {
-  if (value.format !== RECORD_FORMAT) {
-    throw new BorealisError(
-      'STATE_FORMAT',
-      `state record ${key} has format ${String(value.format)}; this Borealis reads format ${RECORD_FORMAT}`,
-      { hint: 'run the Borealis version that wrote this state, or point --state at another one' },
-    );
-  }
-  return value;
-}
-
-function checkRolloutVersion(state: RolloutState): RolloutState {
-  if (state.version !== 1)
-    throw new Error(`rollout record for ${state.jobId} has version ${String(state.version)}; expected 1`);
-  return state;
 }

@@ -45,6 +45,15 @@ export interface StateStore {
    * together".
    */
   transaction(operations: StateOperation[]): Promise<void>;
+  /** Where a key's record is kept, for messages: a file, or a znode. */
+  locate(key: string): string;
+  /**
+   * Moves a key's record out of the store, whatever it holds (the point is a record that
+   * cannot be read), into a file under the local directory `into`; the key then reads as
+   * missing, and a write creates it again at version 0. Returns the file written, or null
+   * when the key had no record. For `borealis state repair`, with no reconciler running.
+   */
+  setAside(key: string, into: string): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -68,6 +77,9 @@ export class StateConflictError extends BorealisError {
   }
 }
 
+export const CORRUPT_HINT =
+  "stop any 'borealis watch' on this state and run 'borealis state repair': it moves unreadable records aside into <state>/corrupt/ and rebuilds them from Git and the cluster";
+
 /** A corrupt or unreadable record: named with its key and location so an operator can act. */
 export class StateCorruptError extends BorealisError {
   constructor(
@@ -78,10 +90,7 @@ export class StateCorruptError extends BorealisError {
     super(
       'STATE_CORRUPT',
       `state record ${key} at ${location} is unreadable: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-        hint: `restore ${location} from a backup, or move it out of the state (Borealis then reads the record as missing)`,
-      },
+      { cause, hint: CORRUPT_HINT },
     );
     this.name = 'StateCorruptError';
   }

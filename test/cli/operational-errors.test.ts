@@ -77,7 +77,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'an unknown command, with a suggestion',
-    args: () => ['stat'],
+    args: () => ['stauts'],
     code: 'UNKNOWN_COMMAND',
     exit: 64,
     says: () => /did you mean status\?/,

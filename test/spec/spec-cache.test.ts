@@ -5,7 +5,7 @@
  * its file and is discarded by another Borealis.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,6 +14,7 @@ import { loadRepository } from '../../src/spec/load.js';
 import { SpecCache } from '../../src/spec/spec-cache.js';
 import { jobYaml, LOCAL_CLUSTERS } from '../support/jobs.js';
 import { RecordingTree } from '../support/recording-tree.js';
+import { setWarningSink } from '../../src/util/warnings.js';
 
 const TEMPLATE = 'templates/base.yaml';
 const base = (ram: string) =>
@@ -136,5 +137,33 @@ describe('SpecCache', () => {
     const garbled = new RecordingTree(repository());
     await loadRepository(garbled, { cache: SpecCache.load(file, 'borealis 1') });
     assert.ok(garbled.reads.includes('jobs/a.yaml'), 'an unreadable cache is an empty one');
+  });
+
+  it('checks every entry read from the file against its hash: an edited one is read from Git, with one warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'borealis-spec-cache-'));
+    dirs.push(dir);
+    const file = join(dir, 'specs.json');
+    const files = { ...repository(), 'jobs/c.yaml': jobYaml({ name: 'c', instances: 1 }) };
+    const cache = new SpecCache('borealis 1');
+    const fresh = await loadRepository(new MemoryTree(files), { cache });
+    await cache.save(file);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.includes('"sleep 1000"'));
+    writeFileSync(file, text.replaceAll('"sleep 1000"', '"rm -rf /"').replace('"local"', '"moon"'));
+    const warnings: string[] = [];
+    const restore = setWarningSink((message) => warnings.push(message));
+    const tree = new RecordingTree(files);
+    try {
+      assert.deepEqual(await loadRepository(tree, { cache: SpecCache.load(file, 'borealis 1') }), fresh);
+    } finally {
+      restore();
+    }
+    assert.ok(
+      tree.reads.includes('jobs/a.yaml') && tree.reads.includes('jobs/c.yaml'),
+      'edited entries are read',
+    );
+    assert.ok(!tree.reads.includes('jobs/b.yaml'), 'an intact entry is still used');
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, new RegExp(`spec cache ${file}: .*does not match its hash`));
   });
 });

@@ -150,7 +150,7 @@ describe('ZooKeeperStateStore layout', () => {
     const recorded = (name: string) => ({
       id: `west/www/prod/${name}`,
       commit: 'c0ffee',
-      config: { name } as unknown as RecordedJob['config'],
+      config: { name, instances: 1, task: {} } as unknown as RecordedJob['config'],
       configHash: `h-${name}`,
       appliedAt: 1,
     });
@@ -160,10 +160,23 @@ describe('ZooKeeperStateStore layout', () => {
       ['west/www/prod/b', 'h-b'],
     ]);
     const log = new DeploymentLog(store, 2);
-    const record = { commit: 'c0ffee', outcome: 'in_progress' } as unknown as Omit<
-      DeploymentRecord,
-      'sequence' | 'format'
-    >;
+    const person = { name: 'Ada', email: 'ada@example.com' };
+    const record: Omit<DeploymentRecord, 'sequence' | 'format'> = {
+      commit: 'c0ffee',
+      parent_applied: null,
+      author: person,
+      committer: person,
+      date: '2026-12-01T00:00:00Z',
+      message: 'm',
+      signature: { status: 'N', trusted: false, detail: 'unsigned' },
+      trigger: 'watch',
+      cluster: 'west',
+      outcome: 'in_progress',
+      jobs: [],
+      errors: [],
+      started_at: '2026-12-01T00:00:00Z',
+      finished_at: null,
+    };
     for (let i = 0; i < 3; i++) await log.append(record);
     assert.deepEqual(
       (await log.list()).map((entry) => entry.sequence),

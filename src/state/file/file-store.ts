@@ -32,7 +32,7 @@
  * owners is judged by pid); not NFS. Key segments must fit a file name (≤ 250 bytes).
  */
 import { access, mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { assertValidKey, type StateOperation, type StateStore, type Versioned } from '../types.js';
 import { isMissing, readTextIfExists, readTextIfExistsSync } from '../../util/durable-file.js';
 import { commitWrites, recoverJournal } from './journal.js';
@@ -41,6 +41,7 @@ import { listChildren } from './list.js';
 import { DirectoryLock } from './lock.js';
 import { planWrites, type ReadRecord, type Write } from './plan.js';
 import { decodeRecord } from './record.js';
+import { moveAside } from './set-aside.js';
 
 export interface FileStateStoreOptions {
   /** How long a write waits for another process's lock before failing; default 30 s. */
@@ -141,6 +142,40 @@ export class FileStateStore implements StateStore {
 
   async transaction(operations: StateOperation[]): Promise<void> {
     await this.commit(operations);
+  }
+
+  locate(key: string): string {
+    return recordPath(this.directory, key);
+  }
+
+  async setAside(key: string, into: string): Promise<string | null> {
+    assertValidKey(key);
+    await this.ready();
+    const path = recordPath(this.directory, key);
+    const target = join(into, relative(this.directory, path));
+    return this.exclusive(async () => ((await moveAside(path, target)) ? target : null));
+  }
+
+  /**
+   * Moves an unreadable transaction journal out of `directory` into `into`: every use of the
+   * store, opening it too, fails while it is there. The transaction it held is lost (some of
+   * its writes may have been applied); `borealis state repair` rebuilds what it can.
+   */
+  static async setAsideJournal(
+    directory: string,
+    into: string,
+    options: FileStateStoreOptions = {},
+  ): Promise<string | null> {
+    const root = resolve(directory);
+    await mkdir(locksPath(root), { recursive: true });
+    const lock = new DirectoryLock(locksPath(root), options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+    const release = await lock.acquire();
+    try {
+      const target = join(into, relative(root, journalPath(root)));
+      return (await moveAside(journalPath(root), target)) ? target : null;
+    } finally {
+      await release();
+    }
   }
 
   /** Waits for operations in flight; later calls fail. */

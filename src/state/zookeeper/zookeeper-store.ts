@@ -46,6 +46,8 @@
  * fails every later operation (SESSION_EXPIRED); the owner opens a new session and a new
  * store. A disconnected session delays operations until it reconnects (ZkSession).
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { BorealisError } from '../../errors.js';
 import { hasCode, neverSent, ZK_CODES, ZkError, type ZkOp, type ZkSession } from '../../zookeeper/session.js';
 import {
@@ -203,6 +205,31 @@ export class ZooKeeperStateStore implements StateStore {
 
   async transaction(operations: StateOperation[]): Promise<void> {
     await this.commit(operations);
+  }
+
+  locate(key: string): string {
+    return keyPath(this.root, key);
+  }
+
+  /**
+   * The znode's data, as stored, goes to `<into>/<key>.znode`; the znode is then removed, or
+   * emptied into a bare prefix when sub-keys live below it. Pinned to the version read, so a
+   * write in between is not lost (the call then fails and can be run again). Chunks of a
+   * large value stay behind until the key is written again and its chunks are swept.
+   */
+  async setAside(key: string, into: string): Promise<string | null> {
+    assertValidKey(key);
+    return this.track(async () => {
+      const path = keyPath(this.root, key);
+      const node = await this.session.get(path);
+      if (node === null || node.data.length === 0) return null;
+      const target = join(into, ...key.split('/')) + '.znode';
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, node.data);
+      if (node.stat.numChildren > 0) await this.session.set(path, Buffer.alloc(0), node.version);
+      else await this.session.remove(path, node.version);
+      return target;
+    });
   }
 
   /** Waits for operations in flight; later calls fail. The session stays open (it is the caller's). */
