@@ -89,6 +89,16 @@ function readCurrentStatus(paths: SandboxPaths): SandboxStatus | undefined {
   }
 }
 
+/** For a supervisor started without a marker (on a Mesos agent, by `borealis-task-supervisor`). */
+function readTaskId(paths: SandboxPaths): string | undefined {
+  try {
+    const value: unknown = JSON.parse(readFileSync(paths.task, 'utf8'));
+    return isTaskRecord(value) ? value.taskId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Last resort after an internal error: no process of the task may outlive its supervisor, and
  * the task is reported LOST (an executor fault, not the task's). The task is known by the
@@ -99,7 +109,7 @@ export async function emergencyStop(sandboxDir: string, error: unknown): Promise
   supervisorLog(
     `supervisor error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
   );
-  const taskId = process.env[TASK_ID_ENV];
+  const taskId = process.env[TASK_ID_ENV] ?? readTaskId(paths);
   const root = process.env[SANDBOX_ROOT_ENV] ?? dirname(paths.dir);
   if (taskId !== undefined) await killTaskProcesses(root, taskId, Date.now() + KILL_WAIT_MS);
   const status = readCurrentStatus(paths);
