@@ -47,12 +47,19 @@ export function isSameProcessAlive(pid: number, startTime: string): boolean {
   return stat !== undefined && !isDead(stat) && stat.startTime === startTime;
 }
 
-function readEnviron(pid: number): string[] {
+function readEnviron(pid: number): Buffer | undefined {
   try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    return readFileSync(`/proc/${pid}/environ`);
   } catch {
-    return [];
+    return undefined;
   }
+}
+
+/** The variables of an environment holding `needle`; undefined for any other (most of them). */
+function environWith(pid: number, needle: Buffer): string[] | undefined {
+  const raw = readEnviron(pid);
+  if (raw === undefined || raw.indexOf(needle) < 0) return undefined;
+  return raw.toString('utf8').split('\0');
 }
 
 function listPids(): number[] {
@@ -65,10 +72,57 @@ function listPids(): number[] {
   }
 }
 
-/** Every live process (other than this one) whose initial environment holds `name=value`. */
-export function processesWithEnv(name: string, value: string): number[] {
-  const wanted = `${name}=${value}`;
-  return listPids().filter((pid) => pid !== process.pid && readEnviron(pid).includes(wanted));
+/** A process as identified at one moment: its pid is only its name while `startTime` matches. */
+export interface ProcessIdentity {
+  pid: number;
+  startTime: string;
+  pgid: number;
+}
+
+/**
+ * Live processes (other than this one) whose initial environment contains `needle` (checked
+ * on the raw bytes, so the others cost one read) and that `select` accepts, each with what
+ * `select` made of it. The environment is read again after the process's stat, so a pid that
+ * changed hands between the two reads is not mistaken for the process selected.
+ */
+export function scanProcesses<T>(
+  needle: string,
+  select: (environ: readonly string[]) => T | undefined,
+): (ProcessIdentity & { selected: T })[] {
+  const bytes = Buffer.from(needle);
+  const selectIn = (pid: number): T | undefined => {
+    const environ = environWith(pid, bytes);
+    return environ === undefined ? undefined : select(environ);
+  };
+  const found: (ProcessIdentity & { selected: T })[] = [];
+  for (const pid of listPids()) {
+    if (pid === process.pid || selectIn(pid) === undefined) continue;
+    const stat = readProcStat(pid);
+    const selected = selectIn(pid);
+    if (stat === undefined || isDead(stat) || selected === undefined) continue;
+    found.push({ pid, startTime: stat.startTime, pgid: stat.pgid, selected });
+  }
+  return found;
+}
+
+/** Signals the process only if its pid still names it; false when it has gone. */
+export function signalProcess(target: ProcessIdentity, signal: NodeJS.Signals): boolean {
+  if (!isSameProcessAlive(target.pid, target.startTime)) return false;
+  try {
+    process.kill(target.pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Signals the group `target` leads, only while `target` still runs as that leader: a group
+ * whose leader is not known to be ours is never signalled.
+ */
+export function signalLedGroup(target: ProcessIdentity, signal: NodeJS.Signals): boolean {
+  if (target.pgid !== target.pid || !isSameProcessAlive(target.pid, target.startTime)) return false;
+  return signalGroup(target.pgid, signal);
 }
 
 /** Signals a whole process group; false when the group no longer exists. */
@@ -96,39 +150,36 @@ export function isRunning(pid: number): boolean {
 
 const EXIT_POLL_MS = 50;
 
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
 /**
- * Waits until every given process has exited, or until `deadline`; returns those still
- * running. They are not our children, so the kernel offers no exit event for them: this polls,
- * briefly, and only during a kill sequence bounded by `finalization_wait`.
+ * They are not our children, so the kernel offers no exit event for them: this polls,
+ * briefly, and only during a kill sequence bounded by a deadline.
  */
-export async function waitForExit(pids: readonly number[], deadline: number): Promise<number[]> {
-  let remaining = pids.filter(isRunning);
+async function waitWhileAlive<T>(
+  items: readonly T[],
+  alive: (item: T) => boolean,
+  deadline: number,
+): Promise<T[]> {
+  let remaining = items.filter(alive);
   while (remaining.length > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(EXIT_POLL_MS, deadline - Date.now())));
-    remaining = remaining.filter(isRunning);
+    await pause(Math.min(EXIT_POLL_MS, deadline - Date.now()));
+    remaining = remaining.filter(alive);
   }
   return remaining;
 }
 
-const SWEEP_ROUNDS = 10;
+/** Waits until every given process has exited, or until `deadline`; returns those still running. */
+export function waitForExit(pids: readonly number[], deadline: number): Promise<number[]> {
+  return waitWhileAlive(pids, isRunning, deadline);
+}
 
-/**
- * SIGKILLs every process carrying the task's marker, including ones that left their process
- * group (setsid, double fork). Repeats because a process may fork between scan and kill.
- */
-export function killMarkedProcesses(name: string, value: string): number {
-  let killed = 0;
-  for (let round = 0; round < SWEEP_ROUNDS; round += 1) {
-    const pids = processesWithEnv(name, value);
-    if (pids.length === 0) break;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-        killed += 1;
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-  return killed;
+/** As `waitForExit`, by identity: a pid recycled meanwhile does not count as still running. */
+export function waitUntilGone<T extends ProcessIdentity>(
+  processes: readonly T[],
+  deadline: number,
+): Promise<T[]> {
+  return waitWhileAlive(processes, (entry) => isSameProcessAlive(entry.pid, entry.startTime), deadline);
 }

@@ -1,7 +1,9 @@
 /**
  * The embedded `local` backend: each task is a detached supervisor process (a small Thermos)
  * on this machine, with its sandbox under `root`. Everything the cluster knows is read back
- * from the sandboxes, so any LocalCluster on the same root sees the same tasks.
+ * from the sandboxes, so any LocalCluster on the same root sees the same tasks. A process
+ * whose task has no readable sandbox is an orphan, found by its marker (task-markers.ts) and
+ * stopped before the instance can look empty: never two tasks for one instance.
  */
 import { mkdirSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
@@ -18,10 +20,11 @@ import { fileExists, writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
 import { KeyedSerializer } from './keyed-serializer.js';
 import { createSandbox, startSupervisor } from './launcher.js';
 import { allocatePorts, assignPorts } from './ports.js';
-import { isSameProcessAlive, killMarkedProcesses } from '../../util/proc.js';
-import { TASK_ID_ENV, type PidRecord } from './records.js';
+import { isSameProcessAlive, waitUntilGone } from '../../util/proc.js';
+import { REASON_EXECUTOR_TERMINATED, type PidRecord } from './records.js';
 import { assertSafeTaskId, sandboxPaths, type SandboxPaths } from './sandbox-layout.js';
 import { SandboxWatcher } from './sandbox-watcher.js';
+import { findTaskProcesses, KILL_WAIT_MS, killTaskProcesses } from './task-markers.js';
 import {
   lostStatus,
   readSandbox,
@@ -43,6 +46,10 @@ export interface LocalClusterOptions {
 type Listener = (update: TaskStatusUpdate) => void;
 
 const DEFAULT_POLL_MS = 1000;
+
+function isDefined<T>(value: T | undefined): value is T {
+  return value !== undefined;
+}
 
 function isSafeTaskId(taskId: string): boolean {
   try {
@@ -78,6 +85,7 @@ export class LocalCluster implements Cluster {
   private readonly reads = new KeyedSerializer<ObservedTask | undefined>();
   private watcher: SandboxWatcher | undefined;
   private polling = false;
+  private orphansStopped = 0;
 
   constructor(options: LocalClusterOptions) {
     this.root = resolve(options.root);
@@ -94,8 +102,27 @@ export class LocalCluster implements Cluster {
 
   async snapshot(): Promise<readonly ObservedTask[]> {
     const ids = await this.sandboxIds();
-    const tasks = await Promise.all(ids.map((id) => this.refresh(id)));
-    return tasks.filter((task): task is ObservedTask => task !== undefined);
+    const tasks = (await Promise.all(ids.map((id) => this.refresh(id)))).filter(isDefined);
+    return [...tasks, ...(await this.checkMarkedProcesses(tasks))];
+  }
+
+  /**
+   * Stops the processes of every task of this cluster that has no readable sandbox (removed,
+   * garbled, the state directory wiped); returns how many such tasks there were.
+   */
+  async stopOrphans(): Promise<number> {
+    const before = this.orphansStopped;
+    await this.snapshot();
+    return this.orphansStopped - before;
+  }
+
+  /** Resolves once no process of these tasks runs any more, or at `deadline` (epoch ms). */
+  async waitForProcessesGone(taskIds: readonly string[], deadline: number): Promise<void> {
+    const ids = new Set(taskIds);
+    await waitUntilGone(
+      findTaskProcesses(this.root).filter((found) => ids.has(found.marker.taskId)),
+      deadline,
+    );
   }
 
   /**
@@ -106,6 +133,7 @@ export class LocalCluster implements Cluster {
   async launch(tasks: TaskLaunch[]): Promise<void> {
     for (const task of tasks) assertSafeTaskId(task.taskId);
     await this.completeHalfLaunched(tasks);
+    await this.stopEarlierIncarnations(tasks);
     const fresh = await this.unlaunched(tasks);
     const portNames = fresh.map((task) => task.config.task.resources.ports);
     const numbers = await allocatePorts(portNames.flat().length);
@@ -159,12 +187,45 @@ export class LocalCluster implements Cluster {
     }
   }
 
+  /**
+   * Processes of tasks not seen active among `tasks`: of a task launched since its sandbox
+   * was listed (seen now), of one whose sandbox is unreadable (stopped), or strays of an ended
+   * one (stopped: a supervisor writes the final state only after its processes are gone).
+   */
+  private async checkMarkedProcesses(tasks: readonly ObservedTask[]): Promise<ObservedTask[]> {
+    const described = new Map(tasks.map((task) => [task.taskId, task]));
+    const marked = new Set(findTaskProcesses(this.root).map((found) => found.marker.taskId));
+    const launchedSince: ObservedTask[] = [];
+    for (const taskId of [...marked].filter(isSafeTaskId)) {
+      const task = described.get(taskId);
+      if (task !== undefined && !isTerminal(task.state)) continue;
+      if (task !== undefined) {
+        await killTaskProcesses(this.root, taskId, Date.now() + KILL_WAIT_MS);
+        continue;
+      }
+      const seen = await this.refresh(taskId);
+      if (seen !== undefined) launchedSince.push(seen);
+    }
+    return launchedSince;
+  }
+
+  /**
+   * A retried launch of a task whose sandbox was removed under it would start a second copy
+   * carrying the same marker, invisible beside the first: observing the task first stops
+   * what is left of the earlier one (and sees the sandbox if someone just launched it).
+   */
+  private async stopEarlierIncarnations(tasks: TaskLaunch[]): Promise<void> {
+    const marked = new Set(findTaskProcesses(this.root).map((found) => found.marker.taskId));
+    const rerun = tasks.filter((task) => marked.has(task.taskId));
+    await Promise.all(rerun.map((task) => this.refresh(task.taskId)));
+  }
+
   private async completeHalfLaunched(tasks: TaskLaunch[]): Promise<void> {
     for (const task of tasks) {
       const paths = this.paths(task.taskId);
       const view = await readSandbox(paths);
       if (view === undefined || view.pid !== undefined || isTerminal(view.status.state)) continue;
-      await startSupervisor(paths, false);
+      await startSupervisor(paths, this.identity(task.taskId), false);
       await this.refresh(task.taskId);
     }
   }
@@ -178,7 +239,7 @@ export class LocalCluster implements Cluster {
   private async launchOne(launch: TaskLaunch, ports: Record<string, number>): Promise<void> {
     const paths = this.paths(launch.taskId);
     await createSandbox(paths, { launch, ports, hostname: this.hostname, launchedAt: this.now() });
-    await startSupervisor(paths);
+    await startSupervisor(paths, this.identity(launch.taskId));
     await this.refresh(launch.taskId);
   }
 
@@ -191,6 +252,8 @@ export class LocalCluster implements Cluster {
   private async killOne(taskId: string): Promise<void> {
     const paths = this.paths(taskId);
     const view = await readSandbox(paths);
+    // Without a sandbox, observing the task stops whatever of it still runs.
+    if (view === undefined) await this.refresh(taskId);
     if (view === undefined || isTerminal(view.status.state)) return;
     if (!view.killRequested) await writeFileAtomic(paths.kill, `${this.now()}\n`);
     await this.refresh(taskId);
@@ -215,18 +278,25 @@ export class LocalCluster implements Cluster {
     return this.reads.run(taskId, () => this.readAndObserve(taskId));
   }
 
+  private identity(taskId: string): { root: string; taskId: string } {
+    return { root: this.root, taskId };
+  }
+
   private async readAndObserve(taskId: string): Promise<ObservedTask | undefined> {
     const paths = this.paths(taskId);
-    let view = await readSandbox(paths);
+    let view = (await readSandbox(paths)) ?? (await this.unlessOrphaned(taskId, paths));
     if (view !== undefined && supervisorGone(view, supervisorAlive, this.now())) {
       // The supervisor may have written its final state and exited since the read above; now
       // that it is known dead, a fresh read is conclusive.
-      view = await readSandbox(paths);
+      view = (await readSandbox(paths)) ?? (await this.unlessOrphaned(taskId, paths));
       if (view !== undefined && supervisorGone(view, supervisorAlive, this.now())) {
         view = await this.markLost(paths, view);
       }
     }
-    if (view === undefined) return undefined;
+    if (view === undefined) {
+      this.reportVanished(taskId);
+      return undefined;
+    }
     const task = toObservedTask(view);
     this.observe(task);
     if (isTerminal(task.state)) this.watcher?.unwatchSandbox(taskId);
@@ -234,9 +304,41 @@ export class LocalCluster implements Cluster {
     return task;
   }
 
+  /**
+   * An unreadable sandbox with live processes of its task: read again, since a process found
+   * now was started after its task.json was written (a launch under way is not an orphan);
+   * still unreadable, the processes are killed before anyone sees the instance empty, as a
+   * Mesos agent destroys the containers it has no record of.
+   */
+  private async unlessOrphaned(taskId: string, paths: SandboxPaths): Promise<SandboxView | undefined> {
+    if (findTaskProcesses(this.root, taskId).length === 0) return undefined;
+    const view = await readSandbox(paths);
+    if (view !== undefined) return view;
+    await killTaskProcesses(this.root, taskId, Date.now() + KILL_WAIT_MS);
+    this.orphansStopped += 1;
+    return undefined;
+  }
+
+  /**
+   * A subscriber that saw the task active learns it ended, whoever stopped what was left of it
+   * (another LocalCluster on the same root may have); a later reader no longer sees it.
+   */
+  private reportVanished(taskId: string): void {
+    const before = this.known.get(taskId);
+    if (before === undefined || isTerminal(before.state)) return;
+    this.observe({
+      ...before,
+      state: 'LOST',
+      reason: REASON_EXECUTOR_TERMINATED,
+      message: 'Sandbox missing or unreadable: the task was stopped',
+      updatedAt: this.now(),
+    });
+    this.watcher?.unwatchSandbox(taskId);
+  }
+
   /** Persisted so every reader agrees, and the task's stray processes die as in a Mesos agent. */
   private async markLost(paths: SandboxPaths, view: SandboxView): Promise<SandboxView> {
-    killMarkedProcesses(TASK_ID_ENV, view.record.taskId);
+    await killTaskProcesses(this.root, view.record.taskId, Date.now() + KILL_WAIT_MS);
     const status = lostStatus(view.status, this.now());
     await writeJsonAtomic(paths.status, status);
     return { ...view, status };

@@ -11,6 +11,7 @@ import { writeJsonAtomic } from './atomic-file.js';
 import { processStartTime } from '../../util/proc.js';
 import { startingStatus, type PidRecord, type TaskRecord } from './records.js';
 import type { SandboxPaths } from './sandbox-layout.js';
+import { supervisorEnvironment } from './task-markers.js';
 
 /** The compiled entry point next to this module (dist/src/cluster/local/supervisor-main.js). */
 export function supervisorMainPath(): string {
@@ -42,16 +43,27 @@ export async function createSandbox(paths: SandboxPaths, seed: SandboxSeed): Pro
   return record;
 }
 
+/** What identifies the supervisor's processes as the task's, sandbox or not (task-markers.ts). */
+export interface SupervisorIdentity {
+  root: string;
+  taskId: string;
+}
+
 /**
  * `recordPid: false` leaves the pid file to the supervisor that wins the sandbox's claim, for
  * a launch being completed: this child may be the one that loses and exits.
  */
-export async function startSupervisor(paths: SandboxPaths, recordPid = true): Promise<PidRecord> {
+export async function startSupervisor(
+  paths: SandboxPaths,
+  identity: SupervisorIdentity,
+  recordPid = true,
+): Promise<PidRecord> {
   const log = openSync(paths.supervisorLog, 'a');
   let pid: number | undefined;
   try {
     const child = spawn(process.execPath, [supervisorMainPath(), paths.dir], {
       cwd: paths.dir,
+      env: supervisorEnvironment(identity.root, identity.taskId, process.env),
       detached: true,
       stdio: ['ignore', log, log],
     });

@@ -68,9 +68,6 @@ export function isPidRecord(value: unknown): value is PidRecord {
   return isObject(value) && typeof value.pid === 'number' && typeof value.startTime === 'string';
 }
 
-/** The environment variable that marks every process of a task, so strays can be found by scan. */
-export const TASK_ID_ENV = 'BOREALIS_TASK_ID';
-
 /** Mesos reasons this backend reports. */
 export const REASON_EXECUTOR_TERMINATED = 'REASON_EXECUTOR_TERMINATED';
 export const REASON_HEALTH_CHECK_FAILED = 'REASON_HEALTH_CHECK_FAILED';

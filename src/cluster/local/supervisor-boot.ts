@@ -4,21 +4,21 @@
  * `kill.request` written before that is honoured on start.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { isTerminal, type TaskState } from '../types.js';
 import { fileExists, readJsonIfExists, writeFileAtomicSync, writeJsonAtomicSync } from './atomic-file.js';
-import { killMarkedProcesses, processStartTime } from '../../util/proc.js';
+import { processStartTime } from '../../util/proc.js';
 import {
   isPidRecord,
   isSandboxStatus,
   isTaskRecord,
   REASON_EXECUTOR_TERMINATED,
   startingStatus,
-  TASK_ID_ENV,
   type SandboxStatus,
 } from './records.js';
 import { sandboxPaths, type SandboxPaths } from './sandbox-layout.js';
 import { TaskSupervisor } from './supervisor.js';
+import { KILL_WAIT_MS, killTaskProcesses, SANDBOX_ROOT_ENV, TASK_ID_ENV } from './task-markers.js';
 
 export function supervisorLog(message: string): void {
   process.stdout.write(`${new Date().toISOString()} ${message}\n`);
@@ -64,7 +64,15 @@ export async function runSupervisor(sandboxDir: string): Promise<TaskState> {
   writeFileAtomicSync(paths.ready, `${process.pid}\n`);
   if (await fileExists(paths.kill)) kill.request();
 
-  const supervisor = new TaskSupervisor({ paths, record, status, baseEnv: process.env, log: supervisorLog });
+  const root = process.env[SANDBOX_ROOT_ENV] ?? dirname(paths.dir);
+  const supervisor = new TaskSupervisor({
+    paths,
+    record,
+    status,
+    baseEnv: process.env,
+    root,
+    log: supervisorLog,
+  });
   supervisorLog(`supervising ${record.taskId} in ${paths.dir}`);
   kill.attach(supervisor);
   const outcome = await supervisor.run();
@@ -81,6 +89,7 @@ function readCurrentStatus(paths: SandboxPaths): SandboxStatus | undefined {
   }
 }
 
+/** For a supervisor started without a marker (on a Mesos agent, by `borealis-task-supervisor`). */
 function readTaskId(paths: SandboxPaths): string | undefined {
   try {
     const value: unknown = JSON.parse(readFileSync(paths.task, 'utf8'));
@@ -92,15 +101,17 @@ function readTaskId(paths: SandboxPaths): string | undefined {
 
 /**
  * Last resort after an internal error: no process of the task may outlive its supervisor, and
- * the task is reported LOST (an executor fault, not the task's).
+ * the task is reported LOST (an executor fault, not the task's). The task is known by the
+ * supervisor's own marker, which a damaged or removed sandbox cannot take away.
  */
-export function emergencyStop(sandboxDir: string, error: unknown): void {
+export async function emergencyStop(sandboxDir: string, error: unknown): Promise<void> {
   const paths = sandboxPaths(resolve(sandboxDir));
   supervisorLog(
     `supervisor error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
   );
-  const taskId = readTaskId(paths);
-  if (taskId !== undefined) killMarkedProcesses(TASK_ID_ENV, taskId);
+  const taskId = process.env[TASK_ID_ENV] ?? readTaskId(paths);
+  const root = process.env[SANDBOX_ROOT_ENV] ?? dirname(paths.dir);
+  if (taskId !== undefined) await killTaskProcesses(root, taskId, Date.now() + KILL_WAIT_MS);
   const status = readCurrentStatus(paths);
   if (status === undefined || isTerminal(status.state)) return;
   const message = `Supervisor failed: ${error instanceof Error ? error.message : String(error)}`;

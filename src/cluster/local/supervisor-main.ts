@@ -6,9 +6,13 @@ import { emergencyStop, runSupervisor } from './supervisor-boot.js';
 
 const sandboxDir = process.argv[2];
 
-function fail(error: unknown): never {
-  if (sandboxDir !== undefined) emergencyStop(sandboxDir, error);
-  process.exit(1);
+let failing = false;
+
+function fail(error: unknown): void {
+  if (failing) return;
+  failing = true;
+  const stop = sandboxDir === undefined ? Promise.resolve() : emergencyStop(sandboxDir, error);
+  stop.catch(() => undefined).finally(() => process.exit(1));
 }
 
 if (sandboxDir === undefined) {

@@ -10,18 +10,17 @@ import type { HealthVerdict } from './health-policy.js';
 import { httpProbe, shellProbe, type Probe } from './health-probe.js';
 import { PlanRunner } from './plan-runner.js';
 import { buildPlan, regularVerdict, type Plan, type Runs, type TaskVerdict } from './planner.js';
-import { killMarkedProcesses } from '../../util/proc.js';
 import {
   REASON_COMMAND_EXECUTOR_FAILED,
   REASON_HEALTH_CHECK_FAILED,
   REASON_TASK_INVALID,
-  TASK_ID_ENV,
   type ProcessStatus,
   type SandboxStatus,
   type TaskRecord,
 } from './records.js';
 import { processLogPath, type SandboxPaths } from './sandbox-layout.js';
 import { healthPort, renderTask, taskEnvironment, type RenderedTask } from './task-env.js';
+import { KILL_WAIT_MS, killTaskProcesses } from './task-markers.js';
 
 export interface TerminalOutcome {
   state: 'FINISHED' | 'FAILED' | 'KILLED';
@@ -35,6 +34,8 @@ export interface SupervisorOptions {
   record: TaskRecord;
   status: SandboxStatus;
   baseEnv: NodeJS.ProcessEnv;
+  /** The sandbox root this supervisor's marker names (task-markers.ts). */
+  root: string;
   log: (message: string) => void;
 }
 
@@ -73,6 +74,7 @@ export class TaskSupervisor {
   private health: HealthMonitor | undefined;
   private outcome: TerminalOutcome | undefined;
   private endActive: (outcome: TerminalOutcome) => void = () => undefined;
+  private statusWriteFailed = false;
   private readonly activeEnded: Promise<TerminalOutcome>;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -107,7 +109,8 @@ export class TaskSupervisor {
       await this.finals.settle(deadline);
       await this.finals.stop(Date.now());
     }
-    killMarkedProcesses(TASK_ID_ENV, this.options.record.taskId);
+    // Whatever left the process groups (setsid, double fork) but kept the task's marker.
+    await killTaskProcesses(this.options.root, this.options.record.taskId, Date.now() + KILL_WAIT_MS);
     const { state, reason, message } = outcome;
     this.report({ state, reason, message, healthy: outcome.healthy ?? this.status.healthy });
     return outcome;
@@ -224,6 +227,13 @@ export class TaskSupervisor {
       ...toProcessStatus(this.finals?.runs ?? {}),
     };
     this.status = { ...this.status, processes };
-    writeJsonAtomicSync(this.options.paths.status, this.status);
+    try {
+      writeJsonAtomicSync(this.options.paths.status, this.status);
+    } catch (error) {
+      // A sandbox removed or made unwritable under the task: what the supervisor has left to do
+      // is stop its processes, and that must not depend on the sandbox.
+      if (!this.statusWriteFailed) this.options.log(`cannot write the status: ${String(error)}`);
+      this.statusWriteFailed = true;
+    }
   }
 }

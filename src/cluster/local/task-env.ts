@@ -1,6 +1,7 @@
 /** What every process of a task sees: its environment and its rendered command lines. */
+import { dirname } from 'node:path';
 import type { TaskRecord } from './records.js';
-import { TASK_ID_ENV } from './records.js';
+import { markTaskEnvironment } from './task-markers.js';
 import { renderTemplate, type TemplateContext } from '../../spec/templating.js';
 
 export function templateContext(record: TaskRecord): TemplateContext {
@@ -11,7 +12,10 @@ export function portEnvName(portName: string): string {
   return `PORT_${portName.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
 }
 
-/** Base environment, then the job's `env`, then what the agent provides, which wins. */
+/**
+ * Base environment, then the job's `env`, then what the agent provides, which wins: among it
+ * the marker that identifies the task's processes (task-markers.ts).
+ */
 export function taskEnvironment(
   record: TaskRecord,
   sandboxDir: string,
@@ -19,7 +23,7 @@ export function taskEnvironment(
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, ...record.config.env };
   env.MESOS_SANDBOX = sandboxDir;
-  env[TASK_ID_ENV] = record.taskId;
+  markTaskEnvironment(env, dirname(sandboxDir), record.taskId);
   for (const [name, port] of Object.entries(record.ports)) env[portEnvName(name)] = String(port);
   return env;
 }

@@ -44,10 +44,11 @@ describe('half-launched tasks', () => {
     const launch = buildLaunch({ processes: [processConfig('main', 'exec sleep 1000')] });
     const paths = sandboxPaths(join(fixture.root, launch.taskId));
     await createSandbox(paths, { launch, ports: {}, hostname: 'test-host', launchedAt: Date.now() });
+    const identity = { root: fixture.cluster.root, taskId: launch.taskId };
     const spawned = await Promise.all([
-      startSupervisor(paths, false),
-      startSupervisor(paths, false),
-      startSupervisor(paths, false),
+      startSupervisor(paths, identity, false),
+      startSupervisor(paths, identity, false),
+      startSupervisor(paths, identity, false),
     ]);
     await fixture.events.waitFor(launch.taskId, 'RUNNING');
     const sleepers = processesMentioning(launch.taskId).filter((p) => /sleep 1000/.test(p.cmdline));
