@@ -16,14 +16,18 @@ import type { StateStore } from '../state/types.js';
 import { prefixed, stderrLog, type Log } from '../util/log.js';
 
 /** The local cluster's sandboxes live under `localDir` unless clusters.yaml says otherwise. */
-export function openLocal(localDir: string, config?: LocalClusterConfig): LocalCluster {
+export function openLocal(
+  localDir: string,
+  config?: LocalClusterConfig,
+  options: { readOnly?: boolean } = {},
+): LocalCluster {
   const root = config?.sandbox_root ? resolve(localDir, config.sandbox_root) : join(localDir, 'sandboxes');
-  return new LocalCluster({ root });
+  return new LocalCluster({ root, readOnly: options.readOnly });
 }
 
 /** What read-only commands look at: never a subscription (only one scheduler may hold it). */
 export function openReader(localDir: string, config: ClusterConfig | undefined, store: StateStore): Cluster {
-  if (config?.type !== 'mesos') return openLocal(localDir, config);
+  if (config?.type !== 'mesos') return openLocal(localDir, config, { readOnly: true });
   return new OperatorCluster({
     client: async () => new OperatorClient({ masters: await mesosMasters(config) }),
     frameworkId: () => recordedFrameworkId(store),

@@ -64,10 +64,18 @@ describe('local cluster: damaged sandboxes', () => {
     const taskId = await taskOf(env, 0);
     assert.equal(instanceSleeps(env, 0).length, 1);
     rmSync(join(env.state, 'sandboxes', taskId), { recursive: true, force: true });
+    const [orphan] = instanceSleeps(env, 0);
+
+    // plan changes nothing: it shows the launch the next reconcile makes, and stops no process.
+    const planned = await env.cli('plan');
+    assert.equal(planned.code, 0, planned.stderr);
+    assert.match(planned.stdout, /web/);
+    assert.deepEqual(instanceSleeps(env, 0), [orphan], 'plan left the orphan running');
 
     await reconcile(env);
 
     assert.equal(instanceSleeps(env, 0).length, 1, 'exactly one live process for instance 0');
+    assert.ok(!instanceSleeps(env, 0).includes(orphan!), 'reconcile stopped the orphan before launching');
     assert.notEqual(await taskOf(env, 0), taskId, 'the instance runs a task the cluster can see');
     assert.equal(instanceSleeps(env, 1).length, 1, 'the other instance is untouched');
   });

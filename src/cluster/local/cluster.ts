@@ -41,6 +41,11 @@ export interface LocalClusterOptions {
   now?: () => number;
   /** Safety-net scan interval for subscribers, in ms. */
   pollMs?: number;
+  /**
+   * Observe without stopping anything (`plan`, `status`): an orphan is left to the next
+   * reconcile, and its instance looks empty, as it will once that reconcile has stopped it.
+   */
+  readOnly?: boolean;
 }
 
 type Listener = (update: TaskStatusUpdate) => void;
@@ -86,12 +91,14 @@ export class LocalCluster implements Cluster {
   private watcher: SandboxWatcher | undefined;
   private polling = false;
   private orphansStopped = 0;
+  private readonly readOnly: boolean;
 
   constructor(options: LocalClusterOptions) {
     this.root = resolve(options.root);
     this.hostname = options.hostname ?? osHostname();
     this.now = options.now ?? Date.now;
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.readOnly = options.readOnly ?? false;
   }
 
   /** The sandbox directory of a task (logs are under `logs/<process>.log`). */
@@ -200,7 +207,7 @@ export class LocalCluster implements Cluster {
       const task = described.get(taskId);
       if (task !== undefined && !isTerminal(task.state)) continue;
       if (task !== undefined) {
-        await killTaskProcesses(this.root, taskId, Date.now() + KILL_WAIT_MS);
+        if (!this.readOnly) await killTaskProcesses(this.root, taskId, Date.now() + KILL_WAIT_MS);
         continue;
       }
       const seen = await this.refresh(taskId);
@@ -313,7 +320,7 @@ export class LocalCluster implements Cluster {
   private async unlessOrphaned(taskId: string, paths: SandboxPaths): Promise<SandboxView | undefined> {
     if (findTaskProcesses(this.root, taskId).length === 0) return undefined;
     const view = await readSandbox(paths);
-    if (view !== undefined) return view;
+    if (view !== undefined || this.readOnly) return view;
     await killTaskProcesses(this.root, taskId, Date.now() + KILL_WAIT_MS);
     this.orphansStopped += 1;
     return undefined;
