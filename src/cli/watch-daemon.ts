@@ -64,6 +64,7 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
       pollMs: options.interval * 1000,
       resyncMs: options.resync * 1000,
       allowMassKill: options.allowMassKill,
+      killWindow: { commits: options.massKillWindowCommits, ms: options.massKillWindow * 1000 },
       requireSigned: signaturePolicy(options),
       autoApply: options.autoApply,
       prune: options.prune,

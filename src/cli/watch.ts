@@ -12,6 +12,7 @@ import { LOG_FORMATS, type LogFormat } from '../util/log.js';
 import { parseListen } from '../server/listen.js';
 import { notesOption, signatureOptions, type SignatureFlags } from './deploy-flags.js';
 import type { Io } from './io.js';
+import { DEFAULT_KILL_WINDOW } from '../plan/guard.js';
 import { boolean as bool, positiveSeconds as seconds, wholeNumber as count } from './option-values.js';
 
 export interface WatchOptions extends SignatureFlags {
@@ -20,6 +21,8 @@ export interface WatchOptions extends SignatureFlags {
   interval: number;
   resync: number;
   allowMassKill?: boolean;
+  massKillWindow: number;
+  massKillWindowCommits: number;
   notes?: boolean;
   autoApply: boolean;
   prune: boolean;
@@ -58,6 +61,18 @@ export function registerWatch(program: Command, io: Io): void {
     .option('--interval <SECONDS>', 'how often a remote repository is fetched', seconds, 60)
     .option('--resync <SECONDS>', 'how often the cluster is checked against the applied commit', seconds, 30)
     .option('--allow-mass-kill', 'apply even plans that kill more than half of the running jobs')
+    .option(
+      '--mass-kill-window <SECONDS>',
+      'the mass-kill guard also sums the kills of the deployments of this long',
+      seconds,
+      DEFAULT_KILL_WINDOW.ms / 1000,
+    )
+    .option(
+      '--mass-kill-window-commits <N>',
+      'the mass-kill guard also sums the kills of this many recent deployments (0: each plan alone)',
+      count,
+      DEFAULT_KILL_WINDOW.commits,
+    )
     .option(
       '--auto-apply <BOOL>',
       'apply new commits as they arrive; false: announce them, apply on request',

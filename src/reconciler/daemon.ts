@@ -18,6 +18,8 @@ import { applyPass, forgetHistory, planPass, type PassInput } from './reconcile.
 import { hasWork, summaryLine } from '../plan/describe.js';
 import { PlanMemo } from '../plan/memo.js';
 import type { Plan } from '../plan/types.js';
+import { DEFAULT_KILL_WINDOW, type KillWindow } from '../plan/guard.js';
+import { withKillWindow } from './kill-window.js';
 import type { DriftPolicy } from '../drift/detect.js';
 import type { NotificationEvent } from '../notify/events.js';
 import { Reporter } from './reporter.js';
@@ -32,6 +34,8 @@ export interface DaemonOptions {
   /** How often the cluster is compared with the applied commit even without a commit (ms). */
   resyncMs: number;
   allowMassKill?: boolean;
+  /** Kills of recent deployments counted with each commit's by the mass-kill guard. */
+  killWindow?: KillWindow;
   requireSigned?: SignaturePolicy;
   /** Apply new commits as they arrive (default); false: announce them and apply on request. */
   autoApply?: boolean;
@@ -456,7 +460,15 @@ export class Daemon {
       if (!jobs) return { refused: `${request.commit} has problems` };
       const { retryHeld, prune } = request;
       const input = { ...this.passInput(request.commit, jobs), retryHeld, prune, planMemo: memo };
-      return { plan: await planPass(input) };
+      const window = this.options.killWindow ?? DEFAULT_KILL_WINDOW;
+      const plan = await withKillWindow(
+        await planPass(input),
+        this.deps.deployments,
+        window,
+        Infinity,
+        this.now(),
+      );
+      return { plan };
     } catch (error) {
       return { refused: error instanceof Error ? error.message : String(error) };
     } finally {
@@ -512,6 +524,7 @@ export class Daemon {
       records: this.deps.records,
       deployments: this.deps.deployments,
       allowMassKill: this.options.allowMassKill,
+      killWindow: this.options.killWindow,
       requireSigned: this.options.requireSigned,
       onProgress: this.deps.onProgress,
       halt: () => this.haltRequest(),

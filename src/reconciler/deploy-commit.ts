@@ -31,6 +31,8 @@ import type { Records } from '../state/records.js';
 import { applyPass, forgetHistory, jobsFor, planPass, type PassInput } from './reconcile.js';
 import { isOperational, judgeAttempt, THIS_PROCESS, type AttemptVerdict } from './attempts.js';
 import { failpoint } from './failpoint.js';
+import { withKillWindow } from './kill-window.js';
+import { DEFAULT_KILL_WINDOW, type KillWindow } from '../plan/guard.js';
 
 export interface DeployCommitContext {
   source: TrackedSource;
@@ -39,6 +41,8 @@ export interface DeployCommitContext {
   records: Records;
   deployments: DeploymentLog;
   allowMassKill?: boolean;
+  /** The recent deployments whose kills count with this commit's (default DEFAULT_KILL_WINDOW). */
+  killWindow?: KillWindow;
   /** When set, only commits whose signature is trusted under this policy are applied. */
   requireSigned?: SignaturePolicy;
   onProgress?: (progress: DeployProgress) => void;
@@ -196,7 +200,14 @@ async function deployOpened(
     planMemo: context.planMemo,
   };
   failpoint('planning', info.id);
-  const plan = await planPass(input);
+  const window = context.killWindow ?? DEFAULT_KILL_WINDOW;
+  const plan = await withKillWindow(
+    await planPass(input),
+    context.deployments,
+    window,
+    record.sequence,
+    now(),
+  );
   // Jobs left as they are are counted in the summary only: listing each of 10,000 made every
   // record of a large repository megabytes, read and written on every pass.
   const planned = {
@@ -271,7 +282,10 @@ function outcomeOf(
         'in_progress',
         { jobs, reason: 'the reconciler stopped; the deployment resumes when it starts again' },
       ];
-    return ['superseded', { jobs, reason: 'a newer commit arrived; stopped at a batch boundary' }];
+    return [
+      'superseded',
+      { jobs, reason: 'a newer commit arrived; stopped once no instance was between its old and new task' },
+    ];
   }
   const results = result.outcomes.map((outcome) => outcome.result);
   if (results.includes('failed')) return ['failed', { jobs, reason: describeFailures(result) }];
