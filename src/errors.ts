@@ -64,6 +64,8 @@ export type ErrorCode =
   | 'BAD_NOTIFY_SINK'
   | 'BAD_NOTIFY_URL'
   | 'BAD_NOTIFY_OPTIONS'
+  | 'DEPLOY_INTERNAL_ERROR'
+  | 'DEPLOY_CRASHED'
   // the machine
   | 'SYSTEM';
 

@@ -2,6 +2,9 @@
 import { ExitCode } from '../errors.js';
 import { planPass, type PassInput } from '../reconciler/reconcile.js';
 import type { Plan } from '../plan/types.js';
+import { DEFAULT_KILL_WINDOW } from '../plan/guard.js';
+import { withKillWindow } from '../reconciler/kill-window.js';
+import { DeploymentLog } from '../state/deployments.js';
 import { renderPlan } from './render-plan.js';
 import {
   clusterConfig,
@@ -81,7 +84,17 @@ export async function withPrintedPlan(
 ): Promise<void> {
   const pass = await openPass(options, flags, flags.output, io);
   try {
-    const planned = withSource(await planPass(pass.input), flags);
+    const { records } = pass.input;
+    const plan = await planPass(pass.input);
+    // What applying it would meet: the guard also sums recent deployments' kills (default window).
+    const guarded = await withKillWindow(
+      plan,
+      new DeploymentLog(records.store),
+      DEFAULT_KILL_WINDOW,
+      Infinity,
+      Date.now(),
+    );
+    const planned = withSource(guarded, flags);
     io.stdout.write(renderPlan(planned, flags.output, useColour(io.stdout, options.colour)));
     await then(pass, planned);
   } finally {

@@ -66,6 +66,8 @@ async function runReconcile(
       requireSigned: signaturePolicy(options),
       // An explicit reconcile retries an update held after failing; the daemon never does.
       retryHeld: true,
+      // ...and a commit a reconciler died deploying (recorded failed with DEPLOY_CRASHED).
+      retryCrashed: true,
       loader: new CommitLoader(env.source, { cache: specs.cache, limits: global.limits }),
       onPlan: (plan) => {
         io.stdout.write(renderPlan(plan, options.output, useColour(io.stdout, global.colour)));

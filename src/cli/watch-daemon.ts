@@ -66,6 +66,7 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
       loadLimits: global.limits,
       loadBudget: { timeMs: options.loadTimeout * 1000, memoryMb: options.loadMemory },
       allowMassKill: options.allowMassKill,
+      killWindow: { commits: options.massKillWindowCommits, ms: options.massKillWindow * 1000 },
       requireSigned: signaturePolicy(options),
       autoApply: options.autoApply,
       prune: options.prune,

@@ -19,6 +19,7 @@ import {
   wholeNumber as count,
 } from './option-values.js';
 import { DEFAULT_LOAD_MEMORY_MB, DEFAULT_LOAD_TIME_MS } from '../reconciler/off-thread.js';
+import { DEFAULT_KILL_WINDOW } from '../plan/guard.js';
 
 export interface WatchOptions extends SignatureFlags {
   listen: string;
@@ -26,6 +27,8 @@ export interface WatchOptions extends SignatureFlags {
   interval: number;
   resync: number;
   allowMassKill?: boolean;
+  massKillWindow: number;
+  massKillWindowCommits: number;
   notes?: boolean;
   autoApply: boolean;
   prune: boolean;
@@ -66,6 +69,18 @@ export function registerWatch(program: Command, io: Io): void {
     .option('--interval <SECONDS>', 'how often a remote repository is fetched', seconds, 60)
     .option('--resync <SECONDS>', 'how often the cluster is checked against the applied commit', seconds, 30)
     .option('--allow-mass-kill', 'apply even plans that kill more than half of the running jobs')
+    .option(
+      '--mass-kill-window <SECONDS>',
+      'the mass-kill guard also sums the kills of the deployments of this long',
+      seconds,
+      DEFAULT_KILL_WINDOW.ms / 1000,
+    )
+    .option(
+      '--mass-kill-window-commits <N>',
+      'the mass-kill guard also sums the kills of this many recent deployments (0: each plan alone)',
+      count,
+      DEFAULT_KILL_WINDOW.commits,
+    )
     .option(
       '--auto-apply <BOOL>',
       'apply new commits as they arrive; false: announce them, apply on request',

@@ -11,7 +11,7 @@ import type { JobId, JobSpec } from '../spec/types.js';
 import { effectiveSpec, releasedHolds } from '../plan/held.js';
 import { needsRollout, newRollout } from './new-rollout.js';
 import {
-  hasInFlight,
+  canYield,
   isFinished,
   stepRollout,
   type RolloutAction,
@@ -52,8 +52,8 @@ export interface DeployOptions {
   onProgress?: (progress: DeployProgress) => void;
   signal?: AbortSignal;
   /**
-   * Asked between steps. `boundary`: a newer commit waits, so stop once no instance is in
-   * flight; `now`: the reconciler is shutting down, stop after the current step. Either
+   * Asked between steps. `boundary`: a newer commit waits, so stop once no instance is
+   * between its old and new task (see `canYield`); `now`: the reconciler is shutting down, stop after the current step. Either
    * way the saved rollouts stay, and the next pass resumes or supersedes them.
    */
   halt?: () => HaltRequest;
@@ -138,8 +138,11 @@ async function prepareRollouts(
   for (const [id, state] of saved) {
     const job = jobs.get(id);
     if (job && resumableBy(state, plan.commit)) {
-      rollouts.set(id, state);
-      await perform(inFlightActions(state), job, plan.commit, options);
+      // The time no reconciler drove it does not count against its progress deadline.
+      const resumed = { ...state, resumedAt: at };
+      await options.records.putRollout(resumed);
+      rollouts.set(id, resumed);
+      await perform(inFlightActions(resumed), job, plan.commit, options);
     } else await options.records.deleteRollout(id); // superseded by this commit
   }
   for (const change of plan.changes) {
@@ -224,8 +227,8 @@ async function driveRollouts(
         rollouts.delete(id);
       }
     }
-    const atBoundary = [...rollouts.values()].every((state) => !hasInFlight(state));
-    if (halt === 'boundary' && atBoundary) break;
+    const yielding = [...rollouts].every(([id, state]) => canYield(state, observed.get(id) ?? []));
+    if (halt === 'boundary' && yielding) break;
     if (rollouts.size > 0) await nextUpdateOrTimeout(options.cluster, wakeAt - now(), options.signal);
   }
   return outcomes;

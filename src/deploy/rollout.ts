@@ -6,7 +6,7 @@
  * launching or killing the same task id twice is harmless.
  */
 import { isInvalidTask, isTerminal, type ObservedTask } from '../cluster/types.js';
-import type { InstanceConfig, JobId, UpdateConfig } from '../spec/types.js';
+import { progressDeadlineSecs, type InstanceConfig, type JobId, type UpdateConfig } from '../spec/types.js';
 
 export type RolloutStatus = 'ROLLING_FORWARD' | 'ROLLING_BACK' | 'ROLLED_FORWARD' | 'ROLLED_BACK' | 'FAILED';
 
@@ -61,6 +61,11 @@ export interface RolloutState {
   updatedAt: number;
   /** Epoch ms of the last step that moved an instance along (absent in rollouts saved before it existed). */
   progressedAt?: number;
+  /**
+   * Epoch ms when a reconciler last took the rollout up again after stopping: time no
+   * reconciler drove it does not count against its progress deadline.
+   */
+  resumedAt?: number;
 }
 
 export type RolloutAction =
@@ -96,6 +101,25 @@ export function hasInFlight(state: RolloutState): boolean {
   return state.instances.some((progress) => progress.status === 'stopping' || progress.status === 'starting');
 }
 
+/**
+ * Whether the rollout may stop here for a newer commit: no instance is between its old task
+ * and its new one. An instance whose new task is out there is only being watched (or
+ * health-checked, or placed), which may take as long as the job says; stopping then leaves
+ * each instance one task, and the newer commit's rollout takes them on within its own batch
+ * size. Only the kill of an old task (bounded by its finalization wait) is waited for.
+ * A new job's first rollout is the exception: stopped before it ends, the job would have no
+ * record, so the newer commit could not roll it back; it ends by its progress deadline.
+ */
+export function canYield(state: RolloutState, tasks: readonly ObservedTask[]): boolean {
+  if (!state.previous) return !hasInFlight(state);
+  const alive = new Set(tasks.filter((task) => !isTerminal(task.state)).map((task) => task.taskId));
+  return state.instances.every((progress) =>
+    progress.status === 'starting'
+      ? progress.taskId !== undefined && alive.has(progress.taskId)
+      : progress.status !== 'stopping',
+  );
+}
+
 export function isFinished(state: RolloutState): boolean {
   return state.status !== 'ROLLING_FORWARD' && state.status !== 'ROLLING_BACK';
 }
@@ -110,10 +134,10 @@ export function stepRollout(
   if (isFinished(state)) return step;
   const byId = new Map(tasks.map((task) => [task.taskId, task]));
   for (const progress of state.instances) advanceInstance(progress, byId, state, step, context);
-  if (failedCount(state) > state.settings.max_total_failures) {
-    failRollout(state, step);
-    if (isFinished(state)) return finish(step, context.now);
-  }
+  const stalled = step.events.length === 0 && hasInFlight(state) && context.now >= progressDeadline(state);
+  if (stalled) missDeadline(state, step);
+  else if (failedCount(state) > state.settings.max_total_failures) failRollout(state, step);
+  if (isFinished(state)) return finish(step, context.now);
   if (!context.halt) startNextInstances(state, tasks, step, context);
   if (state.instances.every((progress) => progress.status === 'done' || progress.status === 'failed')) {
     completeRollout(state, tasks, step);
@@ -121,9 +145,32 @@ export function stepRollout(
   return finish(step, context.now);
 }
 
+/** Epoch ms by which the rollout must move an instance along again, or fail. */
+export function progressDeadline(state: RolloutState): number {
+  const since = Math.max(lastProgress(state), state.resumedAt ?? 0);
+  return since + progressDeadlineSecs(state.settings) * 1000;
+}
+
+/**
+ * Nothing moved for the whole progress deadline (health never passes, a task never runs,
+ * an old task never ends): the instances in flight fail, and so does the rollout whatever
+ * its failure budget, rolling back when it may. A rollback has a deadline of its own.
+ */
+function missDeadline(state: RolloutState, step: RolloutStep): void {
+  const event = state.status === 'ROLLING_BACK' ? 'INSTANCE_ROLLBACK_FAILED' : 'INSTANCE_UPDATE_FAILED';
+  const detail = `no progress for ${progressDeadlineSecs(state.settings)} s (update_config.progress_deadline_secs)`;
+  for (const progress of state.instances) {
+    if (progress.status !== 'stopping' && progress.status !== 'starting') continue;
+    progress.status = 'failed';
+    step.events.push({ instance: progress.instance, event, detail });
+  }
+  failRollout(state, step);
+}
+
 function finish(step: RolloutStep, now: number): RolloutStep {
   step.state.updatedAt = now;
   if (step.events.length > 0) step.state.progressedAt = now;
+  if (!isFinished(step.state)) step.wakeAt = Math.min(step.wakeAt ?? Infinity, progressDeadline(step.state));
   return step;
 }
 

@@ -18,6 +18,8 @@ import { applyPass, forgetHistory, planPass, type PassInput } from './reconcile.
 import { hasWork, summaryLine } from '../plan/describe.js';
 import { PlanMemo } from '../plan/memo.js';
 import type { Plan } from '../plan/types.js';
+import { DEFAULT_KILL_WINDOW, type KillWindow } from '../plan/guard.js';
+import { withKillWindow } from './kill-window.js';
 import type { DriftPolicy } from '../drift/detect.js';
 import type { NotificationEvent } from '../notify/events.js';
 import { Reporter } from './reporter.js';
@@ -34,6 +36,8 @@ export interface DaemonOptions {
   /** How often the cluster is compared with the applied commit even without a commit (ms). */
   resyncMs: number;
   allowMassKill?: boolean;
+  /** Kills of recent deployments counted with each commit's by the mass-kill guard. */
+  killWindow?: KillWindow;
   requireSigned?: SignaturePolicy;
   /** Apply new commits as they arrive (default); false: announce them and apply on request. */
   autoApply?: boolean;
@@ -103,6 +107,8 @@ export class Daemon {
   private stopping = false;
   private busy = false;
   private headMoved = false;
+  /** Source problems already told (a failed fetch, a missing branch), so each is logged once. */
+  private readonly sourceProblems = new Set<'fetch' | 'branch'>();
   /** The commit being deployed, so a ref change can be told apart from a new head. */
   private deploying: string | undefined;
   private cachedRepository: { commit: string; jobs: JobSpec[] } | undefined;
@@ -182,7 +188,8 @@ export class Daemon {
 
   /** Asks for a pass; cheap and safe to call from anywhere, any number of times. */
   trigger(kind: Trigger): void {
-    if ((kind === 'watch' || kind === 'webhook') && this.deploying) void this.checkHeadMoved(kind);
+    if ((kind === 'watch' || kind === 'webhook' || kind === 'poll') && this.deploying)
+      void this.checkHeadMoved(kind);
     // A commit-carrying trigger outranks a resync: it decides the record's trigger field.
     if (!this.pending || this.pending === 'resync') this.pending = kind;
     this.wake?.();
@@ -220,7 +227,7 @@ export class Daemon {
   /** While a deployment runs, a newer branch head makes it stop at the next batch boundary. */
   private async checkHeadMoved(kind: Trigger): Promise<void> {
     try {
-      if (kind === 'webhook') await this.deps.source.refresh();
+      if (kind === 'webhook' || kind === 'poll') await this.deps.source.refresh();
       const head = await this.deps.source.head();
       if (this.deploying && head !== this.deploying) this.headMoved = true;
     } catch (error) {
@@ -274,9 +281,13 @@ export class Daemon {
   }
 
   private async pass(trigger: Trigger): Promise<PassKind> {
-    if (trigger === 'poll' || trigger === 'webhook' || trigger === 'manual') await this.deps.source.refresh();
+    if (trigger === 'poll' || trigger === 'webhook' || trigger === 'manual') await this.refresh();
     this.headMoved = false;
-    const head = await this.deps.source.head();
+    const head = await this.branchHead();
+    if (head === undefined) {
+      await this.healApplied();
+      return 'resync';
+    }
     const [newest] = await this.deps.deployments.list(1);
     if (newest && newest.commit === head && newest.outcome !== 'in_progress') {
       await this.resync(head, newest);
@@ -304,6 +315,48 @@ export class Daemon {
     await this.deps.onDeployment?.(record);
     await this.lookForDrift(head, record);
     return 'deployment';
+  }
+
+  /** Fetches the remote; a failed fetch is told once, and the commits fetched before are used meanwhile. */
+  private async refresh(): Promise<void> {
+    try {
+      await this.deps.source.refresh();
+      this.sourceProblems.delete('fetch');
+    } catch (error) {
+      this.tellSourceProblem('fetch', `cannot fetch ${this.deps.source.description}`, error);
+    }
+  }
+
+  /** The branch head; undefined while the branch cannot be read (told once, and again when it is back). */
+  private async branchHead(): Promise<string | undefined> {
+    try {
+      const head = await this.deps.source.head();
+      if (this.sourceProblems.delete('branch'))
+        this.deps.log(`branch ${this.deps.source.branch} is back: deploying resumes`, {
+          event: 'branch_back',
+        });
+      return head;
+    } catch (error) {
+      this.tellSourceProblem('branch', `cannot read branch ${this.deps.source.branch}`, error);
+      return undefined;
+    }
+  }
+
+  private tellSourceProblem(kind: 'fetch' | 'branch', what: string, error: unknown): void {
+    if (this.sourceProblems.has(kind)) return;
+    this.sourceProblems.add(kind);
+    const message = error instanceof Error ? error.message : String(error);
+    this.deps.log(
+      `${what}: ${message}; healing the applied commit until it can be read again`,
+      { event: kind === 'branch' ? 'branch_missing' : 'fetch_failed', error: message },
+      'warn',
+    );
+  }
+
+  /** Without a branch head to go by, the applied commit is still what should run. */
+  private async healApplied(): Promise<void> {
+    const applied = await this.deps.records.applied();
+    if (applied) await this.resync(applied.commit, undefined);
   }
 
   private logDeploymentStart(info: CommitInfo, resuming: boolean): void {
@@ -419,7 +472,15 @@ export class Daemon {
       if (!jobs) return { refused: `${request.commit} has problems` };
       const { retryHeld, prune } = request;
       const input = { ...this.passInput(request.commit, jobs), retryHeld, prune, planMemo: memo };
-      return { plan: await planPass(input) };
+      const window = this.options.killWindow ?? DEFAULT_KILL_WINDOW;
+      const plan = await withKillWindow(
+        await planPass(input),
+        this.deps.deployments,
+        window,
+        Infinity,
+        this.now(),
+      );
+      return { plan };
     } catch (error) {
       return { refused: error instanceof Error ? error.message : String(error) };
     } finally {
@@ -475,6 +536,7 @@ export class Daemon {
       records: this.deps.records,
       deployments: this.deps.deployments,
       allowMassKill: this.options.allowMassKill,
+      killWindow: this.options.killWindow,
       requireSigned: this.options.requireSigned,
       onProgress: this.deps.onProgress,
       halt: () => this.haltRequest(),

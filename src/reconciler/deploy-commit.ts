@@ -20,6 +20,7 @@ import type { CommitInfo, TrackedSource } from '../source/tracked.js';
 import { CommitLoader } from './commit-loader.js';
 import type { JobSpec, Problem } from '../spec/types.js';
 import type {
+  DeploymentAttempt,
   DeploymentLog,
   DeploymentRecord,
   JobResultRecord,
@@ -29,6 +30,10 @@ import type {
 import type { Records } from '../state/records.js';
 import { StateCorruptError } from '../state/types.js';
 import { applyPass, forgetHistory, jobsFor, planPass, type PassInput } from './reconcile.js';
+import { isOperational, judgeAttempt, THIS_PROCESS, type AttemptVerdict } from './attempts.js';
+import { failpoint } from './failpoint.js';
+import { withKillWindow } from './kill-window.js';
+import { DEFAULT_KILL_WINDOW, type KillWindow } from '../plan/guard.js';
 
 export interface DeployCommitContext {
   source: TrackedSource;
@@ -37,6 +42,8 @@ export interface DeployCommitContext {
   records: Records;
   deployments: DeploymentLog;
   allowMassKill?: boolean;
+  /** The recent deployments whose kills count with this commit's (default DEFAULT_KILL_WINDOW). */
+  killWindow?: KillWindow;
   /** When set, only commits whose signature is trusted under this policy are applied. */
   requireSigned?: SignaturePolicy;
   onProgress?: (progress: DeployProgress) => void;
@@ -55,6 +62,8 @@ export interface DeployCommitContext {
   now?: () => number;
   /** Try again updates held after failing: an operator asked for this commit explicitly. */
   retryHeld?: boolean;
+  /** Try again a commit a reconciler died deploying (see attempts.ts): an operator asked for it explicitly. */
+  retryCrashed?: boolean;
   /** Kill tasks no commit declares (default true). */
   prune?: boolean;
   /** Loads the commit's jobs (through the spec cache, from the last commit loaded); by default in full, uncached. */
@@ -72,36 +81,91 @@ export async function deployCommit(
   const info = await context.source.commit(commit);
   const unfinished = await context.deployments.unfinished(info.id);
   context.onStart?.(info, unfinished !== null);
+  const verdict = judgeAttempt(unfinished?.attempt, THIS_PROCESS, context.retryCrashed ?? false);
   const signature = context.requireSigned
     ? await verifyCommitSignature(context.source.dir, commit, context.requireSigned)
     : { status: 'not_checked', trusted: false, detail: 'signatures are not required' };
-  let record =
-    unfinished ??
-    (await context.deployments.append(
-      openRecord(
-        info,
-        trigger,
-        context.clusterName,
-        signature,
-        (await context.records.applied())?.commit ?? null,
-        now(),
-      ),
-    ));
-  if (!unfinished) await context.deployments.closeInterrupted(info.id, now());
-  /** Each write builds on the last, so the plan written when applying starts is kept to the end. */
-  const finish = async (
-    outcome: Outcome,
-    fields: Partial<DeploymentRecord> = {},
-  ): Promise<DeploymentRecord> => {
-    record = {
-      ...record,
+  const planning = attemptOf('planning', verdict.crashes, now());
+  const opened = unfinished
+    ? { ...unfinished, attempt: planning }
+    : await context.deployments.append({
+        ...openRecord(
+          info,
+          trigger,
+          context.clusterName,
+          signature,
+          (await context.records.applied())?.commit ?? null,
+          now(),
+        ),
+        attempt: planning,
+      });
+  const deployment = new OpenDeployment(opened, context.deployments, now);
+  if (verdict.fail) return deployment.finish('failed', crashedFields(verdict));
+  if (unfinished) await deployment.write();
+  else await context.deployments.closeInterrupted(info.id, now());
+  try {
+    return await deployOpened(info, trigger, signature, deployment, context);
+  } catch (error) {
+    // The environment failed (a store, the cluster): the next pass tries again.
+    if (isOperational(error)) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const phase = deployment.record.attempt?.phase ?? 'planning';
+    return deployment.finish('failed', {
+      reason: `internal error while ${phase}: ${message}; not retried until a newer commit or \`borealis reconcile\``,
+      error: { code: 'DEPLOY_INTERNAL_ERROR', message },
+    });
+  }
+}
+
+/** A deployment record being written: each write builds on the last, so the plan written when applying starts is kept to the end. */
+class OpenDeployment {
+  constructor(
+    public record: DeploymentRecord,
+    private readonly deployments: DeploymentLog,
+    private readonly now: () => number,
+  ) {}
+
+  async write(): Promise<void> {
+    await this.deployments.update(this.record);
+  }
+
+  /** Ends the record (or, for `in_progress`, updates it); an ended one has no attempt left open. */
+  async finish(outcome: Outcome, fields: Partial<DeploymentRecord> = {}): Promise<DeploymentRecord> {
+    const { attempt: _ended, ...rest } = this.record;
+    this.record = {
+      ...rest,
       ...fields,
       outcome,
-      finished_at: outcome === 'in_progress' ? null : new Date(now()).toISOString(),
+      finished_at: outcome === 'in_progress' ? null : new Date(this.now()).toISOString(),
     };
-    await context.deployments.update(record);
-    return record;
+    await this.write();
+    return this.record;
+  }
+}
+
+function attemptOf(phase: DeploymentAttempt['phase'], crashes: number, at: number): DeploymentAttempt {
+  return { phase, since: new Date(at).toISOString(), crashes, process: THIS_PROCESS };
+}
+
+function crashedFields(verdict: AttemptVerdict & { fail: true }): Partial<DeploymentRecord> {
+  const times = verdict.crashes === 1 ? 'once' : `${verdict.crashes} times`;
+  const message = `the reconciler died while ${verdict.phase} this commit (${times}: killed, or out of memory)`;
+  return {
+    reason: `${message}; not retried until a newer commit or \`borealis reconcile\``,
+    error: { code: 'DEPLOY_CRASHED', message },
   };
+}
+
+async function deployOpened(
+  info: CommitInfo,
+  trigger: Trigger,
+  signature: DeploymentRecord['signature'],
+  deployment: OpenDeployment,
+  context: DeployCommitContext,
+): Promise<DeploymentRecord> {
+  const now = context.now ?? Date.now;
+  const finish = (outcome: Outcome, fields?: Partial<DeploymentRecord>) => deployment.finish(outcome, fields);
+  const record = deployment.record;
   if (context.requireSigned && !signature.trusted)
     return finish('rejected', { reason: `untrusted commit: ${signature.detail}` });
   // A new commit that changes nothing under the job root cannot change the desired state;
@@ -137,7 +201,10 @@ export async function deployCommit(
     prune: context.prune,
     planMemo: context.planMemo,
   };
+  failpoint('planning', info.id);
+  const window = context.killWindow ?? DEFAULT_KILL_WINDOW;
   const plan = await planPass(input)
+    .then((plan) => withKillWindow(plan, context.deployments, window, record.sequence, now()))
     .then(async (plan) => {
       // A damaged record must stop the deployment before it changes the cluster, not half-way through recording it.
       await context.records.checkWritable(plan.changes.map((change) => change.job));
@@ -167,7 +234,9 @@ export async function deployCommit(
       : 'the cluster already matches this commit';
     return finish('noop', { ...planned, reason });
   }
-  await finish('in_progress', planned);
+  const crashes = record.attempt?.crashes ?? 0;
+  await finish('in_progress', { ...planned, attempt: attemptOf('applying', crashes, now()) });
+  failpoint('applying', info.id);
   const events = new JobEvents(plan, now);
   const result = await applyPass(input, plan, {
     allowMassKill: true,
@@ -220,7 +289,10 @@ function outcomeOf(
         'in_progress',
         { jobs, reason: 'the reconciler stopped; the deployment resumes when it starts again' },
       ];
-    return ['superseded', { jobs, reason: 'a newer commit arrived; stopped at a batch boundary' }];
+    return [
+      'superseded',
+      { jobs, reason: 'a newer commit arrived; stopped once no instance was between its old and new task' },
+    ];
   }
   const results = result.outcomes.map((outcome) => outcome.result);
   if (results.includes('failed')) return ['failed', { jobs, reason: describeFailures(result) }];

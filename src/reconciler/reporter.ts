@@ -87,6 +87,11 @@ export class Reporter {
     const short = head.slice(0, 12);
     if (headRecord?.outcome === 'rejected')
       return { commit: head, detail: `branch head ${short} was rejected: ${headRecord.reason ?? ''}` };
+    if (headRecord?.error)
+      return {
+        commit: head,
+        detail: `branch head ${short} failed: ${headRecord.reason ?? headRecord.error.message}`,
+      };
     if (headRecord) return undefined; // superseded, or applied under another path: nothing waits
     if (this.preview?.commit !== head) this.preview = { commit: head, detail: await this.previewOf(head) };
     return this.preview;

@@ -8,7 +8,8 @@
  */
 import { cronProblem } from './cron.js';
 import type { SchemaProblem } from './schema.js';
-import { sizeRangeProblem } from './sizes.js';
+import { sizeRangeProblem, sizeToMiB } from './sizes.js';
+import { progressDeadlineSecs } from './types.js';
 import { KNOWN_VARIABLES, templateReferences } from './templating.js';
 import type { WrittenJob } from './written.js';
 
@@ -97,6 +98,24 @@ export const RULES: readonly Rule[] = [
               `must be less than instances (${instances}): with ${update_config.max_total_failures} tolerated failures an update could fail every instance`,
             ),
           ],
+  },
+  {
+    name: 'watch-within-deadline',
+    reads: [['update_config']],
+    check: ({ update_config }) => {
+      const deadline = progressDeadlineSecs(update_config);
+      if (update_config.watch_secs < deadline) return [];
+      const which =
+        update_config.progress_deadline_secs === undefined
+          ? `progress_deadline_secs (${deadline}, the default)`
+          : `progress_deadline_secs (${deadline})`;
+      return [
+        problem(
+          ['update_config', 'watch_secs'],
+          `must be less than ${which}: every instance would pass its deadline while being watched; raise update_config.progress_deadline_secs`,
+        ),
+      ];
+    },
   },
   {
     name: 'one-health-checker',

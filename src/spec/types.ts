@@ -67,6 +67,20 @@ export interface UpdateConfig {
   max_total_failures: number;
   rollback_on_failure: boolean;
   wait_for_batch_completion: boolean;
+  /**
+   * A rollout that moves no instance along for this long fails (and rolls back when
+   * `rollback_on_failure`). Unset means DEFAULT_PROGRESS_DEADLINE_SECS: the schema gives no
+   * default, so configurations written before it existed keep their hash and record.
+   */
+  progress_deadline_secs?: number;
+}
+
+/** Nomad's default `progress_deadline`: ten minutes without progress fails a rollout. */
+export const DEFAULT_PROGRESS_DEADLINE_SECS = 600;
+
+/** The progress deadline a job's rollouts run under. */
+export function progressDeadlineSecs(settings: UpdateConfig): number {
+  return settings.progress_deadline_secs ?? DEFAULT_PROGRESS_DEADLINE_SECS;
 }
 
 export interface HttpHealthChecker {

@@ -23,7 +23,7 @@ export interface JobResultDocument extends Omit<JobResultRecord, 'events'> {
 }
 
 /** A stored record's fields but its `format` (the store's own); `date` in UTC. */
-export interface DeploymentDocument extends Omit<DeploymentRecord, 'format' | 'plan' | 'jobs'> {
+export interface DeploymentDocument extends Omit<DeploymentRecord, 'format' | 'plan' | 'jobs' | 'attempt'> {
   plan?: PlanDocument;
   jobs: JobResultDocument[];
 }
@@ -74,6 +74,7 @@ export function toDeploymentDocument(record: DeploymentRecord): DeploymentDocume
       path,
       message,
     })),
+    ...(record.error && { error: { code: record.error.code, message: record.error.message } }),
     started_at: record.started_at,
     finished_at: record.finished_at,
   };

@@ -72,8 +72,26 @@ export interface DeploymentRecord {
   planned_at?: string;
   jobs: JobResultRecord[];
   errors: Problem[];
+  /** What stopped the deployment when something other than the commit's problems did (an internal error, a crash). */
+  error?: { code: string; message: string };
+  /**
+   * Set while a reconciler works on the commit and cleared when it ends or stops in an
+   * orderly way: a record that still has it when a reconciler resumes it tells of a process
+   * that died (killed, out of memory) in that phase.
+   */
+  attempt?: DeploymentAttempt;
   started_at: string;
   finished_at: string | null;
+}
+
+export interface DeploymentAttempt {
+  phase: 'planning' | 'applying';
+  /** ISO 8601: when this phase began. */
+  since: string;
+  /** Reconcilers that died while working on this commit before this one. */
+  crashes: number;
+  /** The process working on it (`THIS_PROCESS` of src/reconciler/attempts.ts). */
+  process: string;
 }
 
 const PREFIX = 'deployments';

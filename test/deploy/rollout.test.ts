@@ -13,9 +13,8 @@ import {
   type RolloutAction,
   type RolloutState,
 } from '../../src/deploy/rollout.js';
-import { plan } from '../../src/plan/planner.js';
 import type { JobSpec } from '../../src/spec/types.js';
-import { recorded, running, spec } from '../support/specs.js';
+import { changeBetween, recorded, running, spec } from '../support/specs.js';
 
 /**
  * A tiny in-memory stand-in for a cluster, only for driving the pure state machine
@@ -119,15 +118,7 @@ function launchesOf(sim: Simulation, instance: number, job: JobSpec): number {
 
 function simulate(from: JobSpec, to: JobSpec): Simulation {
   const observed = running(from);
-  const planned = plan({
-    commit: 'c1',
-    cluster: 'local',
-    desired: [to],
-    observed,
-    recorded: [recorded(from)],
-    now: 0,
-  });
-  const change = planned.changes[0]!;
+  const change = changeBetween(from, to, observed);
   return new Simulation(to, newRollout(change, to, recorded(from), 'c1', 0), observed);
 }
 

@@ -100,7 +100,9 @@ describe('config hash', () => {
         fc.integer({ min: 2, max: 500 }),
         fc.record({
           batch_size: fc.integer({ min: 1, max: 50 }),
-          watch_secs: fc.integer({ min: 0, max: 600 }),
+          // Below progress_deadline_secs, as validation requires.
+          watch_secs: fc.integer({ min: 0, max: 599 }),
+          progress_deadline_secs: fc.integer({ min: 600, max: 3600 }),
           max_per_shard_failures: fc.integer({ min: 0, max: 5 }),
           max_total_failures: fc.integer({ min: 0, max: 1 }),
           rollback_on_failure: fc.boolean(),

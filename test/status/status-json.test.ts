@@ -83,7 +83,7 @@ describe('status -o json', () => {
   });
 
   it('a rolling update in flight', async () => {
-    env.commitJobs('v3 slow', [web('exec sleep 2000', 600)]);
+    env.commitJobs('v3 slow', [web('exec sleep 2000', 500)]);
     const running = await startDaemon(env);
     try {
       await running.until(async () => (await job()).update !== undefined, 'the update in flight');

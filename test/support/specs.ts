@@ -1,6 +1,7 @@
 /** Builders for normalised job specs and observed tasks, for planner and deployer tests. */
 import type { ObservedTask, TaskState } from '../../src/cluster/types.js';
-import type { RecordedJob } from '../../src/plan/types.js';
+import { plan } from '../../src/plan/planner.js';
+import type { JobChange, RecordedJob } from '../../src/plan/types.js';
 import { normaliseJob } from '../../src/spec/normalise.js';
 import { validateJobValue } from '../../src/spec/schema.js';
 import type { JobSpec } from '../../src/spec/types.js';
@@ -49,4 +50,17 @@ export function running(
   fields: Partial<ObservedTask> = {},
 ): ObservedTask[] {
   return Array.from({ length: count }, (_, instance) => task(job, instance, fields));
+}
+
+/** The change planned for a job that runs `from` (recorded and running) and is to run `to`. */
+export function changeBetween(from: JobSpec, to: JobSpec, observed = running(from)): JobChange {
+  const planned = plan({
+    commit: 'c1',
+    cluster: 'local',
+    desired: [to],
+    observed,
+    recorded: [recorded(from)],
+    now: 0,
+  });
+  return planned.changes[0]!;
 }
