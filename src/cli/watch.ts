@@ -12,7 +12,12 @@ import { LOG_FORMATS, type LogFormat } from '../util/log.js';
 import { parseListen } from '../server/listen.js';
 import { notesOption, signatureOptions, type SignatureFlags } from './deploy-flags.js';
 import type { Io } from './io.js';
-import { boolean as bool, positiveSeconds as seconds, wholeNumber as count } from './option-values.js';
+import {
+  boolean as bool,
+  positiveInteger,
+  positiveSeconds as seconds,
+  wholeNumber as count,
+} from './option-values.js';
 
 export interface WatchOptions extends SignatureFlags {
   listen: string;
@@ -31,6 +36,20 @@ export interface WatchOptions extends SignatureFlags {
   notify: string[];
   commitUrl?: string;
   logFormat: LogFormat;
+  replayWindow: number;
+  maxConnections: number;
+  maxConnectionsPerClient: number;
+}
+
+/** A replay window longer than this would keep a month of deliveries in memory for little gain. */
+const MAX_REPLAY_WINDOW_SECS = 30 * 24 * 3600;
+
+function replayWindow(value: string): number {
+  const parsed = seconds(value);
+  if (parsed > MAX_REPLAY_WINDOW_SECS) {
+    throw new InvalidArgumentError(`Expected at most ${MAX_REPLAY_WINDOW_SECS} seconds (30 days).`);
+  }
+  return parsed;
 }
 
 function listenAddress(value: string): string {
@@ -89,6 +108,19 @@ export function registerWatch(program: Command, io: Io): void {
     .option(
       '--commit-url <TEMPLATE>',
       'link to a commit in messages, e.g. https://git.example.com/jobs/commit/{sha}',
+    )
+    .option(
+      '--replay-window <SECONDS>',
+      'a webhook delivery (its id or its body) seen this recently is refused as a replay',
+      replayWindow,
+      24 * 3600,
+    )
+    .option('--max-connections <N>', 'most open HTTP connections', positiveInteger, 512)
+    .option(
+      '--max-connections-per-client <N>',
+      'most open HTTP connections from one address (raise it behind a proxy)',
+      positiveInteger,
+      32,
     )
     .addOption(notesOption())
     .addOption(
