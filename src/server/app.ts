@@ -79,7 +79,12 @@ function buildServer(
     maxPerClient: options.maxConnectionsPerClient ?? DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
     idleTimeoutMs: headersTimeout,
   };
-  guardConnections(app.server, limits, refused);
+  const guard = guardConnections(app.server, limits, refused);
+  // Half-sent requests would otherwise hold a shutdown for up to the headers timeout.
+  app.addHook('preClose', (done) => {
+    guard.closeIdle();
+    done();
+  });
   installErrorHandlers(app, log, bodyLimit);
   // Encapsulated: the raw-body content-type parser applies to the webhook routes only.
   void app.register((scope, _options, done) => {

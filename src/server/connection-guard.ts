@@ -62,6 +62,8 @@ function oldestIdleOfBusiestClient(
 export interface ConnectionGuard {
   /** Open connections now. */
   readonly size: number;
+  /** Closes the connections answering nothing, so that closing the server need not wait for them. */
+  closeIdle(): void;
 }
 
 export function guardConnections(
@@ -133,6 +135,9 @@ export function guardConnections(
   return {
     get size() {
       return bySocket.size;
+    },
+    closeIdle() {
+      for (const connection of bySocket.values()) if (connection.active === 0) connection.socket.destroy();
     },
   };
 }

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -177,6 +177,9 @@ describe('the replay window across restarts', () => {
       rec.logs.some((line) => /skipped 1 unreadable lines/.test(line)),
       rec.logs.join('\n'),
     );
+    const kept = readFileSync(file, 'utf8').trim().split('\n');
+    assert.equal(kept.length, 1, 'the expired and the broken line were dropped when the file was compacted');
+    assert.equal((JSON.parse(kept[0]!) as { id: string }).id, id);
   });
 
   it('refuses new deliveries with 503 and Retry-After when the window is full, forgetting none', async () => {
