@@ -9,6 +9,12 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { LOG_FORMATS, type LogFormat } from '../util/log.js';
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+  DEFAULT_REPLAY_WINDOW_SECS,
+  MAX_REPLAY_WINDOW_SECS,
+} from '../server/limits.js';
 import { parseListen } from '../server/listen.js';
 import { notesOption, signatureOptions, type SignatureFlags } from './deploy-flags.js';
 import type { Io } from './io.js';
@@ -40,9 +46,6 @@ export interface WatchOptions extends SignatureFlags {
   maxConnections: number;
   maxConnectionsPerClient: number;
 }
-
-/** A replay window longer than this would keep a month of deliveries in memory for little gain. */
-const MAX_REPLAY_WINDOW_SECS = 30 * 24 * 3600;
 
 function replayWindow(value: string): number {
   const parsed = seconds(value);
@@ -113,14 +116,14 @@ export function registerWatch(program: Command, io: Io): void {
       '--replay-window <SECONDS>',
       'a webhook delivery (its id or its body) seen this recently is refused as a replay',
       replayWindow,
-      24 * 3600,
+      DEFAULT_REPLAY_WINDOW_SECS,
     )
-    .option('--max-connections <N>', 'most open HTTP connections', positiveInteger, 512)
+    .option('--max-connections <N>', 'most open HTTP connections', positiveInteger, DEFAULT_MAX_CONNECTIONS)
     .option(
       '--max-connections-per-client <N>',
       'most open HTTP connections from one address (raise it behind a proxy)',
       positiveInteger,
-      32,
+      DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
     )
     .addOption(notesOption())
     .addOption(

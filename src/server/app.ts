@@ -6,6 +6,7 @@ import { fastify, type FastifyInstance } from 'fastify';
 import { clientErrorHandler } from './client-error.js';
 import { guardConnections, type ConnectionLimits } from './connection-guard.js';
 import { installErrorHandlers } from './error-handler.js';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT } from './limits.js';
 import { formatListen, localUrl, parseListen } from './listen.js';
 import { OverloadReporter } from './overload.js';
 import { ReplayJournal } from './replay-journal.js';
@@ -38,8 +39,6 @@ export interface ServerOptions {
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 25 * 1024 * 1024;
-export const DEFAULT_MAX_CONNECTIONS = 512;
-export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 32;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 /** 25 MiB in 2 min needs ~220 KB/s: a client trickling a body must not hold a connection forever. */

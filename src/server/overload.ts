@@ -79,7 +79,7 @@ export class OverloadReporter {
 
   private endInterval(): void {
     this.timer = undefined;
-    const seconds = Math.round(this.intervalMs / 1000);
+    const seconds = this.intervalMs / 1000;
     for (const [kind, count] of this.suppressed) {
       this.log(`${kind}: ${count} more in the last ${seconds} s (not logged one by one)`, { count }, 'warn');
     }

@@ -11,6 +11,8 @@
  * (`full`) until the oldest expires, rather than forgetting a delivery that could then be
  * replayed. The daemon still polls, so a refused push is picked up at the next poll.
  */
+import { DEFAULT_REPLAY_WINDOW_SECS } from './limits.js';
+
 export interface Delivery {
   provider: string;
   /** Normalised (see `normaliseDeliveryId`). */
@@ -26,7 +28,7 @@ export type Claim =
   | { kind: 'replay'; matched: 'id' | 'body'; first: Delivery }
   | { kind: 'full'; retryAfterMs: number };
 
-export const DEFAULT_REPLAY_WINDOW_MS = 24 * 3600 * 1000;
+export const DEFAULT_REPLAY_WINDOW_MS = DEFAULT_REPLAY_WINDOW_SECS * 1000;
 /** About one delivery every 1.7 s for 24 h; ~20 MB of memory and ~8 MB of journal when full. */
 export const DEFAULT_REPLAY_CAPACITY = 50_000;
 

@@ -3,9 +3,11 @@ import { describe, it } from 'node:test';
 import { checkContentType } from '../../src/server/content-type.js';
 import { localUrl, parseListen } from '../../src/server/listen.js';
 import { normaliseDeliveryId } from '../../src/server/delivery-id.js';
+import { OverloadReporter } from '../../src/server/overload.js';
 import { ReplayWindow } from '../../src/server/replay-window.js';
 import { constantTimeEqual } from '../../src/server/signatures/constant-time.js';
 import { startServer } from '../../src/server/app.js';
+import { withTimeout } from '../support/waiting.js';
 import { recorder } from './harness.js';
 
 describe('ReplayWindow', () => {
@@ -154,5 +156,34 @@ describe('startServer', () => {
     } finally {
       await first.close();
     }
+  });
+});
+
+describe('OverloadReporter', () => {
+  it('counts every refusal, logs the first few per interval, then sums up the rest in one line', async () => {
+    const lines: string[] = [];
+    const counted: string[] = [];
+    let summary: (line: string) => void = () => {};
+    const summed = new Promise<string>((resolve) => (summary = resolve));
+    const reporter = new OverloadReporter(
+      (line) => {
+        lines.push(line);
+        if (/more in the last/.test(line)) summary(line);
+      },
+      (reason) => void counted.push(reason),
+      50,
+    );
+    for (let i = 0; i < 100; i += 1) reporter.refused('client_connection_limit', `connection ${i}`);
+    assert.equal(counted.length, 100);
+    assert.deepEqual(
+      lines,
+      [0, 1, 2].map((i) => `http refused (client_connection_limit): connection ${i}`),
+    );
+    // The reporter's timer does not keep a process alive; the deadline's timer does.
+    assert.equal(
+      await withTimeout(summed, 5_000, 'the summary line'),
+      'http refused (client_connection_limit): 97 more in the last 0.05 s (not logged one by one)',
+    );
+    reporter.close();
   });
 });
