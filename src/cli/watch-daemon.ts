@@ -1,4 +1,5 @@
 /** The `watch` daemon, started from its flags (`watch.ts`): opened, served, stopped on a signal. */
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ServerSetAnnouncer } from '../announce/serverset.js';
 import { Daemon } from '../reconciler/daemon.js';
@@ -25,6 +26,9 @@ import { progressLine } from './progress.js';
 import { createLog, type Log } from '../util/log.js';
 import { BorealisError } from '../errors.js';
 import { systemCode } from './operator-error.js';
+
+/** The webhook deliveries remembered to refuse replays, in the local state directory. */
+const REPLAY_JOURNAL = 'webhook-deliveries.jsonl';
 
 export async function runWatch(options: WatchOptions, self: Command, io: Io): Promise<void> {
   const global = { ...globalOptions(self), listen: options.http ? options.listen : undefined };
@@ -81,12 +85,16 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
   );
   const deps = serverDeps(daemon, env, global.cluster, webhookSecrets(), log, global.path);
   const server = options.http
-    ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen, { log }).catch(
-        async (error: unknown) => {
-          await env.close();
-          throw listenError(error, options.listen);
-        },
-      )
+    ? await startServer({ ...deps, ...operationDeps(daemon, env, metrics) }, options.listen, {
+        log,
+        replayFile: join(localDir(global), REPLAY_JOURNAL),
+        replayWindowMs: options.replayWindow * 1000,
+        maxConnections: options.maxConnections,
+        maxConnectionsPerClient: options.maxConnectionsPerClient,
+      }).catch(async (error: unknown) => {
+        await env.close();
+        throw listenError(error, options.listen);
+      })
     : undefined;
   // With state in ZooKeeper the election node says where the leader serves, port included.
   if (server) await env.coordinator?.advertise(server.listen);
@@ -211,8 +219,8 @@ function operationDeps(
   daemon: Daemon,
   env: Pick<DeployEnvironment, 'coordinator'>,
   metrics: Metrics,
-): Pick<ServerDeps, 'sync' | 'apiToken' | 'metrics' | 'onWebhook'> {
-  const deps: Pick<ServerDeps, 'sync' | 'apiToken' | 'metrics' | 'onWebhook'> = {
+): Pick<ServerDeps, 'sync' | 'apiToken' | 'metrics' | 'onWebhook' | 'onRefusal'> {
+  const deps: Pick<ServerDeps, 'sync' | 'apiToken' | 'metrics' | 'onWebhook' | 'onRefusal'> = {
     sync: () => {
       if (env.coordinator && !env.coordinator.isLeader())
         return {
@@ -224,6 +232,7 @@ function operationDeps(
     },
     metrics: () => metrics.exposition(),
     onWebhook: (provider, status) => metrics.webhook(provider, status),
+    onRefusal: (reason) => metrics.httpRefused(reason),
   };
   // From the environment, never a flag: flags show up in `ps`.
   if (process.env.BOREALIS_API_TOKEN) deps.apiToken = process.env.BOREALIS_API_TOKEN;

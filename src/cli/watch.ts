@@ -9,6 +9,12 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { LOG_FORMATS, type LogFormat } from '../util/log.js';
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+  DEFAULT_REPLAY_WINDOW_SECS,
+  MAX_REPLAY_WINDOW_SECS,
+} from '../server/limits.js';
 import { parseListen } from '../server/listen.js';
 import { notesOption, signatureOptions, type SignatureFlags } from './deploy-flags.js';
 import type { Io } from './io.js';
@@ -42,6 +48,17 @@ export interface WatchOptions extends SignatureFlags {
   notify: string[];
   commitUrl?: string;
   logFormat: LogFormat;
+  replayWindow: number;
+  maxConnections: number;
+  maxConnectionsPerClient: number;
+}
+
+function replayWindow(value: string): number {
+  const parsed = seconds(value);
+  if (parsed > MAX_REPLAY_WINDOW_SECS) {
+    throw new InvalidArgumentError(`Expected at most ${MAX_REPLAY_WINDOW_SECS} seconds (30 days).`);
+  }
+  return parsed;
 }
 
 function listenAddress(value: string): string {
@@ -124,6 +141,19 @@ export function registerWatch(program: Command, io: Io): void {
     .option(
       '--commit-url <TEMPLATE>',
       'link to a commit in messages, e.g. https://git.example.com/jobs/commit/{sha}',
+    )
+    .option(
+      '--replay-window <SECONDS>',
+      'a webhook delivery (its id or its body) seen this recently is refused as a replay',
+      replayWindow,
+      DEFAULT_REPLAY_WINDOW_SECS,
+    )
+    .option('--max-connections <N>', 'most open HTTP connections', positiveInteger, DEFAULT_MAX_CONNECTIONS)
+    .option(
+      '--max-connections-per-client <N>',
+      'most open HTTP connections from one address (raise it behind a proxy)',
+      positiveInteger,
+      DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
     )
     .addOption(notesOption())
     .addOption(

@@ -27,6 +27,7 @@ export class Metrics {
   private readonly deploymentOutcomes: Counter<'outcome'>;
   private readonly webhookDeliveries: Counter<'provider' | 'code'>;
   private readonly notifications: Counter<'sink' | 'result'>;
+  private readonly httpRefusals: Counter<'reason'>;
   private readonly lastSuccess: Gauge;
   private lastSuccessAt: number | undefined;
 
@@ -56,6 +57,12 @@ export class Metrics {
       name: 'borealis_webhook_deliveries_total',
       help: 'Webhook requests answered, by provider and HTTP status.',
       labelNames: ['provider', 'code'],
+      registers,
+    });
+    this.httpRefusals = new Counter({
+      name: 'borealis_http_refusals_total',
+      help: 'Connections and requests the HTTP server refused to protect itself, by reason (limits, timeouts, 431, replays).',
+      labelNames: ['reason'],
       registers,
     });
     this.notifications = new Counter({
@@ -127,6 +134,10 @@ export class Metrics {
 
   webhook(provider: string, status: number): void {
     this.webhookDeliveries.inc({ provider, code: String(status) });
+  }
+
+  httpRefused(reason: string): void {
+    this.httpRefusals.inc({ reason });
   }
 
   notification(sink: string, result: string): void {

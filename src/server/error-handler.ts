@@ -21,6 +21,7 @@ export function installErrorHandlers(
     if (logLine !== undefined) log(logLine);
     // The rest of an oversized body is not wanted: closing stops the sender's upload.
     if (status === 413) void reply.header('connection', 'close');
+    if (error instanceof HttpError) void reply.headers(error.headers);
     recordOutcome(request, message);
     return reply.code(status).send({ error: message });
   });

@@ -20,9 +20,13 @@ export interface ProviderSpec {
   readonly credentialHeader: string;
   readonly credentialKind: 'signature' | 'token';
   readonly verify: (secret: string, rawBody: Buffer, credential: string) => Promise<boolean>;
+  /**
+   * The sender's unique id of a delivery; required (400 without it): the sender always
+   * sends one, and without it a replay could not be told from a new delivery.
+   */
   readonly deliveryHeader: string;
-  /** GitHub always sends a delivery id; without it replay protection could be bypassed. */
-  readonly deliveryRequired: boolean;
+  /** Where the sender's documentation says the id comes from, for the 400's hint. */
+  readonly deliveryHint: string;
   /** Undefined: the sender has no event types, every delivery is a push. */
   readonly eventHeader: string | undefined;
   readonly classify: (event: string) => EventAction;
@@ -36,7 +40,7 @@ const github: ProviderSpec = {
   credentialKind: 'signature',
   verify: verifyGithubSignature,
   deliveryHeader: 'X-GitHub-Delivery',
-  deliveryRequired: true,
+  deliveryHint: 'GitHub sends it with every delivery',
   eventHeader: 'X-GitHub-Event',
   classify: (event) => (event === 'push' ? 'push' : event === 'ping' ? 'ping' : 'ignore'),
 };
@@ -51,7 +55,7 @@ const gitlab: ProviderSpec = {
   credentialKind: 'token',
   verify: verifyGitlabToken,
   deliveryHeader: 'X-Gitlab-Event-UUID',
-  deliveryRequired: false,
+  deliveryHint: 'GitLab sends it with every delivery since 14.x; upgrade an older GitLab',
   eventHeader: 'X-Gitlab-Event',
   classify: (event) => (GITLAB_PUSH_EVENTS.has(event) ? 'push' : 'ignore'),
 };
@@ -64,7 +68,7 @@ const generic: ProviderSpec = {
   credentialKind: 'signature',
   verify: verifyGenericSignature,
   deliveryHeader: 'X-Delivery',
-  deliveryRequired: false,
+  deliveryHint: 'send a new unique id (e.g. a UUID) with each delivery, the same one on a retry',
   eventHeader: undefined,
   classify: () => 'push',
 };

@@ -1,6 +1,7 @@
 /** What the HTTP server needs from the daemon, so the server knows nothing about Git or clusters. */
 import type { PlanDocument } from '../plan/wire.js';
 import type { HistoryListDocument } from '../state/deployment-wire.js';
+import type { RefusalReason } from './overload.js';
 
 export type WebhookProvider = 'github' | 'gitlab' | 'generic';
 
@@ -62,6 +63,8 @@ export interface ServerDeps {
   apiToken?: string;
   /** Called once per webhook request answered, with its provider and status (for metrics). */
   onWebhook?(provider: WebhookProvider, status: number): void;
+  /** Called once per request or connection refused to protect the server (for metrics). */
+  onRefusal?(reason: RefusalReason): void;
   /** GET /metrics: the Prometheus text exposition and its content type. */
   metrics?(): Promise<{ contentType: string; body: string }>;
 }

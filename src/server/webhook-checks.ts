@@ -75,15 +75,21 @@ export function eventOf(
   return { event, action: spec.classify(event) };
 }
 
+/** The delivery id as sent, or undefined when missing or blank (the route refuses it, and counts it). */
 export function deliveryOf(spec: ProviderSpec, headers: IncomingHttpHeaders): string | undefined {
   const delivery = header(headers, spec.deliveryHeader);
-  if (delivery === undefined && spec.deliveryRequired) {
-    throw new HttpError(400, `missing ${spec.deliveryHeader} header`);
-  }
   if (delivery !== undefined && delivery.length > MAX_DELIVERY_LENGTH) {
     throw new HttpError(400, `${spec.deliveryHeader} is longer than ${MAX_DELIVERY_LENGTH} characters`);
   }
-  return delivery;
+  return delivery === undefined || delivery.trim() === '' ? undefined : delivery;
+}
+
+export function missingDelivery(spec: ProviderSpec): HttpError {
+  return new HttpError(
+    400,
+    `missing ${spec.deliveryHeader} header: every delivery needs a unique id so that a replay can be ` +
+      `refused (${spec.deliveryHint})`,
+  );
 }
 
 /** Parsed only after the signature verified: unauthenticated input never reaches the parser. */

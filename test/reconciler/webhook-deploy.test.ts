@@ -5,6 +5,7 @@
  * they are GitHub's example ids, which do not exist here.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { sign } from '@octokit/webhooks-methods';
@@ -117,17 +118,22 @@ describe('webhook-triggered deployments from a remote repository', () => {
     }
   });
 
-  it('refuses a replayed delivery id without a second fetch', async () => {
-    const payload = PUSH_PAYLOADS[1]!;
-    assert.equal(await hook(payload, { 'x-github-delivery': 'once-only' }), 202);
+  it('refuses a replayed delivery, however its id is spelled or under a fresh id, without a second fetch', async () => {
+    const payload = { ...PUSH_PAYLOADS[1]!, after: randomUUID() }; // a push not sent before
+    const id = randomUUID();
+    assert.equal(await hook(payload, { 'x-github-delivery': id }), 202);
     await running.daemon.settled();
     const health = (await (await fetch(`${server.url}/healthz`)).json()) as { reconciling: boolean };
     assert.equal(health.reconciling, false, '/healthz says the daemon is idle once it has settled');
     const commit = upstream.commit('after replay', {
       'jobs/a.yaml': JSON.stringify({ ...job('a'), env: { ROUND: 'replay' } }),
     });
-    assert.equal(await hook(payload, { 'x-github-delivery': 'once-only' }), 409);
-    // Had the replay woken the daemon with a fetch, this pass would deploy the commit:
+    for (const replayed of [id, id.toUpperCase(), id.replaceAll('-', ''), `{${id}}`, randomUUID()]) {
+      assert.equal(await hook(payload, { 'x-github-delivery': replayed }), 409, replayed);
+    }
+    const missing = await hook(payload, { 'x-github-delivery': '' });
+    assert.equal(missing, 400, 'a delivery without an id is refused');
+    // Had a replay woken the daemon with a fetch, this pass would deploy the commit:
     // a resync never outranks a pending webhook trigger.
     const pass = running.daemon.nextPass();
     running.daemon.trigger('resync');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/server/app.js';
 import { signGeneric } from '../../src/server/signatures/generic.js';
@@ -11,6 +11,7 @@ const BODY = JSON.stringify({ ref: 'refs/heads/main', after: 'da1560886d4f094c3e
 function headers(signature: string | undefined, extra: Record<string, string> = {}): Record<string, string> {
   return {
     'content-type': 'application/json',
+    'x-delivery': randomUUID(),
     ...(signature === undefined ? {} : { 'x-signature': signature }),
     ...extra,
   };
@@ -43,7 +44,10 @@ describe('POST /hooks/generic', () => {
       headers(signGeneric(SECRET, body).toUpperCase().replace('SHA256=', 'sha256=')),
     );
     assert.equal(answer.status, 202);
-    assert.deepEqual(rec.pushes, [{ provider: 'generic' }]);
+    assert.deepEqual(
+      rec.pushes.map((push) => push.ref),
+      [undefined],
+    );
   });
 
   for (const [name, signature] of [
@@ -69,10 +73,21 @@ describe('POST /hooks/generic', () => {
   });
 
   it('refuses a replayed X-Delivery with 409', async () => {
-    const h = headers(signGeneric(SECRET, BODY), { 'x-delivery': 'once' });
-    assert.equal((await post(hook, BODY, h)).status, 202);
-    assert.equal((await post(hook, BODY, h)).status, 409);
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: randomUUID() });
+    const h = headers(signGeneric(SECRET, body), { 'x-delivery': 'once' });
+    assert.equal((await post(hook, body, h)).status, 202);
+    assert.equal((await post(hook, body, h)).status, 409);
     assert.equal(rec.pushes.length, 1);
+  });
+
+  it('refuses a delivery without X-Delivery with 400', async () => {
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: randomUUID() });
+    const h: Record<string, string> = headers(signGeneric(SECRET, body));
+    delete h['x-delivery'];
+    const answer = await post(hook, body, h);
+    assert.equal(answer.status, 400);
+    assert.match(errorOf(answer), /^missing X-Delivery header: every delivery needs a unique id/);
+    assert.deepEqual(rec.pushes, []);
   });
 
   it('keeps replay caches apart per provider: the same id from another sender is not a replay', async () => {

@@ -1,24 +1,28 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/server/app.js';
 import { errorOf, listen, post, recorder } from './harness.js';
 
 const TOKEN = 'gl-token-0123456789';
 
-/** The shape of GitLab's push event (docs: "Webhook events", Push events), trimmed. */
+/**
+ * The shape of GitLab's push event (docs: "Webhook events", Push events), trimmed. Each call
+ * is a new push (a new commit): the server refuses a body it has already accepted.
+ */
 function gitlabPush(objectKind: 'push' | 'tag_push', ref: string): string {
+  const after = randomBytes(20).toString('hex');
   return JSON.stringify({
     object_kind: objectKind,
     event_name: objectKind,
     before: '95790bf891e76fee5e1747ab589903a6a1f80f22',
-    after: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
+    after,
     ref,
-    checkout_sha: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
+    checkout_sha: after,
     user_name: 'John Smith',
     project_id: 15,
     project: { id: 15, name: 'Diaspora', path_with_namespace: 'mike/diaspora', default_branch: 'master' },
-    commits: [{ id: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7', message: 'fixed readme' }],
+    commits: [{ id: after, message: 'fixed readme' }],
     total_commits_count: 1,
   });
 }
@@ -27,6 +31,7 @@ function gitlabHeaders(token: string | undefined, event: string, extra: Record<s
   return {
     'content-type': 'application/json',
     'x-gitlab-event': event,
+    'x-gitlab-event-uuid': randomUUID(),
     ...(token === undefined ? {} : { 'x-gitlab-token': token }),
     ...extra,
   };
@@ -62,7 +67,10 @@ describe('POST /hooks/gitlab', () => {
       gitlabHeaders(TOKEN, 'Tag Push Hook'),
     );
     assert.equal(answer.status, 202);
-    assert.deepEqual(rec.pushes, [{ provider: 'gitlab', ref: 'refs/tags/v1.0.0' }]);
+    assert.deepEqual(
+      rec.pushes.map((push) => push.ref),
+      ['refs/tags/v1.0.0'],
+    );
   });
 
   for (const [name, token] of [
@@ -114,11 +122,13 @@ describe('POST /hooks/gitlab', () => {
     assert.equal(rec.pushes.length, 1);
   });
 
-  it('accepts deliveries without X-Gitlab-Event-UUID (older GitLab) each time', async () => {
-    const body = gitlabPush('push', 'refs/heads/master');
-    assert.equal((await post(hook, body, gitlabHeaders(TOKEN, 'Push Hook'))).status, 202);
-    assert.equal((await post(hook, body, gitlabHeaders(TOKEN, 'Push Hook'))).status, 202);
-    assert.equal(rec.pushes.length, 2);
+  it('refuses a delivery without X-Gitlab-Event-UUID with 400 (GitLab always sends one)', async () => {
+    const headers: Record<string, string> = gitlabHeaders(TOKEN, 'Push Hook');
+    delete headers['x-gitlab-event-uuid'];
+    const answer = await post(hook, gitlabPush('push', 'refs/heads/master'), headers);
+    assert.equal(answer.status, 400);
+    assert.match(errorOf(answer), /^missing X-Gitlab-Event-UUID header: every delivery needs a unique id/);
+    assert.deepEqual(rec.pushes, []);
   });
 
   it('refuses a body that is not JSON with 400, even with the right token', async () => {

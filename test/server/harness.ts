@@ -11,6 +11,8 @@ export interface Recorder {
   pushes: PushHint[];
   deploymentLimits: number[];
   logs: string[];
+  /** Each refusal the server reported (onRefusal), by reason. */
+  refusals: string[];
   /** What health() answers; tests flip it. */
   healthy: boolean;
   reset(): void;
@@ -21,11 +23,13 @@ export function recorder(secrets: WebhookSecrets, overrides: Partial<ServerDeps>
     pushes: [],
     deploymentLimits: [],
     logs: [],
+    refusals: [],
     healthy: true,
     reset() {
       rec.pushes.length = 0;
       rec.deploymentLimits.length = 0;
       rec.logs.length = 0;
+      rec.refusals.length = 0;
     },
     deps: {
       secrets,
@@ -38,6 +42,7 @@ export function recorder(secrets: WebhookSecrets, overrides: Partial<ServerDeps>
         return Promise.resolve({ format_version: HISTORY_DOCUMENT_VERSION, deployments });
       },
       health: () => Promise.resolve({ ok: rec.healthy, leader: true }),
+      onRefusal: (reason) => void rec.refusals.push(reason),
       ...overrides,
     },
   };

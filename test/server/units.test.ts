@@ -2,38 +2,89 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkContentType } from '../../src/server/content-type.js';
 import { localUrl, parseListen } from '../../src/server/listen.js';
-import { ReplayCache } from '../../src/server/replay-cache.js';
+import { normaliseDeliveryId } from '../../src/server/delivery-id.js';
+import { OverloadReporter } from '../../src/server/overload.js';
+import { ReplayWindow } from '../../src/server/replay-window.js';
 import { constantTimeEqual } from '../../src/server/signatures/constant-time.js';
 import { startServer } from '../../src/server/app.js';
+import { withTimeout } from '../support/waiting.js';
 import { recorder } from './harness.js';
 
-describe('ReplayCache', () => {
-  it('refuses a key it has seen', () => {
-    const cache = new ReplayCache(3);
-    assert.equal(cache.remember('a'), true);
-    assert.equal(cache.remember('a'), false);
+describe('ReplayWindow', () => {
+  const HOUR = 3600_000;
+  function windowAt(start: number, windowMs = HOUR, capacity = 3) {
+    const clock = { now: start };
+    return { clock, replay: new ReplayWindow(windowMs, capacity, () => clock.now) };
+  }
+
+  it('refuses a delivery whose id or body it has seen, and accepts a new one', () => {
+    const { replay } = windowAt(0);
+    assert.equal(replay.claim('github', 'a', 'body-1').kind, 'new');
+    assert.deepEqual(replay.claim('github', 'a', 'body-2'), {
+      kind: 'replay',
+      matched: 'id',
+      first: { provider: 'github', id: 'a', digest: 'body-1', at: 0 },
+    });
+    const sameBody = replay.claim('github', 'b', 'body-1');
+    assert.equal(sameBody.kind === 'replay' && sameBody.matched, 'body');
+    assert.equal(replay.claim('gitlab', 'a', 'body-1').kind, 'new', 'another provider is another sender');
   });
 
-  it('stays bounded, forgetting the least recently seen key', () => {
-    const cache = new ReplayCache(2);
-    cache.remember('a');
-    cache.remember('b');
-    cache.remember('a'); // a replay refreshes a
-    cache.remember('c'); // evicts b, the least recently seen
-    assert.equal(cache.size, 2);
-    assert.equal(cache.remember('a'), false);
-    assert.equal(cache.remember('b'), true);
+  it('remembers a delivery for the whole window, however many others arrive', () => {
+    const { clock, replay } = windowAt(0, HOUR, 100_000);
+    assert.equal(replay.claim('github', 'first', 'd0').kind, 'new');
+    for (let i = 1; i <= 10_001; i += 1) replay.claim('github', `id-${i}`, `d${i}`);
+    clock.now = HOUR - 1;
+    assert.equal(replay.claim('github', 'first', 'dx').kind, 'replay');
+    clock.now = HOUR;
+    assert.equal(replay.claim('github', 'first', 'dx').kind, 'new', 'out of the window');
   });
 
-  it('forgets a key on request', () => {
-    const cache = new ReplayCache(2);
-    cache.remember('a');
-    cache.forget('a');
-    assert.equal(cache.remember('a'), true);
+  it('when full within the window, refuses new deliveries until the oldest expires', () => {
+    const { clock, replay } = windowAt(0, HOUR, 2);
+    replay.claim('github', 'a', '1');
+    clock.now = 1000;
+    replay.claim('github', 'b', '2');
+    assert.deepEqual(replay.claim('github', 'c', '3'), { kind: 'full', retryAfterMs: HOUR - 1000 });
+    assert.equal(replay.claim('github', 'a', '1').kind, 'replay', 'nothing was forgotten to make room');
+    clock.now = HOUR;
+    assert.equal(replay.claim('github', 'c', '3').kind, 'new');
   });
 
-  it('refuses a size that is not a positive integer', () => {
-    for (const size of [0, -1, 1.5, Number.NaN]) assert.throws(() => new ReplayCache(size), RangeError);
+  it('forgets a delivery on request (its retry is accepted)', () => {
+    const { replay } = windowAt(0);
+    const claim = replay.claim('github', 'a', '1');
+    assert.equal(claim.kind, 'new');
+    if (claim.kind === 'new') replay.forget(claim.delivery);
+    assert.equal(replay.size, 0);
+    assert.equal(replay.claim('github', 'a', '1').kind, 'new');
+  });
+
+  it('refuses a window or capacity that is not positive', () => {
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => new ReplayWindow(bad, 1), RangeError);
+    }
+    for (const bad of [0, -1, 1.5, Number.NaN]) assert.throws(() => new ReplayWindow(HOUR, bad), RangeError);
+  });
+});
+
+describe('normaliseDeliveryId', () => {
+  const uuid = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
+  for (const spelling of [
+    uuid,
+    uuid.toUpperCase(),
+    uuid.replaceAll('-', ''),
+    uuid.replaceAll('-', '').toUpperCase(),
+    `{${uuid}}`,
+    ` ${uuid} `,
+  ]) {
+    it(`reads ${JSON.stringify(spelling)} as the same UUID`, () =>
+      assert.equal(normaliseDeliveryId(spelling), uuid));
+  }
+
+  it('compares any other id case-insensitively, keeping its dashes', () => {
+    assert.equal(normaliseDeliveryId('Deploy-42'), 'deploy-42');
+    assert.notEqual(normaliseDeliveryId('de-ploy42'), normaliseDeliveryId('deploy42'));
   });
 });
 
@@ -105,5 +156,34 @@ describe('startServer', () => {
     } finally {
       await first.close();
     }
+  });
+});
+
+describe('OverloadReporter', () => {
+  it('counts every refusal, logs the first few per interval, then sums up the rest in one line', async () => {
+    const lines: string[] = [];
+    const counted: string[] = [];
+    let summary: (line: string) => void = () => {};
+    const summed = new Promise<string>((resolve) => (summary = resolve));
+    const reporter = new OverloadReporter(
+      (line) => {
+        lines.push(line);
+        if (/more in the last/.test(line)) summary(line);
+      },
+      (reason) => void counted.push(reason),
+      50,
+    );
+    for (let i = 0; i < 100; i += 1) reporter.refused('client_connection_limit', `connection ${i}`);
+    assert.equal(counted.length, 100);
+    assert.deepEqual(
+      lines,
+      [0, 1, 2].map((i) => `http refused (client_connection_limit): connection ${i}`),
+    );
+    // The reporter's timer does not keep a process alive; the deadline's timer does.
+    assert.equal(
+      await withTimeout(summed, 5_000, 'the summary line'),
+      'http refused (client_connection_limit): 97 more in the last 0.05 s (not logged one by one)',
+    );
+    reporter.close();
   });
 });

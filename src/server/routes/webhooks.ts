@@ -2,22 +2,28 @@
  * POST /hooks/{github,gitlab,generic}. Order of checks (each refusal has no side effect):
  * configured (404) → credential present (401) → JSON content type (415) → body size (413,
  * fastify) → non-empty (400) → credential valid (401) → event and delivery headers (400) →
- * JSON object (400) → not a replay (409) → hand the push to the daemon.
+ * JSON object (400) → not a replay: neither its id nor its body seen in the window (409),
+ * and room in the window (503) → hand the push to the daemon → remember it on disk.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { normaliseDeliveryId } from '../delivery-id.js';
 import { header } from '../headers.js';
-import { DependencyError, HttpError } from '../http-error.js';
+import { DependencyError, describe, HttpError } from '../http-error.js';
 import { formatDecision, type WebhookDecision } from '../log-line.js';
 import type { Log } from '../../util/log.js';
 import { outcomeOf, recordOutcome } from '../outcome.js';
 import { PROVIDERS, type ProviderSpec } from '../providers.js';
-import type { ReplayCache } from '../replay-cache.js';
+import type { OverloadReporter } from '../overload.js';
+import type { ReplayJournal } from '../replay-journal.js';
+import type { Delivery, ReplayWindow } from '../replay-window.js';
 import type { PushHint, ServerDeps } from '../types.js';
 import {
   authenticate,
   checkHeaders,
   deliveryOf,
   eventOf,
+  missingDelivery,
   parsePayload,
   refOf,
   requireBody,
@@ -26,7 +32,10 @@ import {
 
 export interface WebhookContext {
   deps: ServerDeps;
-  replay: ReplayCache;
+  replay: ReplayWindow;
+  /** Keeps the window across restarts; absent: memory only. */
+  journal: ReplayJournal | undefined;
+  overload: OverloadReporter;
   log: Log | undefined;
 }
 
@@ -69,47 +78,86 @@ async function handleWebhook(
   await authenticate(spec, secret, rawBody, request.headers);
   const { event, action } = eventOf(spec, request.headers);
   const delivery = deliveryOf(spec, request.headers);
+  if (delivery === undefined) {
+    context.overload.counted('missing_delivery_id');
+    throw missingDelivery(spec);
+  }
   const payload = parsePayload(rawBody);
-  const replayKey = claimDelivery(spec, context.replay, delivery);
+  const claimed = claimDelivery(spec, context, delivery, rawBody);
+  if (action === 'push') notifyPush(context, pushHint(spec, delivery, refOf(payload)), claimed);
+  await remember(context, claimed);
   if (action === 'ping') return answer(request, reply, 200, { ok: true, event: 'ping' }, 'ping');
   if (action === 'ignore') {
     return answer(request, reply, 200, { ok: true, event, ignored: true }, `ignored event ${event}`);
   }
-  const hint = pushHint(spec, delivery, refOf(payload));
-  notifyPush(context, hint, replayKey);
-  return answer(request, reply, 202, { ok: true, event, delivery }, `push accepted ref=${hint.ref ?? '-'}`);
+  return answer(
+    request,
+    reply,
+    202,
+    { ok: true, event, delivery },
+    `push accepted ref=${refOf(payload) ?? '-'}`,
+  );
 }
 
 /** Only the fields the sender gave: the daemon can log the hint as it is. */
-function pushHint(spec: ProviderSpec, delivery: string | undefined, ref: string | undefined): PushHint {
-  return {
-    provider: spec.name,
-    ...(delivery === undefined ? {} : { delivery }),
-    ...(ref === undefined ? {} : { ref }),
-  };
+function pushHint(spec: ProviderSpec, delivery: string, ref: string | undefined): PushHint {
+  return { provider: spec.name, delivery, ...(ref === undefined ? {} : { ref }) };
 }
 
-/** Records the delivery id (the only state a request changes); a second copy is a replay. */
+/**
+ * Records the delivery (the only state a request changes): a second copy, by id however
+ * it is spelled or by body under another id, is a replay.
+ */
 function claimDelivery(
   spec: ProviderSpec,
-  replay: ReplayCache,
-  delivery: string | undefined,
-): string | undefined {
-  if (delivery === undefined) return undefined;
-  const key = `${spec.name}:${delivery}`;
-  if (!replay.remember(key)) {
-    throw new HttpError(409, `replayed delivery: ${spec.deliveryHeader} ${delivery} was already received`);
+  context: WebhookContext,
+  delivery: string,
+  rawBody: Buffer,
+): Delivery {
+  const digest = createHash('sha256').update(rawBody).digest('hex');
+  const claim = context.replay.claim(spec.name, normaliseDeliveryId(delivery), digest);
+  if (claim.kind === 'new') return claim.delivery;
+  if (claim.kind === 'replay') {
+    context.overload.counted('replay');
+    const first = `${spec.deliveryHeader} ${claim.first.id} at ${new Date(claim.first.at).toISOString()}`;
+    throw new HttpError(
+      409,
+      claim.matched === 'id'
+        ? `replayed delivery: ${spec.deliveryHeader} ${delivery} was already received (${first})`
+        : `replayed delivery: the same body was already received as ${first}`,
+    );
   }
-  return key;
+  context.overload.counted('replay_window_full');
+  const retryAfter = Math.max(1, Math.ceil(claim.retryAfterMs / 1000));
+  throw new HttpError(
+    503,
+    `too many deliveries: the ${context.replay.capacity} remembered to refuse replays are all within ` +
+      `the last ${Math.round(context.replay.windowMs / 1000)} s; retry in ${retryAfter} s ` +
+      `(the daemon still polls the repository)`,
+    { 'retry-after': String(retryAfter) },
+  );
 }
 
-function notifyPush(context: WebhookContext, hint: PushHint, replayKey: string | undefined): void {
+function notifyPush(context: WebhookContext, hint: PushHint, claimed: Delivery): void {
   try {
     context.deps.onPush(hint);
   } catch (error) {
     // The push was not handed on: let the sender's retry of this delivery through.
-    if (replayKey !== undefined) context.replay.forget(replayKey);
+    context.replay.forget(claimed);
     throw new DependencyError('onPush', error);
+  }
+}
+
+/** On disk before the sender is answered; a failed write only loses the restart guarantee. */
+async function remember(context: WebhookContext, claimed: Delivery): Promise<void> {
+  try {
+    await context.journal?.record(claimed);
+  } catch (error) {
+    context.overload.logLimited(
+      'webhook replay journal',
+      `webhook replay journal: cannot record delivery ${claimed.id} (${describe(error)}); ` +
+        'it is remembered until the daemon restarts',
+    );
   }
 }
 
@@ -137,5 +185,11 @@ function logDecision(
     status: reply.statusCode,
     result: outcomeOf(request) ?? 'no outcome recorded',
   };
-  context.log?.(formatDecision(decision), { ...decision });
+  if (!context.log) return;
+  // Refusals go through the rate limit: a flood of bad requests must not flood the log.
+  if (decision.status < 400) context.log(formatDecision(decision), { ...decision });
+  else {
+    const kind = `webhook provider=${decision.provider} status=${decision.status}`;
+    context.overload.logLimited(kind, formatDecision(decision), { ...decision }, 'info');
+  }
 }
