@@ -103,12 +103,11 @@ export const RULES: readonly Rule[] = [
     name: 'watch-within-deadline',
     reads: [['update_config']],
     check: ({ update_config }) => {
+      // Unset, the deadline is ten minutes beyond the watch (progressDeadlineSecs).
+      if (update_config.progress_deadline_secs === undefined) return [];
       const deadline = progressDeadlineSecs(update_config);
       if (update_config.watch_secs < deadline) return [];
-      const which =
-        update_config.progress_deadline_secs === undefined
-          ? `progress_deadline_secs (${deadline}, the default)`
-          : `progress_deadline_secs (${deadline})`;
+      const which = `progress_deadline_secs (${deadline})`;
       return [
         problem(
           ['update_config', 'watch_secs'],

@@ -69,8 +69,9 @@ export interface UpdateConfig {
   wait_for_batch_completion: boolean;
   /**
    * A rollout that moves no instance along for this long fails (and rolls back when
-   * `rollback_on_failure`). Unset means DEFAULT_PROGRESS_DEADLINE_SECS: the schema gives no
-   * default, so configurations written before it existed keep their hash and record.
+   * `rollback_on_failure`). Unset means DEFAULT_PROGRESS_DEADLINE_SECS beyond `watch_secs`:
+   * the schema gives no default, so configurations written before it existed keep their
+   * hash and record, and none becomes invalid because its watch is long.
    */
   progress_deadline_secs?: number;
 }
@@ -78,9 +79,13 @@ export interface UpdateConfig {
 /** Nomad's default `progress_deadline`: ten minutes without progress fails a rollout. */
 export const DEFAULT_PROGRESS_DEADLINE_SECS = 600;
 
-/** The progress deadline a job's rollouts run under. */
+/**
+ * The progress deadline a job's rollouts run under. Unset, it is ten minutes beyond the
+ * watch: an instance being watched is not stuck, and a job's watch period alone must not
+ * make it invalid.
+ */
 export function progressDeadlineSecs(settings: UpdateConfig): number {
-  return settings.progress_deadline_secs ?? DEFAULT_PROGRESS_DEADLINE_SECS;
+  return settings.progress_deadline_secs ?? settings.watch_secs + DEFAULT_PROGRESS_DEADLINE_SECS;
 }
 
 export interface HttpHealthChecker {

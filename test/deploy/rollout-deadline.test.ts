@@ -56,18 +56,18 @@ describe('progress deadline', () => {
     events: string[];
   }[] = [
     {
-      name: 'a task that never runs, before the default 600 s',
-      update: {},
+      name: 'a task that never runs, before the default (watch_secs + 600 s)',
+      update: { watch_secs: 30 },
       newState: 'STARTING',
-      afterSecs: 599.999,
+      afterSecs: 629.999,
       status: 'ROLLING_FORWARD',
       events: [],
     },
     {
-      name: 'a task that never runs, at the default 600 s: rolled back',
-      update: {},
+      name: 'a task that never runs, at the default (watch_secs + 600 s): rolled back',
+      update: { watch_secs: 30 },
       newState: 'STARTING',
-      afterSecs: 600,
+      afterSecs: 630,
       status: 'ROLLING_BACK',
       events: ['INSTANCE_UPDATE_FAILED:0', 'INSTANCE_ROLLING_BACK:0'],
     },

@@ -65,7 +65,7 @@ const PROBLEMS: Case[] = [
     name: 'a nested __proto__ in a fixed map',
     file: jobWith('update_config:\n  __proto__: {batch_size: 2}\n'),
     expected: [
-      'jobs/web.yaml:11:3: update_config.__proto__: unknown field "__proto__"; known fields: batch_size, watch_secs, max_per_shard_failures, max_total_failures, rollback_on_failure, wait_for_batch_completion',
+      'jobs/web.yaml:11:3: update_config.__proto__: unknown field "__proto__"; known fields: batch_size, watch_secs, max_per_shard_failures, max_total_failures, rollback_on_failure, wait_for_batch_completion, progress_deadline_secs',
     ],
   },
   {
