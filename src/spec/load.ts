@@ -33,7 +33,14 @@ import {
 import type { ClusterConfig, JobSpec, LoadedRepository, Problem } from './types.js';
 import type { WrittenJob } from './written.js';
 import type { SpecCache } from './spec-cache.js';
-import { formatPath, parseYamlFile, type FieldPath, type FileContent, type ParsedFile, type SourceDocument } from './yaml.js';
+import {
+  formatPath,
+  parseYamlFile,
+  type FieldPath,
+  type FileContent,
+  type ParsedFile,
+  type SourceDocument,
+} from './yaml.js';
 
 const JOB_FILE = /^jobs\/.+\.ya?ml$/;
 const CLUSTERS_FILES = ['clusters.yaml', 'clusters.yml'];

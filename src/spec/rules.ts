@@ -8,7 +8,7 @@
  */
 import { cronProblem } from './cron.js';
 import type { SchemaProblem } from './schema.js';
-import { sizeRangeProblem, sizeToMiB } from './sizes.js';
+import { sizeRangeProblem } from './sizes.js';
 import { progressDeadlineSecs } from './types.js';
 import { KNOWN_VARIABLES, templateReferences } from './templating.js';
 import type { WrittenJob } from './written.js';
