@@ -3,7 +3,7 @@
  * A file may hold several documents (one job each); empty documents are skipped.
  */
 import type * as Yaml from 'yaml';
-import type { Document, Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import { lazily } from '../util/lazy-require.js';
 import { decodeUtf8 } from '../util/utf8.js';
 import { fastValues } from './fast-yaml.js';
@@ -120,6 +120,7 @@ export function parseWithPositions(file: string, text: string): ParsedFile {
       };
     });
     docProblems.push(...tagProblems(file, text, doc, lineCounter));
+    docProblems.push(...collectionKeyProblems(file, doc, lineCounter));
     problems.push(...docProblems);
     if (docProblems.length > 0 || isEmptyDocument(doc)) return;
     let value: unknown;
@@ -134,6 +135,30 @@ export function parseWithPositions(file: string, text: string): ParsedFile {
     documents.push({ file, index, value, locate });
   });
   return { documents, problems };
+}
+
+/**
+ * A map or list used as a key (`? [a, b]`, `{a: 1}: x`): JavaScript objects would stringify
+ * it, and the yaml library would warn on stderr, so it is a problem where the key is written.
+ */
+function collectionKeyProblems(file: string, doc: Document, lineCounter: LineCounter): Problem[] {
+  const problems: Problem[] = [];
+  const { isCollection, visit } = yaml();
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      if (!isCollection(pair.key)) return;
+      const { line, col } = lineCounter.linePos(pair.key.range?.[0] ?? 0);
+      const path = formatPath(pathOf(ancestors));
+      problems.push({
+        file,
+        line,
+        column: col,
+        path,
+        message: 'a key must be a plain value, not a map or a list',
+      });
+    },
+  });
+  return problems;
 }
 
 /** A document with nothing in it but comments, like the one a trailing `---` opens. */

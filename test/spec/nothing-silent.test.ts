@@ -47,6 +47,14 @@ interface Case {
 
 const PROBLEMS: Case[] = [
   {
+    name: 'a map or a list as a key (it was stringified, with a warning on stderr)',
+    file: jobWith('metadata:\n  ? [a, b]\n  : x\n  ? {c: 1}\n  : y\n'),
+    expected: [
+      'jobs/web.yaml:11:5: metadata: a key must be a plain value, not a map or a list',
+      'jobs/web.yaml:13:5: metadata: a key must be a plain value, not a map or a list',
+    ],
+  },
+  {
     name: 'a top-level __proto__ map (it vanished: same config hash as without it)',
     file: jobWith('__proto__: {x: 1}\n'),
     expected: [
