@@ -40,6 +40,12 @@ export interface ServerOptions {
 
 export const DEFAULT_BODY_LIMIT_BYTES = 25 * 1024 * 1024;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * How long an answered connection may wait for its next request (fastify's default). It is
+ * advertised (`Keep-Alive: timeout=72`), so clients stop reusing it first; an idle one is
+ * still the first to go when the connection limit is reached.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 /** 25 MiB in 2 min needs ~220 KB/s: a client trickling a body must not hold a connection forever. */
 const REQUEST_TIMEOUT_MS = 120_000;
@@ -65,7 +71,7 @@ function buildServer(
     logger: false,
     bodyLimit,
     requestTimeout: REQUEST_TIMEOUT_MS,
-    keepAliveTimeout: headersTimeout,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     http: {
       maxHeaderSize: maxHeaderBytes,
       headersTimeout,

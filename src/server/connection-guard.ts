@@ -2,8 +2,12 @@
  * Connection limits for a server that faces the internet, so that idle or half-sent
  * connections cannot use up file descriptors and lock everyone else out (`/healthz`
  * included):
- * - a connection must send complete request headers within `idleTimeoutMs` of connecting
- *   (or of its previous response), else it is closed (slowloris);
+ * - a new connection must send complete request headers within `idleTimeoutMs`, else it
+ *   is closed (slowloris). A connection that has been answered is a keep-alive one: Node
+ *   closes it after its advertised keep-alive timeout, and its next request's headers are
+ *   bounded by Node's headers timeout. A timer of ours racing that advertised timeout would
+ *   close connections a client may rightly reuse, and, when the event loop is busy, fire
+ *   before the waiting request is read;
  * - one client address holds at most `maxPerClient` connections: more are closed at once;
  * - in all at most `maxConnections`: when full, the oldest idle connection of the client
  *   holding the most is closed to make room, so a newcomer gets in while the flood is
@@ -76,13 +80,10 @@ export function guardConnections(
 
   const startIdleTimer = (connection: Connection) => {
     connection.idleTimer = setTimeout(() => {
-      // A connection that has been answered before is a keep-alive one going quiet: normal.
-      if (connection.served === 0) {
-        refused(
-          'headers_timeout',
-          `${connection.client} sent no complete request in ${limits.idleTimeoutMs} ms`,
-        );
-      }
+      refused(
+        'headers_timeout',
+        `${connection.client} sent no complete request in ${limits.idleTimeoutMs} ms`,
+      );
       connection.socket.destroy();
     }, limits.idleTimeoutMs);
   };
@@ -128,7 +129,6 @@ export function guardConnections(
     connection.served += 1;
     response.once('close', () => {
       connection.active -= 1;
-      if (connection.active === 0 && !connection.socket.destroyed) startIdleTimer(connection);
     });
   });
 

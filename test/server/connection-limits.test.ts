@@ -141,6 +141,37 @@ describe('slow and oversized request headers', () => {
     assert.deepEqual(rec.refusals, ['headers_timeout']);
   });
 
+  it('keeps an answered keep-alive connection open past the headers timeout, for its client to reuse', async () => {
+    rec.reset();
+    const socket = connect({ port, host: '127.0.0.1' });
+    let received = '';
+    const answers = () => (received.match(/HTTP\/1\.1 200 /g) ?? []).length;
+    let changed = () => {};
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      changed();
+    });
+    socket.on('close', () => changed());
+    const answered = (count: number) =>
+      new Promise<void>((resolve, reject) => {
+        changed = () => {
+          if (answers() >= count) resolve();
+          else if (socket.destroyed) reject(new Error(`closed after ${JSON.stringify(received)}`));
+        };
+        changed();
+      });
+    const request = 'GET /healthz HTTP/1.1\r\nHost: borealis\r\nConnection: keep-alive\r\n\r\n';
+    socket.write(request);
+    await withTimeout(answered(1), 5_000, 'the first answer');
+    // A connection opened after the answer is cut off by the headers timeout: by then the
+    // answered one has been idle for longer than that timeout too.
+    const slow = await halfRequest(port, '127.0.0.3');
+    await withTimeout(slow.closed, 5_000, 'the slow connection closed');
+    socket.write(request);
+    await withTimeout(answered(2), 5_000, 'the second answer on the same connection');
+    socket.destroy();
+  });
+
   it('answers headers just over the limit with 431 and a JSON error, also while the client still sends', async () => {
     rec.reset();
     const head = 'GET /healthz HTTP/1.1\r\nHost: borealis\r\n';
