@@ -1,7 +1,7 @@
 /** The files of a job root on disk, for validating a working copy before it is committed. */
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { withLinks } from './links.js';
+import { readableFiles, withLinks } from './links.js';
 import {
   readWithinBySize,
   type BoundedContents,
@@ -30,25 +30,13 @@ export class DirectoryTree implements RepoTree {
     const links = new Map<string, string>();
     await this.walk(this.root, files, links);
     const linked = withLinks(files, links);
-    this.readable = new Map([...linked.ids.keys()].map((path) => [path, linked.targets.get(path) ?? path]));
+    this.readable = readableFiles(linked);
     return linked.entries;
   }
 
   async read(paths: readonly string[]): Promise<Map<string, Buffer>> {
     if (!this.readable) await this.list();
-    const contents = new Map<string, Buffer>();
-    await Promise.all(
-      paths.map(async (path) => {
-        const file = this.readable!.get(path);
-        if (file === undefined) return;
-        try {
-          contents.set(path, await readFile(join(this.root, file)));
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        }
-      }),
-    );
-    return contents;
+    return readFilesOnDisk(paths, this.readable!, (file) => join(this.root, file));
   }
 
   readWithin(paths: readonly string[], budget: ReadBudget): Promise<BoundedContents> {
@@ -83,6 +71,30 @@ export class DirectoryTree implements RepoTree {
 }
 
 /** A regular file's size, or undefined when there is none at `file`. */
+/**
+ * The contents of `paths` read from disk: `readable` names the file read for each path
+ * (absent: not readable), `onDisk` where it is; a file removed since it was listed is absent.
+ */
+export async function readFilesOnDisk(
+  paths: readonly string[],
+  readable: ReadonlyMap<string, string>,
+  onDisk: (file: string) => string,
+): Promise<Map<string, Buffer>> {
+  const contents = new Map<string, Buffer>();
+  await Promise.all(
+    paths.map(async (path) => {
+      const file = readable.get(path);
+      if (file === undefined) return;
+      try {
+        contents.set(path, await readFile(onDisk(file)));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }),
+  );
+  return contents;
+}
+
 export async function sizeOnDisk(file: string): Promise<number | undefined> {
   const info = await stat(file).catch(() => undefined);
   return info?.isFile() ? info.size : undefined;

@@ -27,6 +27,11 @@ export interface LinkedFiles {
   entries: TreeEntry[];
 }
 
+/** Each readable path → the file to read for it: a followed link's target, never the link itself. */
+export function readableFiles(linked: LinkedFiles): Map<string, string> {
+  return new Map([...linked.ids.keys()].map((path) => [path, linked.targets.get(path) ?? path]));
+}
+
 /**
  * `files`: the regular files, path → id; `links`: the links, path → target as written.
  * Paths are relative to the job root.

@@ -35,7 +35,7 @@ export class MemoryTree implements RepoTree {
 
   readWithin(paths: readonly string[], budget: ReadBudget): Promise<BoundedContents> {
     const sizeOf = (path: string) =>
-      Promise.resolve(path in this.files ? Buffer.byteLength(this.files[path]!) : undefined);
+      Promise.resolve(Object.hasOwn(this.files, path) ? Buffer.byteLength(this.files[path]!) : undefined);
     return readWithinBySize(paths, budget, sizeOf, (found) => this.read(found));
   }
 

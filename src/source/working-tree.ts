@@ -5,12 +5,12 @@
  * from a working-tree file is exactly the one its commit would give.
  */
 import { execFile } from 'node:child_process';
-import { lstat, readFile, readlink } from 'node:fs/promises';
+import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { normaliseRoot } from './git-tree.js';
-import { withLinks } from './links.js';
-import { sizeOnDisk } from './dir-tree.js';
+import { readableFiles, withLinks } from './links.js';
+import { readFilesOnDisk, sizeOnDisk } from './dir-tree.js';
 import {
   readWithinBySize,
   type BoundedContents,
@@ -87,25 +87,13 @@ export class WorkingTree implements RepoTree {
     const regular = onDisk.filter((file) => kinds.get(file)?.regular);
     for (const [file, id] of await this.hash(regular)) ids.set(file, id);
     const linked = withLinks(ids, links);
-    this.readable = new Map([...linked.ids.keys()].map((path) => [path, linked.targets.get(path) ?? path]));
+    this.readable = readableFiles(linked);
     return linked.entries;
   }
 
   async read(paths: readonly string[]): Promise<Map<string, Buffer>> {
     if (!this.readable) await this.list();
-    const contents = new Map<string, Buffer>();
-    await Promise.all(
-      paths.map(async (path) => {
-        const file = this.readable!.get(path);
-        if (file === undefined) return;
-        try {
-          contents.set(path, await readFile(this.onDisk(file)));
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        }
-      }),
-    );
-    return contents;
+    return readFilesOnDisk(paths, this.readable!, (file) => this.onDisk(file));
   }
 
   readWithin(paths: readonly string[], budget: ReadBudget): Promise<BoundedContents> {
