@@ -10,7 +10,7 @@ import type { MesosResource } from '../src/cluster/mesos/offer.js';
 import { taskInfo } from '../src/cluster/mesos/task-info.js';
 
 import { GitTree } from '../src/source/git-tree.js';
-import { loadRepository } from '../src/spec/load.js';
+import { loadRepository } from '../src/jobspec/load.js';
 import { join } from 'node:path';
 import type { TaskLaunch } from '../src/cluster/types.js';
 import { launchRecord, TaskRecords } from '../src/cluster/mesos/task-records.js';

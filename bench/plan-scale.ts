@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GitTree } from '../src/source/git-tree.js';
-import { loadRepository } from '../src/spec/load.js';
+import { loadRepository } from '../src/jobspec/load.js';
 import { FileStateStore } from '../src/state/file/file-store.js';
 import { Records } from '../src/state/records.js';
 import { GIT_ENV, syntheticRepo } from './synthetic-repo.js';

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { TaskLaunch } from '../src/cluster/types.js';
 import { newTaskId } from '../src/deploy/task-ids.js';
-import type { JobSpec } from '../src/spec/types.js';
+import type { JobSpec } from '../src/jobspec/types.js';
 
 export interface MasterProcess {
   /** The next JSON line the master prints. */

@@ -4,7 +4,7 @@
  * be table-tested without a server.
  */
 import type { ObservedTask } from '../cluster/types.js';
-import type { AnnounceConfig, JobSpec } from '../spec/types.js';
+import type { AnnounceConfig, JobSpec } from '../jobspec/types.js';
 
 export interface Endpoint {
   host: string;

@@ -11,7 +11,7 @@
 import type { ObservedTask } from '../cluster/types.js';
 import type { ZkSession } from '../zookeeper/session.js';
 import { hasCode, ZK_CODES } from '../zookeeper/session.js';
-import type { JobKey, JobSpec } from '../spec/types.js';
+import type { JobKey, JobSpec } from '../jobspec/types.js';
 import { desiredMembers, memberData, memberJson } from './members.js';
 
 export interface ServerSetAnnouncerOptions {

@@ -11,7 +11,7 @@ import { detectLeader } from '../cluster/mesos/leader-detector.js';
 import { OperatorClient } from '../cluster/mesos/operator-client.js';
 import { OperatorCluster } from '../cluster/mesos/operator-cluster.js';
 import type { Cluster } from '../cluster/types.js';
-import type { ClusterConfig, LocalClusterConfig, MesosClusterConfig } from '../spec/types.js';
+import type { ClusterConfig, LocalClusterConfig, MesosClusterConfig } from '../jobspec/types.js';
 import type { StateStore } from '../state/types.js';
 import { prefixed, stderrLog, type Log } from '../util/log.js';
 

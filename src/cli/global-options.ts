@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { isRemote } from '../source/tracked.js';
 import { join } from 'node:path';
 import type { GlobalOptions } from './context.js';
-import { DEFAULT_MAX_COMMIT_BYTES, DEFAULT_MAX_FILE_BYTES, type LoadLimits } from '../spec/limits.js';
+import { DEFAULT_MAX_COMMIT_BYTES, DEFAULT_MAX_FILE_BYTES, type LoadLimits } from '../jobspec/limits.js';
 import { byteSize, positiveInteger } from './option-values.js';
 
 export function addGlobalOptions(program: Command): Command {

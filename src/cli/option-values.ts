@@ -3,7 +3,7 @@
  * (commander's InvalidArgumentError: one line, exit 64), never silently NaN or zero.
  */
 import { InvalidArgumentError } from 'commander';
-import { sizeToMiB } from '../spec/sizes.js';
+import { sizeToMiB } from '../jobspec/sizes.js';
 
 /** Seconds, fractions allowed, more than zero. */
 export function positiveSeconds(value: string): number {

@@ -1,7 +1,7 @@
 /** Rendering validation problems in every output format. */
 import { PLAN_DOCUMENT_VERSION } from '../plan/wire.js';
-import type { Problem } from '../spec/types.js';
-import { formatProblem } from '../spec/problem-text.js';
+import type { Problem } from '../jobspec/types.js';
+import { formatProblem } from '../jobspec/problem-text.js';
 import type { Output } from './output.js';
 
 export { formatProblem };

@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import type { Io } from './io.js';
 import { ExitCode } from '../errors.js';
 import { openTree } from '../source/open-tree.js';
-import { loadRepository } from '../spec/load.js';
-import type { LoadedRepository } from '../spec/types.js';
+import { loadRepository } from '../jobspec/load.js';
+import type { LoadedRepository } from '../jobspec/types.js';
 import { formatProblem, pickProblemFields, renderProblems } from './problems.js';
-import { formatMiB } from '../spec/sizes.js';
+import { formatMiB } from '../jobspec/sizes.js';
 import { outputOption, type Output } from './output.js';
 import { loadLimits } from './global-options.js';
 

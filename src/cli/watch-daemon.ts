@@ -10,7 +10,7 @@ import { writeNote } from '../source/notes.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { commitUrl, createNotifier, parseSinks } from '../notify/index.js';
 import { statusReport } from '../status/job-status.js';
-import { ObservedViewCache } from '../cluster/leader-view.js';
+import { ObservedViewCache } from '../cluster/leader-view/wire.js';
 import { normaliseRoot } from '../source/git-tree.js';
 import { toPlanDocument } from '../plan/wire.js';
 import { historyListDocument } from '../state/deployment-wire.js';

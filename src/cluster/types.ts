@@ -3,7 +3,7 @@
  * local process and a Mesos task look the same to them: both are built from the labels
  * Borealis attaches at launch (job id, instance, config hash, commit).
  */
-import type { InstanceConfig, JobId, JobKey } from '../spec/types.js';
+import type { InstanceConfig, JobId, JobKey } from '../jobspec/types.js';
 
 /** Mesos's task states, as Borealis reports them for every backend. */
 export type TaskState =

@@ -7,7 +7,7 @@
 import type { Cluster, ObservedTask, TaskLaunch } from '../cluster/types.js';
 import type { HeldUpdate, JobChange, Plan, RecordedJob } from '../plan/types.js';
 import type { Records } from '../state/records.js';
-import type { JobId, JobSpec } from '../spec/types.js';
+import type { JobId, JobSpec } from '../jobspec/types.js';
 import { effectiveSpec, releasedHolds } from '../plan/held.js';
 import { needsRollout, newRollout } from './new-rollout.js';
 import {

@@ -1,7 +1,7 @@
 /** Turns one job's planned change into the initial state of its rollout. */
 import { recordedInstance } from '../state/record-shapes.js';
 import type { JobChange, RecordedJob } from '../plan/types.js';
-import type { JobSpec } from '../spec/types.js';
+import type { JobSpec } from '../jobspec/types.js';
 import type { RolloutState } from './rollout.js';
 
 /** Whether a change is carried out as a rollout (launches and kills in health-gated batches). */

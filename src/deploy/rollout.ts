@@ -6,15 +6,16 @@
  * launching or killing the same task id twice is harmless.
  */
 import { isInvalidTask, isTerminal, type ObservedTask } from '../cluster/types.js';
-import { progressDeadlineSecs, type InstanceConfig, type JobId, type UpdateConfig } from '../spec/types.js';
+import { progressDeadlineSecs, type InstanceConfig, type JobId, type UpdateConfig } from '../jobspec/types.js';
 
 export type RolloutStatus = 'ROLLING_FORWARD' | 'ROLLING_BACK' | 'ROLLED_FORWARD' | 'ROLLED_BACK' | 'FAILED';
 
-export type InstanceStatus = 'pending' | 'stopping' | 'starting' | 'done' | 'failed';
+/** Where one instance is in the rollout (the status module's `InstanceStatus` is what a person is shown). */
+export type InstanceStep = 'pending' | 'stopping' | 'starting' | 'done' | 'failed';
 
 export interface InstanceProgress {
   instance: number;
-  status: InstanceStatus;
+  status: InstanceStep;
   /** The task being replaced, killed before the new one starts. */
   oldTaskId?: string;
   /** The task running (or about to run) the target configuration. */

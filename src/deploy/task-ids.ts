@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JobKey } from '../spec/types.js';
+import type { JobKey } from '../jobspec/types.js';
 
 /** `<role>-<environment>-<name>-<instance>-<uuid>`, as Aurora named its Mesos tasks. */
 export function newTaskId(key: JobKey, instance: number): string {

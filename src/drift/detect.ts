@@ -21,7 +21,7 @@ import { endedOnItsOwn, isTerminal, type ObservedTask } from '../cluster/types.j
 import { lastProgress, type RolloutState } from '../deploy/rollout.js';
 import type { RecordedJob } from '../plan/types.js';
 import type { DriftKind } from '../notify/events.js';
-import type { JobSpec } from '../spec/types.js';
+import type { JobSpec } from '../jobspec/types.js';
 import { groupBy } from '../util/group-by.js';
 
 export interface DriftPolicy {

@@ -1,5 +1,5 @@
 /** Field-level differences between two configurations, as dotted paths the user wrote. */
-import { formatPath, type FieldPath } from '../spec/yaml.js';
+import { formatPath, type FieldPath } from '../jobspec/yaml.js';
 import type { FieldChange } from './types.js';
 
 export function diffConfigs(from: unknown, to: unknown): FieldChange[] {

@@ -4,7 +4,7 @@
  * job"; that must never happen without an operator saying so.
  */
 import { isTerminal, type ObservedTask } from '../cluster/types.js';
-import type { JobId } from '../spec/types.js';
+import type { JobId } from '../jobspec/types.js';
 import type { JobChange, Plan } from './types.js';
 
 export function massKillCheck(

@@ -5,8 +5,8 @@
  * operator retries explicitly.
  */
 import { recordedInstance } from '../state/record-shapes.js';
-import { instanceConfig } from '../spec/normalise.js';
-import type { JobSpec } from '../spec/types.js';
+import { instanceConfig } from '../jobspec/normalise.js';
+import type { JobSpec } from '../jobspec/types.js';
 import type { HeldUpdate, JobChange, Plan, RecordedJob } from './types.js';
 
 /** The hold that applies to `job`: its desired configuration is the one that failed. */

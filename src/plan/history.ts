@@ -6,7 +6,7 @@
  * is forgotten once it is older than the window.
  */
 import { isTerminal, type ObservedTask } from '../cluster/types.js';
-import type { JobId } from '../spec/types.js';
+import type { JobId } from '../jobspec/types.js';
 
 export function forgettableTasks(
   tasks: readonly ObservedTask[],

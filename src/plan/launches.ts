@@ -9,7 +9,7 @@ import {
   type PlacementProblem,
   type PlannedLaunch,
 } from '../cluster/types.js';
-import type { JobId, JobSpec } from '../spec/types.js';
+import type { JobId, JobSpec } from '../jobspec/types.js';
 import { formatRanges } from './describe.js';
 import type { JobChange, Plan } from './types.js';
 

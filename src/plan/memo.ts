@@ -12,7 +12,7 @@
  * plan stands, so a one-job commit costs one job rather than 10,000 lookups and a summary.
  */
 import type { ObservedTask } from '../cluster/types.js';
-import type { JobId, JobSpec } from '../spec/types.js';
+import type { JobId, JobSpec } from '../jobspec/types.js';
 import { groupBy } from '../util/group-by.js';
 import type { BackoffPolicy } from './backoff.js';
 import type { JobChange, Plan, RecordedJob } from './types.js';

@@ -6,7 +6,7 @@
  * by accident: the record is the inventory).
  */
 import { isInvalidTask, isTerminal, type ObservedTask } from '../cluster/types.js';
-import type { JobId, JobSpec } from '../spec/types.js';
+import type { JobId, JobSpec } from '../jobspec/types.js';
 import { DEFAULT_BACKOFF, relaunchAt, type BackoffPolicy } from './backoff.js';
 import { classifyTasks, type TaskSets } from './classify.js';
 import { diffConfigs } from './diff.js';

@@ -3,7 +3,7 @@
  * a pure function, rendered for people (text, Markdown) and machines (JSON, versioned),
  * and carried out by the deployer.
  */
-import type { JobConfig, JobId } from '../spec/types.js';
+import type { JobConfig, JobId } from '../jobspec/types.js';
 import type { PlanSource } from './source.js';
 
 export const PLAN_FORMAT_VERSION = '1';

@@ -7,8 +7,8 @@
  * is loaded in full.
  */
 import type { TrackedSource } from '../source/tracked.js';
-import { loadChanged, loadTree, type LoadBase, type LoadOptions, type LoadResult } from '../spec/load.js';
-import type { LoadedRepository } from '../spec/types.js';
+import { loadChanged, loadTree, type LoadBase, type LoadOptions, type LoadResult } from '../jobspec/load.js';
+import type { LoadedRepository } from '../jobspec/types.js';
 
 export class CommitLoader {
   private last: { commit: string; base: LoadBase } | undefined;

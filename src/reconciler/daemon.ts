@@ -9,8 +9,8 @@ import type { DeployProgress, HaltRequest } from '../deploy/executor.js';
 import type { Leadership } from '../leadership.js';
 import type { SignaturePolicy } from '../source/signatures.js';
 import type { CommitInfo, TrackedSource } from '../source/tracked.js';
-import { currentProducer, SpecCache } from '../spec/spec-cache.js';
-import type { JobSpec } from '../spec/types.js';
+import { currentProducer, SpecCache } from '../jobspec/spec-cache.js';
+import type { JobSpec } from '../jobspec/types.js';
 import type { DeploymentLog, DeploymentRecord, Trigger } from '../state/deployments.js';
 import type { Records } from '../state/records.js';
 import { deployCommit, recordSuperseded, type DeployCommitContext } from './deploy-commit.js';
@@ -25,9 +25,9 @@ import type { NotificationEvent } from '../notify/events.js';
 import { Reporter } from './reporter.js';
 import { CommitLoader } from './commit-loader.js';
 import type { PassKind } from '../metrics/metrics.js';
-import { problemLines } from '../spec/problem-text.js';
+import { problemLines } from '../jobspec/problem-text.js';
 import type { Log } from '../util/log.js';
-import type { LoadLimits } from '../spec/limits.js';
+import type { LoadLimits } from '../jobspec/limits.js';
 import { DEFAULT_LOAD_BUDGET, OffThreadLoader, type LoadBudget } from './off-thread.js';
 
 export interface DaemonOptions {

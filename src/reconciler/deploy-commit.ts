@@ -18,7 +18,7 @@ import type { Plan } from '../plan/types.js';
 import { verifyCommitSignature, type SignaturePolicy } from '../source/signatures.js';
 import type { CommitInfo, TrackedSource } from '../source/tracked.js';
 import { CommitLoader } from './commit-loader.js';
-import type { JobSpec, Problem } from '../spec/types.js';
+import type { JobSpec, Problem } from '../jobspec/types.js';
 import type {
   DeploymentAttempt,
   DeploymentLog,

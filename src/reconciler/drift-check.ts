@@ -8,7 +8,7 @@ import { DEFAULT_DRIFT_POLICY, detectDrift, type DriftPolicy } from '../drift/de
 import { nextTransition } from '../drift/transitions.js';
 import type { CommitSummary, NotificationEvent } from '../notify/events.js';
 import type { Records } from '../state/records.js';
-import type { JobSpec } from '../spec/types.js';
+import type { JobSpec } from '../jobspec/types.js';
 import { driftEvent, groupChanges } from './announcements.js';
 
 export interface DriftCheckDeps {

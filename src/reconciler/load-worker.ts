@@ -6,8 +6,8 @@
  * rest of that load.
  */
 import { parentPort } from 'node:worker_threads';
-import { loadFileText, templateFile, type TemplateText } from '../spec/load.js';
-import type { ParsedFile } from '../spec/yaml.js';
+import { loadFileText, templateFile, type TemplateText } from '../jobspec/load.js';
+import type { ParsedFile } from '../jobspec/yaml.js';
 import type { FromWorker, ToWorker } from './off-thread.js';
 
 const port = parentPort!;

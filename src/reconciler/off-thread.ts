@@ -8,13 +8,13 @@
  * so an unchanged file is still never sent at all.
  */
 import { Worker } from 'node:worker_threads';
-import type { FileContent } from '../spec/yaml.js';
+import type { FileContent } from '../jobspec/yaml.js';
 import {
   LoadBudgetExceeded,
   type FileLoadRunner,
   type FileOutcome,
   type TemplateText,
-} from '../spec/load.js';
+} from '../jobspec/load.js';
 
 export type ToWorker =
   | { kind: 'load'; call: number; load: number; path: string; text: FileContent }

@@ -14,7 +14,7 @@ import { tasksByJob, type PlanMemo } from '../plan/memo.js';
 import { plan as computePlan } from '../plan/planner.js';
 import type { Plan } from '../plan/types.js';
 import type { Records } from '../state/records.js';
-import type { JobSpec } from '../spec/types.js';
+import type { JobSpec } from '../jobspec/types.js';
 
 export interface PassInput {
   commit: string;

@@ -11,7 +11,7 @@ import { summaryLine } from '../plan/describe.js';
 import type { Plan } from '../plan/types.js';
 import type { TrackedSource } from '../source/tracked.js';
 import type { CommitLoader } from './commit-loader.js';
-import type { JobSpec } from '../spec/types.js';
+import type { JobSpec } from '../jobspec/types.js';
 import type { DeploymentRecord } from '../state/deployments.js';
 import type { Records } from '../state/records.js';
 import { commitSummary, finishedEvent, startedEvent } from './announcements.js';

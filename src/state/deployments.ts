@@ -7,7 +7,7 @@
  */
 import { BorealisError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
-import type { Problem } from '../spec/types.js';
+import type { Problem } from '../jobspec/types.js';
 import { warn } from '../util/warnings.js';
 import { checkRecord, deploymentShape } from './record-shapes.js';
 import { StateConflictError, StateCorruptError, type StateStore, type Versioned } from './types.js';

@@ -8,9 +8,9 @@
  * relies on are checked; extra fields are a newer writer's business (its `format` says).
  */
 import { BorealisError } from '../errors.js';
-import { configHash } from '../spec/hash.js';
-import { instanceConfig } from '../spec/normalise.js';
-import type { InstanceConfig, JobConfig } from '../spec/types.js';
+import { configHash } from '../jobspec/hash.js';
+import { instanceConfig } from '../jobspec/normalise.js';
+import type { InstanceConfig, JobConfig } from '../jobspec/types.js';
 import { CORRUPT_HINT, StateCorruptError, type StateStore } from './types.js';
 
 type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'string|null' | 'object?';

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { RolloutState } from '../deploy/rollout.js';
 import type { OpenDrift } from '../drift/transitions.js';
 import type { RecordedJob } from '../plan/types.js';
-import type { JobId } from '../spec/types.js';
+import type { JobId } from '../jobspec/types.js';
 import { warn } from '../util/warnings.js';
 import {
   appliedShape,

@@ -17,7 +17,7 @@
  */
 import { BorealisError } from '../errors.js';
 import type { RecordedJob } from '../plan/types.js';
-import type { JobSpec } from '../spec/types.js';
+import type { JobSpec } from '../jobspec/types.js';
 import { checkDeployment, DeploymentLog } from './deployments.js';
 import {
   appliedShape,

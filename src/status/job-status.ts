@@ -10,7 +10,7 @@ import type { OpenDrift } from '../drift/transitions.js';
 import { formatRanges } from '../plan/describe.js';
 import type { HeldUpdate, RecordedJob } from '../plan/types.js';
 import type { Records } from '../state/records.js';
-import type { JobId } from '../spec/types.js';
+import type { JobId } from '../jobspec/types.js';
 
 export const STATUS_FORMAT_VERSION = 1;
 

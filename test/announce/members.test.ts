@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ObservedTask } from '../../src/cluster/types.js';
 import { desiredMembers, memberData, memberJson } from '../../src/announce/members.js';
-import type { AnnounceConfig } from '../../src/spec/types.js';
+import type { AnnounceConfig } from '../../src/jobspec/types.js';
 import { spec, task } from '../support/specs.js';
 
 const HOST = 'agent-7.example.com';

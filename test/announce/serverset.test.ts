@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { ServerSetAnnouncer } from '../../src/announce/serverset.js';
 import type { ObservedTask } from '../../src/cluster/types.js';
-import type { JobSpec } from '../../src/spec/types.js';
+import type { JobSpec } from '../../src/jobspec/types.js';
 import { ZkSession } from '../../src/zookeeper/session.js';
 import { spec, task } from '../support/specs.js';
 import { withTimeout } from '../support/waiting.js';

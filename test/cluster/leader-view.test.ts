@@ -9,14 +9,14 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { announceWatch, leaderUrl } from '../../src/cli/leader-address.js';
+import { fetchLeaderView } from '../../src/cluster/leader-view/client.js';
+import { LeaderFirstCluster } from '../../src/cluster/leader-view/leader-first-cluster.js';
 import {
-  fetchLeaderView,
-  LeaderFirstCluster,
   observedView,
   ObservedViewCache,
   TASK_COLUMNS,
   type ObservedView,
-} from '../../src/cluster/leader-view.js';
+} from '../../src/cluster/leader-view/wire.js';
 import type { Cluster, ObservedTask } from '../../src/cluster/types.js';
 import type { RunningServer } from '../../src/server/app.js';
 import { ownIdentity } from '../../src/state/file/process-identity.js';

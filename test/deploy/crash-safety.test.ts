@@ -11,7 +11,7 @@ import { FileStateStore } from '../../src/state/file/file-store.js';
 import { Records } from '../../src/state/records.js';
 import type { RolloutState } from '../../src/deploy/rollout.js';
 import type { RecordedJob } from '../../src/plan/types.js';
-import { instanceConfig } from '../../src/spec/normalise.js';
+import { instanceConfig } from '../../src/jobspec/normalise.js';
 import { DeployEnv } from '../support/deploy-env.js';
 import { sleeperJob } from '../support/jobs.js';
 import { withTimeout } from '../support/waiting.js';

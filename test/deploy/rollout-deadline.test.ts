@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { ObservedTask, TaskState } from '../../src/cluster/types.js';
 import { newRollout } from '../../src/deploy/new-rollout.js';
 import { canYield, progressDeadline, stepRollout, type RolloutState } from '../../src/deploy/rollout.js';
-import type { JobSpec } from '../../src/spec/types.js';
+import type { JobSpec } from '../../src/jobspec/types.js';
 import { changeBetween, recorded, running, spec, task } from '../support/specs.js';
 
 const SECOND = 1000;

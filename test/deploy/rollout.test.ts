@@ -13,7 +13,7 @@ import {
   type RolloutAction,
   type RolloutState,
 } from '../../src/deploy/rollout.js';
-import type { JobSpec } from '../../src/spec/types.js';
+import type { JobSpec } from '../../src/jobspec/types.js';
 import { changeBetween, recorded, running, spec } from '../support/specs.js';
 
 /**

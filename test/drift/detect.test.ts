@@ -5,7 +5,7 @@ import { newRollout } from '../../src/deploy/new-rollout.js';
 import type { RolloutState } from '../../src/deploy/rollout.js';
 import { DEFAULT_DRIFT_POLICY, detectDrift, type DriftInput } from '../../src/drift/detect.js';
 import { plan } from '../../src/plan/planner.js';
-import type { JobSpec } from '../../src/spec/types.js';
+import type { JobSpec } from '../../src/jobspec/types.js';
 import { recorded, running, spec, task } from '../support/specs.js';
 
 const NOW = 2_000_000_000;

@@ -10,7 +10,7 @@ import { releasedHolds } from '../../src/plan/held.js';
 import { plan } from '../../src/plan/planner.js';
 import { renderText } from '../../src/plan/render-text.js';
 import type { RecordedJob } from '../../src/plan/types.js';
-import type { JobSpec } from '../../src/spec/types.js';
+import type { JobSpec } from '../../src/jobspec/types.js';
 import { recorded, running, spec } from '../support/specs.js';
 
 const process = (cmdline: string) => ({

@@ -9,7 +9,7 @@ import { REASON_TASK_INVALID, type ObservedTask, type TaskState } from '../../sr
 import { PlanMemo } from '../../src/plan/memo.js';
 import { plan, type PlanInput } from '../../src/plan/planner.js';
 import type { RecordedJob } from '../../src/plan/types.js';
-import type { JobSpec } from '../../src/spec/types.js';
+import type { JobSpec } from '../../src/jobspec/types.js';
 import { recorded, spec, task } from '../support/specs.js';
 
 const NOW = 1_000_000_000;

@@ -4,7 +4,7 @@ import { REASON_TASK_INVALID, type ObservedTask } from '../../src/cluster/types.
 import { PlanMemo } from '../../src/plan/memo.js';
 import { plan, type PlanInput } from '../../src/plan/planner.js';
 import type { Action, InstanceSets, RecordedJob } from '../../src/plan/types.js';
-import type { JobSpec } from '../../src/spec/types.js';
+import type { JobSpec } from '../../src/jobspec/types.js';
 import { recorded, running, spec, task } from '../support/specs.js';
 
 const NOW = 1_000_000_000;

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OffThreadLoader } from '../../src/reconciler/off-thread.js';
 import { MemoryTree } from '../../src/source/memory-tree.js';
-import { loadRepository } from '../../src/spec/load.js';
-import { SpecCache } from '../../src/spec/spec-cache.js';
+import { loadRepository } from '../../src/jobspec/load.js';
+import { SpecCache } from '../../src/jobspec/spec-cache.js';
 import { jobYaml, LOCAL_CLUSTERS } from '../support/jobs.js';
 
 const files = {

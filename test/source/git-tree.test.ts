@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GitTree } from '../../src/source/git-tree.js';
-import { loadRepository } from '../../src/spec/load.js';
+import { loadRepository } from '../../src/jobspec/load.js';
 import { TempGitRepo } from '../support/git-repo.js';
 import { jobYaml, LOCAL_CLUSTERS } from '../support/jobs.js';
 import { runCli } from '../support/run-cli.js';

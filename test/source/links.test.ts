@@ -14,7 +14,7 @@ import { withLinks } from '../../src/source/links.js';
 import type { RepoTree } from '../../src/source/tree.js';
 import { diffTrees } from '../../src/source/tree-diff.js';
 import { uncommittedChanges, WorkingTree } from '../../src/source/working-tree.js';
-import { loadTree } from '../../src/spec/load.js';
+import { loadTree } from '../../src/jobspec/load.js';
 import { TempGitRepo } from '../support/git-repo.js';
 import { jobYaml, LOCAL_CLUSTERS } from '../support/jobs.js';
 

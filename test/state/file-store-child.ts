@@ -17,7 +17,7 @@ import { FileStateStore, readRecordFile } from '../../src/state/file/file-store.
 import { applyWrite, journalText, writeJournal } from '../../src/state/file/journal.js';
 import { locksPath } from '../../src/state/file/layout.js';
 import { DirectoryLock } from '../../src/state/file/lock.js';
-import { planWrites } from '../../src/state/file/plan.js';
+import { writesFor } from '../../src/state/file/writes.js';
 import { StateConflictError, type StateOperation } from '../../src/state/types.js';
 
 /** Four writes: two updates, a delete and a create. The test seeds `a`, `b` and `c` at version 0. */
@@ -59,7 +59,7 @@ async function holdLock(dir: string): Promise<void> {
 async function crash(dir: string, stage: number): Promise<void> {
   // Never released: the kill leaves the lock behind, as a real crash would.
   await new DirectoryLock(locksPath(dir), 10_000).acquire();
-  const writes = await planWrites(CRASH_OPERATIONS, (key) => readRecordFile(dir, key));
+  const writes = await writesFor(CRASH_OPERATIONS, (key) => readRecordFile(dir, key));
   if (stage === BEFORE_JOURNAL) {
     await writeFile(temporaryPath(dir), journalText(writes));
   } else {

@@ -10,7 +10,7 @@ import type { RolloutState } from '../../src/deploy/rollout.js';
 import type { OpenDrift } from '../../src/drift/transitions.js';
 import { plan } from '../../src/plan/planner.js';
 import type { RecordedJob } from '../../src/plan/types.js';
-import type { JobSpec } from '../../src/spec/types.js';
+import type { JobSpec } from '../../src/jobspec/types.js';
 import {
   jobStatus,
   jobStatuses,

@@ -12,7 +12,7 @@ import type {
   ProcessConfig,
   Resources,
   TaskConfig,
-} from '../../src/spec/types.js';
+} from '../../src/jobspec/types.js';
 
 export function processConfig(
   name: string,

@@ -2,10 +2,10 @@
 import type { ObservedTask, TaskState } from '../../src/cluster/types.js';
 import { plan } from '../../src/plan/planner.js';
 import type { JobChange, RecordedJob } from '../../src/plan/types.js';
-import { normaliseJob } from '../../src/spec/normalise.js';
-import { validateJobValue } from '../../src/spec/schema.js';
-import type { JobSpec } from '../../src/spec/types.js';
-import type { WrittenJob } from '../../src/spec/written.js';
+import { normaliseJob } from '../../src/jobspec/normalise.js';
+import { validateJobValue } from '../../src/jobspec/schema.js';
+import type { JobSpec } from '../../src/jobspec/types.js';
+import type { WrittenJob } from '../../src/jobspec/written.js';
 import { jobObject, type JobFields } from './jobs.js';
 
 /** A valid, normalised job; throws if the fields make it invalid. */

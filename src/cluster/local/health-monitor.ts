@@ -1,5 +1,5 @@
 /** Runs a probe every `interval_secs` and reports each change of Aurora's health verdict. */
-import type { HealthCheckConfig } from '../../spec/types.js';
+import type { HealthCheckConfig } from '../../jobspec/types.js';
 import {
   deadlineExceeded,
   expireDeadline,

@@ -3,7 +3,7 @@
  * machine over check results. Time is counted in attempts, not seconds, as Aurora does, so a
  * slow check never costs the task an attempt.
  */
-import type { HealthCheckConfig } from '../../spec/types.js';
+import type { HealthCheckConfig } from '../../jobspec/types.js';
 
 export type HealthPolicy = Pick<
   HealthCheckConfig,

@@ -1,7 +1,7 @@
 /** One health check, HTTP or shell, bounded by `timeout_secs`. */
 import { spawn } from 'node:child_process';
 import { get } from 'node:http';
-import type { HttpHealthChecker } from '../../spec/types.js';
+import type { HttpHealthChecker } from '../../jobspec/types.js';
 import { signalGroup } from '../../util/proc.js';
 
 export interface ProbeResult {

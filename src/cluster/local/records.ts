@@ -4,7 +4,7 @@
  * can rebuild everything from them.
  */
 import type { TaskLaunch, TaskState } from '../types.js';
-import type { ProcessPhase } from './planner.js';
+import type { ProcessPhase } from './process-schedule.js';
 
 /** `task.json`: the launch as received, plus what the cluster decided at launch time. */
 export interface TaskRecord extends TaskLaunch {

@@ -3,13 +3,13 @@
  * (SIGTERM, then SIGKILL at the deadline) → FINALIZING (final processes, same deadline) →
  * terminal status. It is the only writer of `status.json` while it lives.
  */
-import type { HealthCheckConfig } from '../../spec/types.js';
+import type { HealthCheckConfig } from '../../jobspec/types.js';
 import { writeJsonAtomicSync } from './atomic-file.js';
 import { HealthMonitor } from './health-monitor.js';
 import type { HealthVerdict } from './health-policy.js';
 import { httpProbe, shellProbe, type Probe } from './health-probe.js';
-import { PlanRunner } from './plan-runner.js';
-import { buildPlan, regularVerdict, type Plan, type Runs, type TaskVerdict } from './planner.js';
+import { ScheduleRunner } from './schedule-runner.js';
+import { buildSchedule, regularVerdict, type ProcessSchedule, type Runs, type TaskVerdict } from './process-schedule.js';
 import {
   REASON_COMMAND_EXECUTOR_FAILED,
   REASON_HEALTH_CHECK_FAILED,
@@ -69,8 +69,8 @@ function toProcessStatus(runs: Runs): Record<string, ProcessStatus> {
 
 export class TaskSupervisor {
   private status: SandboxStatus;
-  private regular: PlanRunner | undefined;
-  private finals: PlanRunner | undefined;
+  private regular: ScheduleRunner | undefined;
+  private finals: ScheduleRunner | undefined;
   private health: HealthMonitor | undefined;
   private outcome: TerminalOutcome | undefined;
   private endActive: (outcome: TerminalOutcome) => void = () => undefined;
@@ -128,11 +128,11 @@ export class TaskSupervisor {
 
   private startActive(rendered: RenderedTask): void {
     const task = this.options.record.config.task;
-    const regularPlan = buildPlan(
+    const regularPlan = buildSchedule(
       task.processes.filter((process) => !process.final),
       task.constraints,
     );
-    const finalPlan = buildPlan(
+    const finalPlan = buildSchedule(
       task.processes.filter((process) => process.final),
       task.constraints,
     );
@@ -142,9 +142,9 @@ export class TaskSupervisor {
     if (this.outcome === undefined) this.startHealth(rendered);
   }
 
-  private planRunner(plan: Plan, rendered: RenderedTask, onChange: () => void): PlanRunner {
+  private planRunner(plan: ProcessSchedule, rendered: RenderedTask, onChange: () => void): ScheduleRunner {
     const { paths, record, baseEnv, log } = this.options;
-    return new PlanRunner({
+    return new ScheduleRunner({
       plan,
       maxConcurrency: record.config.task.max_concurrency,
       commands: rendered.commands,
@@ -156,7 +156,7 @@ export class TaskSupervisor {
     });
   }
 
-  private onRegularChange(plan: Plan): void {
+  private onRegularChange(plan: ProcessSchedule): void {
     if (this.outcome === undefined && this.regular !== undefined) {
       const runs = this.regular.runs;
       const verdict = regularVerdict(plan, runs, this.options.record.config.task.max_failures);

@@ -2,7 +2,7 @@
 import { dirname } from 'node:path';
 import type { TaskRecord } from './records.js';
 import { markTaskEnvironment } from './task-markers.js';
-import { renderTemplate, type TemplateContext } from '../../spec/templating.js';
+import { renderTemplate, type TemplateContext } from '../../jobspec/templating.js';
 
 export function templateContext(record: TaskRecord): TemplateContext {
   return { instance: record.instance, hostname: record.hostname, taskId: record.taskId, ports: record.ports };

@@ -9,7 +9,7 @@
  * its job, ties broken by hostname, then offer id. Several instances may share one offer;
  * its remaining resources shrink as they are placed.
  */
-import type { JobId, JobSpec, Resources } from '../../spec/types.js';
+import type { JobId, JobSpec, Resources } from '../../jobspec/types.js';
 import type { PlannedLaunch } from '../types.js';
 import {
   DEDICATED,

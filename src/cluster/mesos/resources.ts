@@ -4,7 +4,7 @@
  * Scalars are kept in thousandths, as Mesos itself rounds scalars to three decimals: summing
  * `0.1` cpus ten times in floating point would otherwise leave an offer of `1` cpu short.
  */
-import type { Resources } from '../../spec/types.js';
+import type { Resources } from '../../jobspec/types.js';
 import type { MesosOffer, MesosRange, MesosResource } from './offer.js';
 
 export type ScalarName = 'cpus' | 'mem' | 'disk' | 'gpus';

@@ -6,8 +6,8 @@
  * asked of it), the container, a kill policy from finalization_wait and discovery info
  * with the named ports.
  */
-import { renderTemplate } from '../../spec/templating.js';
-import type { HealthCheckConfig, InstanceConfig } from '../../spec/types.js';
+import { renderTemplate } from '../../jobspec/templating.js';
+import type { HealthCheckConfig, InstanceConfig } from '../../jobspec/types.js';
 import type { TaskLaunch } from '../types.js';
 import { portEnvName } from '../local/task-env.js';
 import type { AgentTaskSpec } from './agent-supervisor.js';

@@ -39,7 +39,7 @@ import { commitWrites, recoverJournal } from './journal.js';
 import { directoryPath, journalPath, keySegments, locksPath, recordPath } from './layout.js';
 import { listChildren } from './list.js';
 import { DirectoryLock } from './lock.js';
-import { planWrites, type ReadRecord, type Write } from './plan.js';
+import { writesFor, type ReadRecord, type Write } from './writes.js';
 import { decodeRecord } from './record.js';
 import { moveAside } from './set-aside.js';
 
@@ -188,7 +188,7 @@ export class FileStateStore implements StateStore {
     for (const operation of operations) assertValidKey(operation.key);
     await this.ready();
     return this.exclusive(async () => {
-      const writes = await planWrites(operations, slicedReader(this.directory));
+      const writes = await writesFor(operations, slicedReader(this.directory));
       await commitWrites(this.directory, writes);
       return writes;
     });

@@ -21,7 +21,7 @@ import {
   writeFileDurably,
 } from '../../util/durable-file.js';
 import { journalPath, recordPath } from './layout.js';
-import type { Write } from './plan.js';
+import type { Write } from './writes.js';
 import { encodeRecord, isVersioned } from './record.js';
 
 const JOURNAL_FORMAT = 1;

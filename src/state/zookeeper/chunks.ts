@@ -19,7 +19,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hasCode, ZK_CODES, type ZkSession } from '../../zookeeper/session.js';
 import type { Manifest } from './node-data.js';
-import type { Payload } from './plan.js';
+import type { Payload } from './transaction.js';
 import { chunkDirectory, chunkPath, chunkWriteId } from './paths.js';
 
 export interface ChunkWrite {

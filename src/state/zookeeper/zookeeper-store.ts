@@ -70,7 +70,7 @@ import {
 } from './chunks.js';
 import { decodeValue, parseJson, type StoredValue } from './node-data.js';
 import { childPath, isInternalName, keyPath, normaliseRoot, parentPath, prefixPath } from './paths.js';
-import { planTransaction, requestBytes, type KeyNode, type Payload, type Plan } from './plan.js';
+import { buildTransaction, requestBytes, type KeyNode, type Payload, type Transaction } from './transaction.js';
 
 export interface ZooKeeperStateStoreOptions {
   session: ZkSession;
@@ -343,7 +343,7 @@ export class ZooKeeperStateStore implements StateStore {
     read: ReadonlyMap<string, KeyNode>,
     json: ReadonlyMap<number, Buffer>,
     keys: readonly string[],
-  ): Promise<{ plan: Plan; chunks: ChunkWrite[] }> {
+  ): Promise<{ plan: Transaction; chunks: ChunkWrite[] }> {
     try {
       return this.planWithinLimit(operations, read, json);
     } catch (error) {
@@ -362,14 +362,14 @@ export class ZooKeeperStateStore implements StateStore {
     operations: readonly StateOperation[],
     read: ReadonlyMap<string, KeyNode>,
     json: ReadonlyMap<number, Buffer>,
-  ): { plan: Plan; chunks: ChunkWrite[] } {
+  ): { plan: Transaction; chunks: ChunkWrite[] } {
     const payloads = new Map<number, Payload>();
     for (const [index, bytes] of json) payloads.set(index, { inline: bytes, chunks: null, chunkPaths: [] });
     const chunks: ChunkWrite[] = [];
     const chunkPathsOf = (key: string, manifest: Parameters<typeof chunkPaths>[2]) =>
       chunkPaths(this.root, key, manifest);
     for (;;) {
-      const plan = planTransaction(operations, read, payloads, chunkPathsOf);
+      const plan = buildTransaction(operations, read, payloads, chunkPathsOf);
       const bytes = requestBytes(plan.ops) + (this.fence === undefined ? 0 : FENCE_ALLOWANCE_BYTES);
       if (bytes <= this.maxRequestBytes) return { plan, chunks };
       const largest = this.largestInline(payloads);
@@ -417,7 +417,7 @@ export class ZooKeeperStateStore implements StateStore {
    * session threw.
    */
   private async execute(
-    plan: Plan,
+    plan: Transaction,
     chunks: readonly ChunkWrite[],
     keys: readonly string[],
   ): Promise<boolean> {
@@ -459,7 +459,7 @@ export class ZooKeeperStateStore implements StateStore {
   }
 
   /** After a commit, best effort: prune emptied prefixes and sweep unreferenced chunks. */
-  private async tidy(plan: Plan): Promise<void> {
+  private async tidy(plan: Transaction): Promise<void> {
     try {
       await Promise.all(plan.removed.map((path) => this.pruneAbove(path)));
       for (const key of plan.chunkedKeys) {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { httpProbe, judgeHttpResponse, shellProbe } from '../../../src/cluster/local/health-probe.js';
-import type { HttpHealthChecker } from '../../../src/spec/types.js';
+import type { HttpHealthChecker } from '../../../src/jobspec/types.js';
 
 const checker = (overrides: Partial<HttpHealthChecker> = {}): HttpHealthChecker => ({
   endpoint: '/health',

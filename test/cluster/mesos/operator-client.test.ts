@@ -17,7 +17,7 @@ import type { ObservedTask, TaskLaunch } from '../../../src/cluster/types.js';
 import { newTaskId } from '../../../src/deploy/task-ids.js';
 import { BorealisError } from '../../../src/errors.js';
 import { FileStateStore } from '../../../src/state/file/file-store.js';
-import type { JobSpec } from '../../../src/spec/types.js';
+import type { JobSpec } from '../../../src/jobspec/types.js';
 import { deadUrl, listen } from '../../support/http-peers.js';
 import { agents, MesosMaster } from '../../support/mesos-master/index.js';
 import { spec } from '../../support/specs.js';

@@ -10,7 +10,7 @@ import {
   type PlacementOptions,
   type RunningTask,
 } from '../../../src/cluster/mesos/placement.js';
-import type { Resources } from '../../../src/spec/types.js';
+import type { Resources } from '../../../src/jobspec/types.js';
 import { spec } from '../../support/specs.js';
 
 interface OfferFields {

@@ -1,15 +1,12 @@
 /**
- * The leading reconciler's view of its cluster, served at `GET /api/observed` and read by
- * `plan` and `status` before they ask the cluster itself. The leader is the framework: it
- * holds every task it launched in memory, current to the last status update and
- * reconciled with the master, including launches the master has not seen yet. Asking the
- * Mesos master instead means reading its whole task list: some 160 MB of JSON and seconds
- * of work (the master's and ours) at 100,000 tasks, for a view that is no fresher.
- *
- * When there is no leader, or it does not answer in time, the reader falls back to the
- * cluster itself, so a plan never depends on a daemon running.
+ * The leader's view of its cluster on the wire, served at `GET /api/observed` and read by
+ * `plan` and `status` before they ask the cluster itself (the client and the reading
+ * `Cluster` are beside this file). The leader is the framework: it holds every task it
+ * launched in memory, current to the last status update and reconciled with the master,
+ * including launches the master has not seen yet; asking the Mesos master instead means
+ * reading its whole task list, for a view that is no fresher.
  */
-import { TERMINAL_STATES, type Cluster, type ObservedTask, type TaskState } from './types.js';
+import { TERMINAL_STATES, type ObservedTask, type TaskState } from '../types.js';
 
 export const OBSERVED_VIEW_FORMAT = 4;
 
@@ -116,32 +113,8 @@ export class ObservedViewCache {
   }
 }
 
-export interface LeaderViewOptions {
-  /** The leader's HTTP base URL, e.g. `http://10.0.0.5:7070`. */
-  url: string;
-  /** The cluster the reader wants; a leader of another cluster is not asked twice. */
-  cluster: string;
-  timeoutMs?: number;
-  /** Aborts the request (a caller that no longer needs the view). */
-  signal?: AbortSignal;
-}
-
-const DEFAULT_TIMEOUT_MS = 10_000;
-
-/** The leader's tasks; throws, saying why, when it has none to give for this cluster. */
-export async function fetchLeaderView(options: LeaderViewOptions): Promise<ObservedTask[]> {
-  const url = `${options.url.replace(/\/+$/, '')}/api/observed`;
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-  const response = await fetch(url, { signal });
-  if (response.status !== 200) {
-    const detail = (await response.text()).trim().slice(0, 300);
-    throw new Error(`GET ${url} answered ${response.status}${detail ? `: ${detail}` : ''}`);
-  }
-  return checkView(await response.json(), options.cluster, url);
-}
-
-function checkView(view: unknown, cluster: string, url: string): ObservedTask[] {
+/** The tasks in a view a leader answered; throws, saying why, when it is not one for this cluster. */
+export function decodeObservedView(view: unknown, cluster: string, url: string): ObservedTask[] {
   const candidate = view as Partial<ObservedView> | null;
   if (candidate?.format !== OBSERVED_VIEW_FORMAT || !Array.isArray(candidate.groups))
     throw new Error(
@@ -237,47 +210,4 @@ function isObservedTask(task: unknown): task is ObservedTask {
     (t.message === undefined || typeof t.message === 'string') &&
     (t.killRequested === undefined || typeof t.killRequested === 'boolean')
   );
-}
-
-export interface LeaderFirstOptions {
-  /** The leader's tasks, read afresh on every call; undefined when there is no leader to ask. */
-  view: () => Promise<ObservedTask[] | undefined>;
-  /** The cluster itself, read when the leader cannot say. */
-  fallback: Cluster;
-}
-
-/** Reads the leader's view when there is one, else the cluster; acts only through the cluster. */
-export class LeaderFirstCluster implements Cluster {
-  readonly kind: string;
-  readonly placementProblems: Cluster['placementProblems'];
-
-  constructor(private readonly options: LeaderFirstOptions) {
-    this.kind = options.fallback.kind;
-    const { fallback } = options;
-    this.placementProblems = fallback.placementProblems?.bind(fallback);
-  }
-
-  async snapshot(): Promise<readonly ObservedTask[]> {
-    return (await this.options.view()) ?? this.options.fallback.snapshot();
-  }
-
-  launch(...args: Parameters<Cluster['launch']>): Promise<void> {
-    return this.options.fallback.launch(...args);
-  }
-
-  kill(...args: Parameters<Cluster['kill']>): Promise<void> {
-    return this.options.fallback.kill(...args);
-  }
-
-  forget(...args: Parameters<Cluster['forget']>): Promise<void> {
-    return this.options.fallback.forget(...args);
-  }
-
-  subscribe(...args: Parameters<Cluster['subscribe']>): () => void {
-    return this.options.fallback.subscribe(...args);
-  }
-
-  close(): Promise<void> {
-    return this.options.fallback.close();
-  }
 }

@@ -2,18 +2,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  buildPlan,
+  buildSchedule,
   decideStarts,
   initialRuns,
-  planState,
+  scheduleState,
   regularVerdict,
   runAfterExit,
-  type PlanState,
+  type ScheduleState,
   type ProcessPhase,
   type ProcessRun,
   type Runs,
-} from '../../../src/cluster/local/planner.js';
-import type { ProcessConfig } from '../../../src/spec/types.js';
+} from '../../../src/cluster/local/process-schedule.js';
+import type { ProcessConfig } from '../../../src/jobspec/types.js';
 import { processConfig } from '../../support/launch-builder.js';
 
 const p = (name: string, overrides: Partial<ProcessConfig> = {}): ProcessConfig =>
@@ -26,7 +26,7 @@ const F: ProcessRun = { phase: 'FAILED', runs: 1, failures: 1, exitCode: 1 };
 const restart = (at: number): ProcessRun => ({ phase: 'WAITING', runs: 1, failures: 1, lastStartAt: at });
 
 const plan = (processes: ProcessConfig[], orders: string[][] = []) =>
-  buildPlan(
+  buildSchedule(
     processes,
     orders.map((order) => ({ order })),
   );
@@ -120,7 +120,7 @@ describe('decideStarts', () => {
   }
 });
 
-describe('buildPlan', () => {
+describe('buildSchedule', () => {
   it('ignores order constraints across regular and final processes', () => {
     assert.deepEqual(plan([p('a'), p('b')], [['a', 'final', 'b']]).after, { a: [], b: [] });
   });
@@ -130,13 +130,13 @@ describe('buildPlan', () => {
   });
 });
 
-describe('planState and regularVerdict', () => {
+describe('scheduleState and regularVerdict', () => {
   const [a, b] = [p('a'), p('b')];
   const eph = p('eph', { ephemeral: true });
   const daemon = p('d', { daemon: true });
   type Verdict = ReturnType<typeof regularVerdict>['kind'];
   // [case, processes, orders, runs, task max_failures, plan state, task verdict]
-  const cases: [string, ProcessConfig[], string[][], Runs, number, PlanState, Verdict][] = [
+  const cases: [string, ProcessConfig[], string[][], Runs, number, ScheduleState, Verdict][] = [
     ['running work continues', [a, b], [], { a: S, b: R }, 1, 'active', 'continue'],
     ['all succeeded is finished', [a, b], [], { a: S, b: S }, 1, 'complete', 'finished'],
     ['a running ephemeral does not hold the task', [a, eph], [], { a: S, eph: R }, 1, 'complete', 'finished'],
@@ -160,7 +160,7 @@ describe('planState and regularVerdict', () => {
   ];
   for (const [name, processes, orders, runs, maxFailures, state, verdict] of cases) {
     it(name, () => {
-      assert.equal(planState(plan(processes, orders), runs), state);
+      assert.equal(scheduleState(plan(processes, orders), runs), state);
       assert.equal(regularVerdict(plan(processes, orders), runs, maxFailures).kind, verdict);
     });
   }

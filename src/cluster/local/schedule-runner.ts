@@ -2,23 +2,23 @@
  * Carries out a plan's decisions: starts what `decideStarts` says, applies the restart policy
  * to each exit, and stops everything on request. It decides nothing itself.
  */
-import type { ProcessConfig } from '../../spec/types.js';
+import type { ProcessConfig } from '../../jobspec/types.js';
 import {
   decideStarts,
   initialRuns,
-  planState,
+  scheduleState,
   runAfterExit,
   runAfterKill,
   runAfterStart,
-  type Plan,
-  type PlanState,
+  type ProcessSchedule,
+  type ScheduleState,
   type Runs,
-} from './planner.js';
+} from './process-schedule.js';
 import { groupMembers, signalGroup, waitForExit } from '../../util/proc.js';
 import { startProcess } from './process-runner.js';
 
-export interface PlanRunnerOptions {
-  plan: Plan;
+export interface ScheduleRunnerOptions {
+  plan: ProcessSchedule;
   maxConcurrency: number;
   /** Rendered command line per process name. */
   commands: Record<string, string>;
@@ -41,7 +41,7 @@ function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
   return { promise, cancel: () => clearTimeout(timer) };
 }
 
-export class PlanRunner {
+export class ScheduleRunner {
   readonly runs: Runs;
   private readonly live = new Map<string, { pid: number | undefined; exit: Promise<number> }>();
   private readonly byName: Map<string, ProcessConfig>;
@@ -49,13 +49,13 @@ export class PlanRunner {
   private stopping = false;
   private readonly changeWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: PlanRunnerOptions) {
+  constructor(private readonly options: ScheduleRunnerOptions) {
     this.runs = initialRuns(options.plan);
     this.byName = new Map(options.plan.processes.map((process) => [process.name, process]));
   }
 
-  get state(): PlanState {
-    return planState(this.options.plan, this.runs);
+  get state(): ScheduleState {
+    return scheduleState(this.options.plan, this.runs);
   }
 
   start(): void {

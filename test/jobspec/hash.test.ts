@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { stringify, type ToStringOptions } from 'yaml';
 import { MemoryTree } from '../../src/source/memory-tree.js';
-import { loadRepository } from '../../src/spec/load.js';
-import { canonicalJson } from '../../src/spec/hash.js';
-import type { JobSpec } from '../../src/spec/types.js';
+import { loadRepository } from '../../src/jobspec/load.js';
+import { canonicalJson } from '../../src/jobspec/hash.js';
+import type { JobSpec } from '../../src/jobspec/types.js';
 import { jobObject, LOCAL_CLUSTERS } from '../support/jobs.js';
 
 /** A job using most instance-shaping fields, so that reordering has plenty to shuffle. */

@@ -17,8 +17,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { formatProblem } from '../../src/cli/validate.js';
 import { DirectoryTree } from '../../src/source/dir-tree.js';
-import { loadRepository } from '../../src/spec/load.js';
-import type { Problem } from '../../src/spec/types.js';
+import { loadRepository } from '../../src/jobspec/load.js';
+import type { Problem } from '../../src/jobspec/types.js';
 import { runCli } from '../support/run-cli.js';
 import { readFileMap, withTempRepo } from '../support/temp-repo.js';
 

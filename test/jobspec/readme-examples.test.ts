@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { formatProblem } from '../../src/cli/validate.js';
 import { DirectoryTree } from '../../src/source/dir-tree.js';
-import { loadRepository } from '../../src/spec/load.js';
+import { loadRepository } from '../../src/jobspec/load.js';
 import { withTempRepo } from '../support/temp-repo.js';
 
 const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');

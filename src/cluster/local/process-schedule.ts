@@ -2,7 +2,7 @@
  * Thermos's process scheduling, as pure functions of (config, process runs, time). The
  * supervisor only carries out what these decide, so every rule here is testable with tables.
  */
-import type { OrderConstraint, ProcessConfig } from '../../spec/types.js';
+import type { OrderConstraint, ProcessConfig } from '../../jobspec/types.js';
 
 export type ProcessPhase = 'WAITING' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'KILLED';
 
@@ -19,7 +19,7 @@ export interface ProcessRun {
 export type Runs = Record<string, ProcessRun>;
 
 /** One schedulable set: the regular processes, or the final ones. */
-export interface Plan {
+export interface ProcessSchedule {
   processes: ProcessConfig[];
   /** Process name → processes that must have succeeded before it may start. */
   after: Record<string, string[]>;
@@ -29,7 +29,7 @@ export interface Plan {
  * Order constraints only bind processes within the same plan: regular and final processes
  * never wait for each other (Thermos rejects such orders; the spec loader should too).
  */
-export function buildPlan(processes: ProcessConfig[], constraints: OrderConstraint[]): Plan {
+export function buildSchedule(processes: ProcessConfig[], constraints: OrderConstraint[]): ProcessSchedule {
   const names = new Set(processes.map((process) => process.name));
   const after: Record<string, string[]> = {};
   for (const name of names) after[name] = [];
@@ -46,7 +46,7 @@ export function buildPlan(processes: ProcessConfig[], constraints: OrderConstrai
   return { processes, after };
 }
 
-export function initialRuns(plan: Plan): Runs {
+export function initialRuns(plan: ProcessSchedule): Runs {
   const runs: Runs = {};
   for (const process of plan.processes) runs[process.name] = { phase: 'WAITING', runs: 0, failures: 0 };
   return runs;
@@ -56,7 +56,7 @@ function phaseOf(runs: Runs, name: string): ProcessPhase | undefined {
   return runs[name]?.phase;
 }
 
-function orderSatisfied(plan: Plan, runs: Runs, name: string): boolean {
+function orderSatisfied(plan: ProcessSchedule, runs: Runs, name: string): boolean {
   return (plan.after[name] ?? []).every((before) => phaseOf(runs, before) === 'SUCCESS');
 }
 
@@ -67,7 +67,7 @@ export function earliestStart(process: ProcessConfig, run: ProcessRun): number {
 }
 
 /** Processes that may start once their `min_duration` gate opens. */
-function startable(plan: Plan, runs: Runs): ProcessConfig[] {
+function startable(plan: ProcessSchedule, runs: Runs): ProcessConfig[] {
   return plan.processes.filter(
     (process) => phaseOf(runs, process.name) === 'WAITING' && orderSatisfied(plan, runs, process.name),
   );
@@ -84,7 +84,7 @@ export interface StartDecision {
   wakeAt?: number;
 }
 
-export function decideStarts(plan: Plan, runs: Runs, maxConcurrency: number, now: number): StartDecision {
+export function decideStarts(plan: ProcessSchedule, runs: Runs, maxConcurrency: number, now: number): StartDecision {
   const candidates = startable(plan, runs);
   const ready: string[] = [];
   let wakeAt: number | undefined;
@@ -123,14 +123,14 @@ export function runAfterKill(run: ProcessRun, exitCode: number): ProcessRun {
   return { phase: 'KILLED', runs: run.runs, failures: run.failures, lastStartAt: run.lastStartAt, exitCode };
 }
 
-export type PlanState = 'active' | 'complete' | 'deadlocked';
+export type ScheduleState = 'active' | 'complete' | 'deadlocked';
 
 /**
  * Complete when every non-ephemeral process has succeeded or failed for good. Deadlocked when
  * it is not complete yet nothing runs and nothing can ever start (e.g. a process ordered after
  * one that failed): Thermos treats that as a failed task.
  */
-export function planState(plan: Plan, runs: Runs): PlanState {
+export function scheduleState(plan: ProcessSchedule, runs: Runs): ScheduleState {
   const done = plan.processes.every((process) => {
     const phase = phaseOf(runs, process.name);
     return process.ephemeral || phase === 'SUCCESS' || phase === 'FAILED';
@@ -150,10 +150,10 @@ export type TaskVerdict =
   { kind: 'continue' } | { kind: 'finished' } | { kind: 'failed'; failed: string[]; deadlocked: boolean };
 
 /** `task.max_failures` failed processes fail the task (0 = never); so does a deadlock. */
-export function regularVerdict(plan: Plan, runs: Runs, taskMaxFailures: number): TaskVerdict {
+export function regularVerdict(plan: ProcessSchedule, runs: Runs, taskMaxFailures: number): TaskVerdict {
   const failed = failedProcesses(runs);
   const overLimit = taskMaxFailures > 0 && failed.length >= taskMaxFailures;
-  const state = planState(plan, runs);
+  const state = scheduleState(plan, runs);
   if (overLimit) return { kind: 'failed', failed, deadlocked: false };
   if (state === 'complete') return { kind: 'finished' };
   if (state === 'deadlocked') return { kind: 'failed', failed, deadlocked: true };

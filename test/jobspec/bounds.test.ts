@@ -9,11 +9,11 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DirectoryTree } from '../../src/source/dir-tree.js';
-import { fastValues } from '../../src/spec/fast-yaml.js';
-import { loadRepository, loadTree } from '../../src/spec/load.js';
-import { currentProducer, SpecCache } from '../../src/spec/spec-cache.js';
-import type { Problem } from '../../src/spec/types.js';
-import { parseWithPositions } from '../../src/spec/yaml.js';
+import { fastValues } from '../../src/jobspec/fast-yaml.js';
+import { loadRepository, loadTree } from '../../src/jobspec/load.js';
+import { currentProducer, SpecCache } from '../../src/jobspec/spec-cache.js';
+import type { Problem } from '../../src/jobspec/types.js';
+import { parseWithPositions } from '../../src/jobspec/yaml.js';
 import { createTempRepo, withTempRepo } from '../support/temp-repo.js';
 
 type Slot =

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GitTree } from '../../src/source/git-tree.js';
 import { MemoryTree } from '../../src/source/memory-tree.js';
-import { resolveTemplatePath } from '../../src/spec/extends.js';
+import { resolveTemplatePath } from '../../src/jobspec/extends.js';
 import {
   MAX_DOCUMENT_VALUES,
   MAX_EXTENDS_DEPTH,
@@ -16,9 +16,9 @@ import {
   MAX_PROBLEMS_PER_COMMIT,
   MAX_PROBLEMS_PER_FILE,
   type LoadLimits,
-} from '../../src/spec/limits.js';
-import { loadRepository } from '../../src/spec/load.js';
-import type { Problem } from '../../src/spec/types.js';
+} from '../../src/jobspec/limits.js';
+import { loadRepository } from '../../src/jobspec/load.js';
+import type { Problem } from '../../src/jobspec/types.js';
 import { TempGitRepo } from '../support/git-repo.js';
 import { jobYaml, LOCAL_CLUSTERS } from '../support/jobs.js';
 

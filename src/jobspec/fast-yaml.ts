@@ -14,7 +14,7 @@
  * range (js-yaml reads `1e400` as a string, `yaml` as Infinity), streams with no document, and
  * any document that is not a mapping (every file Borealis reads holds mappings, and js-yaml
  * reads some broken ones as a scalar; `yaml` skips empty documents, js-yaml reads them as
- * null). Found by the property tests in test/spec/fast-yaml.test.ts.
+ * null). Found by the property tests in test/jobspec/fast-yaml.test.ts.
  */
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 

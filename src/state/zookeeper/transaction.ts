@@ -34,7 +34,7 @@ export interface Payload {
   chunkPaths: string[];
 }
 
-export interface Plan {
+export interface Transaction {
   ops: ZkOp[];
   /** The version each put produces, by operation index. */
   versions: Map<number, number>;
@@ -68,7 +68,7 @@ function checkCondition(key: string, expected: number | null | undefined, node: 
 }
 
 class Planner {
-  readonly plan: Plan = {
+  readonly plan: Transaction = {
     ops: [],
     versions: new Map(),
     writes: false,
@@ -178,12 +178,12 @@ class Planner {
  * The multi for `operations`, given the read of every key they touch and the payload of
  * every put (by operation index). Throws `StateConflictError` when a condition fails.
  */
-export function planTransaction(
+export function buildTransaction(
   operations: readonly StateOperation[],
   read: ReadonlyMap<string, KeyNode>,
   payloads: ReadonlyMap<number, Payload>,
   chunkPathsOf: ChunkPathsOf,
-): Plan {
+): Transaction {
   const planner = new Planner(read, chunkPathsOf);
   operations.forEach((operation, index) => planner.apply(operation, index, payloads.get(index)));
   return planner.plan;

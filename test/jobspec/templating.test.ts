@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderTemplate, TemplateError } from '../../src/spec/templating.js';
+import { renderTemplate, TemplateError } from '../../src/jobspec/templating.js';
 
 const context = {
   instance: 4,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StateConflictError, StateCorruptError, type StateOperation } from '../../src/state/types.js';
 import { decodeValue, encodeValue } from '../../src/state/zookeeper/node-data.js';
-import { planTransaction, type KeyNode, type Payload } from '../../src/state/zookeeper/plan.js';
+import { buildTransaction, type KeyNode, type Payload } from '../../src/state/zookeeper/transaction.js';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const inline = (value: unknown): Payload => ({ inline: json(value), chunks: null, chunkPaths: [] });
@@ -29,7 +29,7 @@ function plan(operations: StateOperation[], read: Record<string, KeyNode>) {
   operations.forEach((operation, index) => {
     if (operation.op === 'put') payloads.set(index, inline(operation.value));
   });
-  return planTransaction(operations, new Map(Object.entries(read)), payloads, () => []);
+  return buildTransaction(operations, new Map(Object.entries(read)), payloads, () => []);
 }
 
 describe('ZooKeeper node data', () => {
@@ -56,7 +56,7 @@ describe('ZooKeeper node data', () => {
   });
 });
 
-describe('planTransaction', () => {
+describe('buildTransaction', () => {
   it('creates a missing key at version 0 and sets an existing one at the version read', () => {
     const created = plan([{ op: 'put', key: 'a', value: 1, expectedVersion: null }], { a: missing('/r/a') });
     assert.deepEqual(created.ops, [{ op: 'create', path: '/r/a', data: json(1) }]);
@@ -142,7 +142,7 @@ describe('planTransaction', () => {
       chunks: { id: 'new', count: 1, bytes: 1, sha256: 'c'.repeat(64) },
       chunkPaths: ['/r/@chunks/a/new.0'],
     };
-    const result = planTransaction(
+    const result = buildTransaction(
       [{ op: 'put', key: 'a', value: 'big' }],
       read,
       new Map([[0, payload]]),

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryTree } from '../../src/source/memory-tree.js';
-import { deepMerge } from '../../src/spec/extends.js';
-import { loadRepository } from '../../src/spec/load.js';
-import type { LoadedRepository } from '../../src/spec/types.js';
+import { deepMerge } from '../../src/jobspec/extends.js';
+import { loadRepository } from '../../src/jobspec/load.js';
+import type { LoadedRepository } from '../../src/jobspec/types.js';
 import { LOCAL_CLUSTERS } from '../support/jobs.js';
 
 const JOB = `cluster: local

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatMiB, sizeToMiB } from '../../src/spec/sizes.js';
+import { formatMiB, sizeToMiB } from '../../src/jobspec/sizes.js';
 
 describe('sizeToMiB', () => {
   const cases: [string, number | undefined][] = [

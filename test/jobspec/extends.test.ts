@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryTree } from '../../src/source/memory-tree.js';
-import { deepMerge } from '../../src/spec/extends.js';
-import { loadRepository } from '../../src/spec/load.js';
+import { deepMerge } from '../../src/jobspec/extends.js';
+import { loadRepository } from '../../src/jobspec/load.js';
 import { LOCAL_CLUSTERS } from '../support/jobs.js';
 
 describe('deepMerge', () => {

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { fastValues } from '../../src/spec/fast-yaml.js';
-import { parseWithPositions } from '../../src/spec/yaml.js';
+import { fastValues } from '../../src/jobspec/fast-yaml.js';
+import { parseWithPositions } from '../../src/jobspec/yaml.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

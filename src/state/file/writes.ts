@@ -33,7 +33,7 @@ function nextRecord(operation: StateOperation, current: Versioned | null): Versi
 }
 
 /** The writes, one per key touched, in the order keys were first written. */
-export async function planWrites(operations: readonly StateOperation[], read: ReadRecord): Promise<Write[]> {
+export async function writesFor(operations: readonly StateOperation[], read: ReadRecord): Promise<Write[]> {
   const state = new Map<string, Versioned | null>();
   const written = new Set<string>();
   for (const operation of operations) {
