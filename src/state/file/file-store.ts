@@ -7,7 +7,7 @@
  * `@journal.json` and temp files `@<pid>.<n>.tmp`.
  *
  * Writes: temp file in the same directory, fsync, rename over the record, fsync the
- * directory (`durable.ts`). Readers take no lock and see a whole old or new record.
+ * directory (`util/durable-file.ts`). Readers take no lock and see a whole old or new record.
  *
  * Conditional writes: every write (conditional or not, so versions never skip or repeat)
  * runs read-check-write under a per-directory lock held across processes (`lock.ts`: one
