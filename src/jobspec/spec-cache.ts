@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileDurably } from '../util/durable-file.js';
+import { replaceFile } from '../util/durable-file.js';
 import { warn } from '../util/warnings.js';
 import { canonicalJson, configHash } from './hash.js';
 import { instanceConfig, jobId } from './normalise.js';
@@ -208,7 +208,7 @@ export class SpecCache {
       clusters: this.clustersEntry,
     };
     await mkdir(dirname(file), { recursive: true });
-    await writeFileDurably(file, JSON.stringify(document));
+    await replaceFile(file, JSON.stringify(document));
     this.changed = false;
   }
 }
