@@ -15,9 +15,10 @@
  * - the webhook replay journal (`server/replay-journal.ts`): the sender is answered after
  *   the write, so a lost rewrite would let a delivery be replayed.
  * - the local cluster's sandbox files (`cluster/local/*`): `task.json` so that a launched
- *   task is known after a reboot, and `status.json` so that a task's last reported state
- *   survives one instead of being reported LOST.
- * - the `watch.json` announcement (`cli/leader-address.ts`).
+ *   task is known after a reboot, and `status.json` so that a task that ended before a
+ *   power cut is reported as it ended (FINISHED, FAILED, KILLED), not LOST.
+ * `cli/leader-address.ts` writes and removes `watch.json` durably too, though it need not:
+ * the `watch` process it announces does not survive a power cut either.
  * `replaceFile` (no directory fsync) is for caches (`jobspec/spec-cache.ts`,
  * `state/records-snapshot.ts`): a lost rename there is only a missed cache, while the file's
  * own fsync still keeps a power cut from leaving a torn file that would warn.
