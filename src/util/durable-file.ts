@@ -55,7 +55,7 @@ export function temporaryPath(directory: string): string {
 
 /**
  * The callback `readFile`: in Node 20 the promise one reads in small chunks, each a trip
- * to the thread pool, and takes about twice as long for the small files a store holds.
+ * to the thread pool, and is much slower for the small files a store holds.
  */
 export function readTextIfExists(path: string): Promise<string | null> {
   return new Promise((resolve, reject) =>
