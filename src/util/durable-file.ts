@@ -15,8 +15,10 @@
  * - the webhook replay journal (`server/replay-journal.ts`): the sender is answered after
  *   the write, so a lost rewrite would let a delivery be replayed.
  * - the local cluster's sandbox files (`cluster/local/*`): `task.json` so that a launched
- *   task is known after a reboot, and `status.json` so that a task that ended before a
- *   power cut is reported as it ended (FINISHED, FAILED, KILLED), not LOST.
+ *   task is known after a reboot, and a final `status.json` so that a task that ended
+ *   before a power cut is reported as it ended (FINISHED, FAILED, KILLED), not LOST. The
+ *   supervisor's other status writes use `replaceFileSync`: a power cut ends the task too,
+ *   and a status that is not final reads as LOST after it whatever it says.
  * `cli/leader-address.ts` writes and removes `watch.json` durably too, though it need not:
  * the `watch` process it announces does not survive a power cut either.
  * `replaceFile` (no directory fsync) is for caches (`jobspec/spec-cache.ts`,
@@ -135,6 +137,12 @@ export async function writeFileDurably(path: string, text: string): Promise<void
 
 /** For a writer whose writes must land in the order it makes them (the task supervisor). */
 export function writeFileDurablySync(path: string, text: string): void {
+  replaceFileSync(path, text);
+  syncDirectorySync(dirname(path));
+}
+
+/** `replaceFile`, synchronously. */
+export function replaceFileSync(path: string, text: string): void {
   const temporary = temporaryPath(dirname(path));
   try {
     const fd = openSync(temporary, 'wx');
@@ -149,11 +157,10 @@ export function writeFileDurablySync(path: string, text: string): void {
     rmSync(temporary, { force: true });
     throw error;
   }
-  syncDirectorySync(dirname(path));
 }
 
 /** Pretty-printed, so operators can read the file. */
-function jsonText(value: unknown): string {
+export function jsonText(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
