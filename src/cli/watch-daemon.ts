@@ -36,7 +36,7 @@ export async function runWatch(options: WatchOptions, self: Command, io: Io): Pr
   const log = createLog(options.logFormat, (text) => io.stdout.write(text));
   const env = await openDeployEnvironment(global, log);
   const announcer = env.coordinator ? announcerFor(env.coordinator) : undefined;
-  // Loaded here, not at start-up: the other commands need neither (a tenth of a second each).
+  // Loaded here, not at start-up: the other commands need neither, and both are slow to load.
   const [{ Metrics }, { startServer }] = await Promise.all([
     import('../metrics/metrics.js'),
     import('../server/app.js'),

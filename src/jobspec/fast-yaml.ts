@@ -1,7 +1,7 @@
 /**
  * The fast way through a job file. Parsing dominates loading a large repository, and
- * `yaml`, which keeps every node's position for error messages, is about three times
- * slower than js-yaml. Positions are only needed when something is wrong, so a file is
+ * `yaml`, which keeps every node's position for error messages, is several times slower
+ * than js-yaml. Positions are only needed when something is wrong, so a file is
  * read with js-yaml first and with `yaml` only when a message must point into it.
  *
  * js-yaml's CORE_SCHEMA resolves scalars as YAML 1.2's core schema does, as `yaml` does

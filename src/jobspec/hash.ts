@@ -11,7 +11,7 @@ export function configHash(instance: InstanceConfig): string {
   return createHash('sha256').update(canonicalJson(instance)).digest('hex').slice(0, 16);
 }
 
-/** Loops rather than entries, filters and joins: hashing was a tenth of a cold 10,000-job load. */
+/** Loops rather than entries, filters and joins: hashing was a large share of a cold load. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) {

@@ -13,16 +13,16 @@ export interface LoadLimits {
 }
 
 /**
- * A job file written by hand is 1-5 KB (the example repository's largest is 1.2 KB); one
- * holding a hundred jobs is some 300 KB. 1 MiB leaves room for generated files while
- * bounding what one file costs to parse, with the limits on values and tokens below, to a
- * few seconds and some 100 MB in the slowest case (a file the fast reader declines).
+ * Far above a job file written by hand, or one holding a hundred jobs, so it leaves room
+ * for generated files, while bounding what one file costs to parse, with the limits on
+ * values and tokens below, even in the slowest case (a file the fast reader declines).
+ * The sizes and costs behind it are in docs/performance.md.
  */
 export const DEFAULT_MAX_FILE_BYTES = 2 ** 20;
 
 /**
- * 10,000 jobs of 30-60 lines are about 15 MB; 64 MiB is four times that and still loads
- * in seconds.
+ * Several times a large repository's job files (docs/performance.md), and still loaded in
+ * seconds.
  */
 export const DEFAULT_MAX_COMMIT_BYTES = 64 * 2 ** 20;
 
@@ -36,7 +36,8 @@ export const MAX_DOCUMENT_VALUES = 20_000;
 
 /**
  * YAML tokens in one file read for positions (a file the fast reader declines, or one with
- * a problem to point at). A job takes a few hundred; 250,000 take 1-3 s and 100 MB.
+ * a problem to point at). A job takes a few hundred; the limit bounds the full parser's time
+ * and memory (docs/performance.md).
  */
 export const MAX_FILE_TOKENS = 250_000;
 

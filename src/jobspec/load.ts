@@ -204,7 +204,7 @@ async function loadEdits(
   const jobs = base.jobFiles.flatMap((path) => jobsByFile.get(path)!);
   const rules = repositoryRules(base.repository.clusters, base.clustersValid);
   // Every other job passed these rules in the last load, so unless a key moved only the
-  // changed files' jobs can break them (10,000 ids hashed again cost milliseconds per commit).
+  // changed files' jobs can break them (hashing every id again costs O(jobs) per commit).
   const keysMoved = [...fresh].some(([path, fileJobs]) => !sameIds(base.jobsByFile.get(path)!, fileJobs));
   const checked = keysMoved ? jobs : [...fresh.values()].flat();
   // A rule broken across files is reported, with its places, by the full load.

@@ -24,8 +24,8 @@ let ajv: Ajv2020 | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
 /**
- * Each schema compiled on first use: compiling the job schema takes a tenth of a second,
- * which a plan whose job files are all cached never needs.
+ * Each schema compiled on first use: compiling the job schema is slow, and a plan whose job
+ * files are all cached never needs it.
  */
 function validator(name: 'job.schema.json' | 'clusters.schema.json'): ValidateFunction {
   const known = compiled.get(name);

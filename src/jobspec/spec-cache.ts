@@ -8,7 +8,7 @@
  *
  * The file is derived state anyone can edit, so an entry read from it is used only after
  * its blob id matches the tree's and each job's configuration hashes to the hash it was
- * cached with (about 15 µs a job); any other entry is dropped, its file read from Git
+ * cached with (cheap next to parsing); any other entry is dropped, its file read from Git
  * again, and one warning names the cache file. An entry rewritten consistently, config and
  * hash together, is not detectable without reading Git: the state directory is trusted as
  * far as the sandboxes in it are.
@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileDurably } from '../util/durable-file.js';
+import { replaceFile } from '../util/durable-file.js';
 import { warn } from '../util/warnings.js';
 import { canonicalJson, configHash } from './hash.js';
 import { instanceConfig, jobId } from './normalise.js';
@@ -177,7 +177,7 @@ export class SpecCache {
   static load(file: string, producer: string): SpecCache {
     const cache = new SpecCache(producer);
     try {
-      // One synchronous read: Node 20's promise readFile decodes 15 MB in chunks, 70 ms more.
+      // One synchronous read: Node 20's promise readFile decodes a large file in chunks, slower.
       const document = JSON.parse(readFileSync(file, 'utf8')) as CacheDocument;
       if (document.format === FORMAT && document.producer === producer) {
         for (const [key, file] of Object.entries(document.files)) {
@@ -208,7 +208,7 @@ export class SpecCache {
       clusters: this.clustersEntry,
     };
     await mkdir(dirname(file), { recursive: true });
-    await writeFileDurably(file, JSON.stringify(document));
+    await replaceFile(file, JSON.stringify(document));
     this.changed = false;
   }
 }

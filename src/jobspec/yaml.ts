@@ -53,8 +53,8 @@ export function parseYamlFile(file: string, content: FileContent): ParsedFile {
   const { text } = decoded;
   const values = fastValues(text);
   if (!values) return parseWithPositions(file, text);
-  // Positions would cost a node object per value (some 1 KB and 10 µs each): a document
-  // far larger than any job is refused before any message needs one.
+  // Positions would cost a node object per value: a document far larger than any job is
+  // refused before any message needs one.
   const crowded = values.findIndex((value) => !withinValues(value, MAX_DOCUMENT_VALUES));
   if (crowded < 0) return locatedLater(file, text, values);
   const message = `document ${crowded + 1} holds more than ${MAX_DOCUMENT_VALUES} values (maps, lists and scalars); a job has a few hundred`;
@@ -62,8 +62,8 @@ export function parseYamlFile(file: string, content: FileContent): ParsedFile {
 }
 
 /**
- * Whether `text` has at most `max` lexical tokens. The full parser's time grows faster
- * than its input (a 1 MiB flow list: 10 s, 500 MB), its lexer's does not and stops here.
+ * Whether `text` has at most `max` lexical tokens. The full parser's time and memory grow
+ * faster than its input (docs/performance.md), its lexer's do not and stop here.
  */
 function withinTokens(text: string, max: number): boolean {
   let count = 0;

@@ -1,8 +1,8 @@
 /**
  * Commits' jobs as the daemon loads them, one commit after another. Each load starts from
  * the last clean one: the trees of the two commits are compared and only the job files
- * that changed are read and checked, so a one-job commit in a repository of 10,000 jobs
- * costs one file, not a listing and 10,000 cache lookups. Anything a partial load cannot
+ * that changed are read and checked, so a one-job commit in a large repository costs one
+ * file, not a listing and a cache lookup per job. Anything a partial load cannot
  * answer exactly (files added or removed, a template or clusters.yaml changed, a problem)
  * is loaded in full.
  */

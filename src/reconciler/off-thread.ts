@@ -33,9 +33,9 @@ export interface LoadBudget {
   memoryMb: number;
 }
 
-/** 10,000 jobs load in some 5 s on a busy machine with 2 cores; a commit 12 times that is refused. */
+/** Many times what a large repository takes to load on a busy machine (docs/performance.md). */
 export const DEFAULT_LOAD_TIME_MS = 60_000;
-/** A cold load of 10,000 jobs needs some 150 MB in the worker (files are sent one at a time). */
+/** Several times a large repository's cold load in the worker (files are sent one at a time). */
 export const DEFAULT_LOAD_MEMORY_MB = 1024;
 
 export const DEFAULT_LOAD_BUDGET: LoadBudget = {

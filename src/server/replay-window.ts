@@ -29,7 +29,7 @@ export type Claim =
   | { kind: 'full'; retryAfterMs: number };
 
 export const DEFAULT_REPLAY_WINDOW_MS = DEFAULT_REPLAY_WINDOW_SECS * 1000;
-/** About one delivery every 1.7 s for 24 h; ~20 MB of memory and ~8 MB of journal when full. */
+/** Room for a steady stream of deliveries across the default window (when full: docs/performance.md). */
 export const DEFAULT_REPLAY_CAPACITY = 50_000;
 
 export class ReplayWindow {

@@ -1,9 +1,9 @@
 /**
  * One long-lived `git cat-file --batch` process that answers object requests in order.
- * Reading a commit's 10,000 job files this way costs one process and about 0.2 s, where
- * one `git show` per file would take minutes. It sees refs and objects written after it
- * started, so a daemon keeps one for its whole life: spawning git from a process holding
- * 100,000 tasks costs tens of milliseconds each time.
+ * Reading a large commit's job files this way costs one process, where one `git show` per
+ * file would cost a process each. It sees refs and objects written after it started, so a
+ * daemon keeps one for its whole life: spawning git from a process holding a large
+ * cluster's tasks is slow.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Socket } from 'node:net';

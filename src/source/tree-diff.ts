@@ -1,7 +1,7 @@
 /**
  * The files that differ between two trees, found by comparing tree ids: a directory with
  * the same id on both sides has the same contents and is not opened. A commit that changes
- * one job file of 10,000 opens the few directories on that file's path, not 10,000 entries.
+ * one job file of a large repository opens the few directories on its path, not every entry.
  */
 import { GitObjectReader, parseTree, type TreeItem } from './git-objects.js';
 import type { TreeListings } from './git-tree.js';

@@ -1,7 +1,7 @@
 /**
  * The job records as of one jobs-stamp token, in one local file: a process that starts
- * (every `plan`) reads one file instead of 10,000 records (about 280 ms from a directory,
- * far more from ZooKeeper). It is a cache, never the truth: it is used only while the
+ * (every `plan`) reads one file instead of every job record (slow from a directory, slower
+ * from ZooKeeper). It is a cache, never the truth: it is used only while the
  * store's stamp still holds its token, and every writer replaces the token with its write.
  *
  * A snapshot's records were read after its token was: a write in between changes the stamp

@@ -63,8 +63,8 @@ const updateKey = (id: JobId) => `updates/${encodeKeySegment(id)}`;
 
 export class Records {
   /**
-   * The job records as of a stamp token. Reading 10,000 job records costs about half a
-   * second and a daemon reads them several times a pass; the stamp costs one read. Any
+   * The job records as of a stamp token. Reading a large repository's job records is slow
+   * and a daemon reads them several times a pass; the stamp costs one read. Any
    * writer, this process or another, changes the token with the records it writes.
    */
   private jobsCache: { token: string; jobs: readonly RecordedJob[] } | undefined;

@@ -28,8 +28,8 @@ export interface StateStore {
   get<T = unknown>(key: string): Promise<Versioned<T> | null>;
   /**
    * Several keys, answered in their order (null for a missing one): each as `get` reads it,
-   * not one snapshot of them all. Reading ten thousand job records one `get` at a time
-   * costs a round trip (or a file-system call) each for what can be pipelined.
+   * not one snapshot of them all. Reading every job record one `get` at a time costs a
+   * round trip (or a file-system call) each for what can be pipelined.
    */
   getMany<T = unknown>(keys: readonly string[]): Promise<(Versioned<T> | null)[]>;
   /** Writes atomically and durably; returns the new version. */

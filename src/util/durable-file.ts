@@ -1,11 +1,41 @@
 /**
- * File operations that survive a crash or power cut at any instant: content goes to a temp
- * file in the target's own directory (so `rename` never crosses a filesystem), is fsynced,
- * renamed over the target, and then the directory is fsynced so the rename itself is on
- * disk. A reader therefore sees the old file or the new one, never a mix.
+ * The one module that writes files which must survive a crash at any instant. Every write
+ * puts the content in a temp file in the target's own directory (so `rename` never crosses
+ * a filesystem), fsyncs it, and renames it over the target: a reader, or a process started
+ * after a crash, sees the old file or the new one, never a mix. The rename alone is enough
+ * against a process crash; against a power cut the directory must be fsynced too, or the
+ * rename itself may be lost.
+ *
+ * `writeFileDurably`, `writeFileDurablySync` and `removeFileDurably` fsync the directory.
+ * They are for files whose loss after a power cut would be wrong, not merely slow:
+ * - the file state store (`state/file/journal.ts`): a write is acknowledged to its caller,
+ *   the journal is a transaction's commit point, and a journal whose removal were lost
+ *   would be replayed over newer writes. Record files use `replaceFile` and fsync each
+ *   directory once per batch, before the journal is cleared.
+ * - the webhook replay journal (`server/replay-journal.ts`): the sender is answered after
+ *   the write, so a lost rewrite would let a delivery be replayed.
+ * - the local cluster's sandbox files (`cluster/local/*`): `task.json` so that a launched
+ *   task is known after a reboot, and a final `status.json` so that a task that ended
+ *   before a power cut is reported as it ended (FINISHED, FAILED, KILLED), not LOST. The
+ *   supervisor's other status writes use `replaceFileSync`: a power cut ends the task too,
+ *   and a status that is not final reads as LOST after it whatever it says.
+ * `cli/leader-address.ts` writes and removes `watch.json` durably too, though it need not:
+ * the `watch` process it announces does not survive a power cut either.
+ * `replaceFile` (no directory fsync) is for caches (`jobspec/spec-cache.ts`,
+ * `state/records-snapshot.ts`): a lost rename there is only a missed cache, while the file's
+ * own fsync still keeps a power cut from leaving a torn file that would warn.
  */
-import { readFile as readFileCallback, readFileSync } from 'node:fs';
-import { mkdir, open, rename, rm, rmdir } from 'node:fs/promises';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFile as readFileCallback,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { access, mkdir, open, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 
 let sequence = 0;
@@ -27,7 +57,7 @@ export function temporaryPath(directory: string): string {
 
 /**
  * The callback `readFile`: in Node 20 the promise one reads in small chunks, each a trip
- * to the thread pool, and takes about twice as long for the small files a store holds.
+ * to the thread pool, and is much slower for the small files a store holds.
  */
 export function readTextIfExists(path: string): Promise<string | null> {
   return new Promise((resolve, reject) =>
@@ -39,6 +69,31 @@ export function readTextIfExists(path: string): Promise<string | null> {
   );
 }
 
+/** Missing, unparsable or wrongly shaped content all read as "not there yet". */
+export async function readJsonIfExists<T>(
+  path: string,
+  guard: (value: unknown) => value is T,
+): Promise<T | undefined> {
+  const text = await readTextIfExists(path);
+  if (text === null) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return guard(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function fileExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
+  }
+}
+
 export function readTextIfExistsSync(path: string): string | null {
   try {
     return readFileSync(path, 'utf8');
@@ -48,15 +103,30 @@ export function readTextIfExistsSync(path: string): string | null {
   }
 }
 
+/** Some platforms cannot fsync a directory; there the rename is as durable as it gets. */
+function cannotSyncDirectory(error: unknown): boolean {
+  return errorCode(error) === 'EINVAL' || errorCode(error) === 'EISDIR';
+}
+
 export async function syncDirectory(directory: string): Promise<void> {
   const handle = await open(directory, 'r');
   try {
     await handle.sync();
   } catch (error) {
-    // Some platforms cannot fsync a directory; there the rename is as durable as it gets.
-    if (errorCode(error) !== 'EINVAL' && errorCode(error) !== 'EISDIR') throw error;
+    if (!cannotSyncDirectory(error)) throw error;
   } finally {
     await handle.close();
+  }
+}
+
+function syncDirectorySync(directory: string): void {
+  const fd = openSync(directory, 'r');
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    if (!cannotSyncDirectory(error)) throw error;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -65,9 +135,47 @@ export async function writeFileDurably(path: string, text: string): Promise<void
   await syncDirectory(dirname(path));
 }
 
+/** For a writer whose writes must land in the order it makes them (the task supervisor). */
+export function writeFileDurablySync(path: string, text: string): void {
+  replaceFileSync(path, text);
+  syncDirectorySync(dirname(path));
+}
+
+/** `replaceFile`, synchronously. */
+export function replaceFileSync(path: string, text: string): void {
+  const temporary = temporaryPath(dirname(path));
+  try {
+    const fd = openSync(temporary, 'wx');
+    try {
+      writeFileSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Pretty-printed, so operators can read the file. */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export function writeJsonDurably(path: string, value: unknown): Promise<void> {
+  return writeFileDurably(path, jsonText(value));
+}
+
+export function writeJsonDurablySync(path: string, value: unknown): void {
+  writeFileDurablySync(path, jsonText(value));
+}
+
 /**
  * Writes a whole new file in place of `path` (temp file, fsync, rename) without the
- * directory's fsync: the caller syncs each directory once after many replacements.
+ * directory's fsync: the caller syncs each directory once after many replacements, or, for
+ * a cache, not at all.
  */
 export async function replaceFile(path: string, text: string): Promise<void> {
   const temporary = temporaryPath(dirname(path));

@@ -1,6 +1,6 @@
 /**
  * Items grouped by key, in their order; an item whose key is undefined is left out. Linear:
- * a group is appended to, never copied, since callers group 100,000 tasks at a time.
+ * a group is appended to, never copied, since callers group a large cluster's every task.
  */
 export function groupBy<T, K>(items: Iterable<T>, key: (item: T) => K | undefined): Map<K, T[]> {
   const groups = new Map<K, T[]>();

@@ -1,6 +1,6 @@
 /**
- * A CommonJS package loaded on first use rather than at start-up. `yaml` and `ajv` take
- * about 90 ms to import, which a `plan` whose every file is in the spec cache never needs.
+ * A CommonJS package loaded on first use rather than at start-up. `yaml` and `ajv` are
+ * slow to import, and a `plan` whose every file is in the spec cache never needs them.
  */
 import { createRequire } from 'node:module';
 

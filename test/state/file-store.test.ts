@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BorealisError } from '../../src/errors.js';
 import { FileStateStore } from '../../src/state/file/file-store.js';
 import { ownIdentity } from '../../src/state/file/process-identity.js';
 import { StateCorruptError, type Versioned } from '../../src/state/types.js';
+import { killed, spawnLineChild, type LineChild } from '../support/line-child.js';
 import { testStateStore } from './contract.js';
 import { BEFORE_JOURNAL, CRASH_OPERATIONS } from './file-store-child.js';
 
@@ -30,34 +29,8 @@ function tempDirs(): () => Promise<string> {
   };
 }
 
-interface Child {
-  process: ChildProcessWithoutNullStreams;
-  /** Resolves with the next line the child prints; rejects if it exits first. */
-  line(): Promise<string>;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
-}
-
-function spawnChild(...args: string[]): Child {
-  const child = spawn(process.execPath, [CHILD, ...args], {
-    env: { ...process.env, BOREALIS_STATE_CHILD: '1' },
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
-    (resolve) => child.once('close', (code, signal) => resolve({ code, signal, stderr })),
-  );
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const line = async (): Promise<string> => {
-    const next = await lines.next();
-    if (next.done === true) throw new Error(`child ${args.join(' ')} ended: ${(await exit).stderr}`);
-    return next.value;
-  };
-  return { process: child, line, exit };
-}
-
-async function killed(child: Child): Promise<void> {
-  child.process.kill('SIGKILL');
-  assert.equal((await child.exit).signal, 'SIGKILL');
+function spawnChild(...args: string[]): LineChild {
+  return spawnLineChild(CHILD, { BOREALIS_STATE_CHILD: '1' }, args);
 }
 
 /** Every file and directory below `dir`, relative, sorted. */

@@ -12,8 +12,8 @@ export const OBSERVED_VIEW_FORMAT = 4;
 
 /**
  * A task's own fields, in the order of each row: a row instead of an object per task, and
- * what its job's tasks share said once per group, make 100,000 tasks about half the bytes
- * and a fraction of the objects to parse.
+ * what its job's tasks share said once per group, make a large cluster's view far fewer
+ * bytes and objects to parse.
  */
 export const TASK_COLUMNS = [
   'taskId',
@@ -34,7 +34,7 @@ type Column = (typeof TASK_COLUMNS)[number];
  * A task's fields in `TASK_COLUMNS` order; an absent optional field is `null`. The text
  * columns tasks share (a state, an agent, the reason and message of the last update: the
  * same for every task a reconciliation answered) hold an index into the view's `strings`:
- * a third of the bytes of 100,000 tasks, and 400,000 strings fewer to parse.
+ * a large share of the bytes, and a string per shared column and task fewer to parse.
  */
 export type TaskRow = unknown[];
 
@@ -97,8 +97,8 @@ export function observedView(
 
 /**
  * The view as JSON text, serialised again only when the snapshot is a new array: a backend
- * answers the same array while no task changed (`Cluster.snapshot`), and 100,000 tasks take
- * a quarter of a second to group and serialise.
+ * answers the same array while no task changed (`Cluster.snapshot`), and a large cluster's
+ * tasks are slow to group and serialise.
  */
 export class ObservedViewCache {
   private last: { tasks: readonly ObservedTask[]; cluster: string; body: string } | undefined;

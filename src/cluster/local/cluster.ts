@@ -16,7 +16,7 @@ import {
   type TaskLaunch,
   type TaskStatusUpdate,
 } from '../types.js';
-import { fileExists, writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
+import { fileExists, writeFileDurably, writeJsonDurably } from '../../util/durable-file.js';
 import { KeyedSerializer } from './keyed-serializer.js';
 import { createSandbox, startSupervisor } from './launcher.js';
 import { allocatePorts, assignPorts } from './ports.js';
@@ -262,7 +262,7 @@ export class LocalCluster implements Cluster {
     // Without a sandbox, observing the task stops whatever of it still runs.
     if (view === undefined) await this.refresh(taskId);
     if (view === undefined || isTerminal(view.status.state)) return;
-    if (!view.killRequested) await writeFileAtomic(paths.kill, `${this.now()}\n`);
+    if (!view.killRequested) await writeFileDurably(paths.kill, `${this.now()}\n`);
     await this.refresh(taskId);
     if (view.pid !== undefined && (await fileExists(paths.ready)) && supervisorAlive(view.pid)) {
       try {
@@ -347,7 +347,7 @@ export class LocalCluster implements Cluster {
   private async markLost(paths: SandboxPaths, view: SandboxView): Promise<SandboxView> {
     await killTaskProcesses(this.root, view.record.taskId, Date.now() + KILL_WAIT_MS);
     const status = lostStatus(view.status, this.now());
-    await writeJsonAtomic(paths.status, status);
+    await writeJsonDurably(paths.status, status);
     return { ...view, status };
   }
 

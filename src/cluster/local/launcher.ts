@@ -7,7 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { TaskLaunch } from '../types.js';
-import { writeJsonAtomic } from './atomic-file.js';
+import { writeJsonDurably } from '../../util/durable-file.js';
 import { processStartTime } from '../../util/proc.js';
 import { startingStatus, type PidRecord, type TaskRecord } from './records.js';
 import type { SandboxPaths } from './sandbox-layout.js';
@@ -38,8 +38,8 @@ export async function createSandbox(paths: SandboxPaths, seed: SandboxSeed): Pro
     hostname: seed.hostname,
     launchedAt: seed.launchedAt,
   };
-  await writeJsonAtomic(paths.task, record);
-  await writeJsonAtomic(paths.status, startingStatus(record, seed.launchedAt));
+  await writeJsonDurably(paths.task, record);
+  await writeJsonDurably(paths.status, startingStatus(record, seed.launchedAt));
   return record;
 }
 
@@ -76,6 +76,6 @@ export async function startSupervisor(
   if (pid === undefined) throw new Error(`could not start the supervisor for ${paths.dir}`);
   const startTime = processStartTime(pid) ?? '';
   const record: PidRecord = { pid, startTime };
-  if (recordPid) await writeJsonAtomic(paths.pid, record);
+  if (recordPid) await writeJsonDurably(paths.pid, record);
   return record;
 }

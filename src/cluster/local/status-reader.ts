@@ -3,7 +3,7 @@
  * in-memory state is needed, which is what lets a new reconciler adopt running tasks.
  */
 import { isTerminal, type ObservedTask } from '../types.js';
-import { fileExists, readJsonIfExists } from './atomic-file.js';
+import { fileExists, readJsonIfExists } from '../../util/durable-file.js';
 import {
   isPidRecord,
   isSandboxStatus,

@@ -6,7 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isTerminal, type TaskState } from '../types.js';
-import { fileExists, readJsonIfExists, writeFileAtomicSync, writeJsonAtomicSync } from './atomic-file.js';
+import {
+  fileExists,
+  readJsonIfExists,
+  writeFileDurablySync,
+  writeJsonDurablySync,
+} from '../../util/durable-file.js';
 import { processStartTime } from '../../util/proc.js';
 import {
   isPidRecord,
@@ -28,7 +33,7 @@ export function supervisorLog(message: string): void {
 async function ensurePidFile(paths: SandboxPaths): Promise<void> {
   if ((await readJsonIfExists(paths.pid, isPidRecord)) !== undefined) return;
   const startTime = processStartTime(process.pid);
-  if (startTime !== undefined) writeJsonAtomicSync(paths.pid, { pid: process.pid, startTime });
+  if (startTime !== undefined) writeJsonDurablySync(paths.pid, { pid: process.pid, startTime });
 }
 
 /** Catches kill requests from the first moment and forwards them once a supervisor exists. */
@@ -61,7 +66,7 @@ export async function runSupervisor(sandboxDir: string): Promise<TaskState> {
   const status =
     (await readJsonIfExists(paths.status, isSandboxStatus)) ?? startingStatus(record, Date.now());
   await ensurePidFile(paths);
-  writeFileAtomicSync(paths.ready, `${process.pid}\n`);
+  writeFileDurablySync(paths.ready, `${process.pid}\n`);
   if (await fileExists(paths.kill)) kill.request();
 
   const root = process.env[SANDBOX_ROOT_ENV] ?? dirname(paths.dir);
@@ -115,7 +120,7 @@ export async function emergencyStop(sandboxDir: string, error: unknown): Promise
   const status = readCurrentStatus(paths);
   if (status === undefined || isTerminal(status.state)) return;
   const message = `Supervisor failed: ${error instanceof Error ? error.message : String(error)}`;
-  writeJsonAtomicSync(paths.status, {
+  writeJsonDurablySync(paths.status, {
     ...status,
     state: 'LOST',
     reason: REASON_EXECUTOR_TERMINATED,

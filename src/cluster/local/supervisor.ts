@@ -4,12 +4,19 @@
  * terminal status. It is the only writer of `status.json` while it lives.
  */
 import type { HealthCheckConfig } from '../../jobspec/types.js';
-import { writeJsonAtomicSync } from './atomic-file.js';
+import { isTerminal } from '../types.js';
+import { jsonText, replaceFileSync, writeFileDurablySync } from '../../util/durable-file.js';
 import { HealthMonitor } from './health-monitor.js';
 import type { HealthVerdict } from './health-policy.js';
 import { httpProbe, shellProbe, type Probe } from './health-probe.js';
 import { ScheduleRunner } from './schedule-runner.js';
-import { buildSchedule, regularVerdict, type ProcessSchedule, type Runs, type TaskVerdict } from './process-schedule.js';
+import {
+  buildSchedule,
+  regularVerdict,
+  type ProcessSchedule,
+  type Runs,
+  type TaskVerdict,
+} from './process-schedule.js';
 import {
   REASON_COMMAND_EXECUTOR_FAILED,
   REASON_HEALTH_CHECK_FAILED,
@@ -228,7 +235,9 @@ export class TaskSupervisor {
     };
     this.status = { ...this.status, processes };
     try {
-      writeJsonAtomicSync(this.options.paths.status, this.status);
+      // Only a final status must outlive a power cut (util/durable-file.ts says why).
+      const write = isTerminal(this.status.state) ? writeFileDurablySync : replaceFileSync;
+      write(this.options.paths.status, jsonText(this.status));
     } catch (error) {
       // A sandbox removed or made unwritable under the task: what the supervisor has left to do
       // is stop its processes, and that must not depend on the sandbox.

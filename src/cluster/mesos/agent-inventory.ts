@@ -1,7 +1,7 @@
 /**
- * The agents a master reports, for the plan's placement warnings. GET_AGENTS at 1,000
- * agents is a megabyte of JSON and, from a busy master, took seconds here: asked on
- * every plan it was most of a one-job commit's time. Agents join and leave far more
+ * The agents a master reports, for the plan's placement warnings. GET_AGENTS on a large
+ * cluster is a large answer and slow from a busy master: asked on every plan it was most
+ * of a one-job commit's time. Agents join and leave far more
  * rarely than commits land, so a recent listing is reused. When this framework's own
  * tasks start or end, what the agents have allocated changes: the listing is refreshed
  * in the background shortly after, so the next plan still finds a fresh one. A listing

@@ -107,7 +107,7 @@ export class MesosCluster implements Cluster {
   private revision = 0;
   private snapshotCache: { revision: number; tasks: ObservedTask[] } | undefined;
   /**
-   * Each task's frozen view, dropped when that task changes: with 100,000 tasks a stream of
+   * Each task's frozen view, dropped when that task changes: in a large cluster a stream of
    * status updates bumps the revision constantly, and rebuilding every view per snapshot
    * was most of a pass's CPU.
    */
@@ -159,8 +159,8 @@ export class MesosCluster implements Cluster {
 
   /**
    * The same frozen array while no task changed, so what is built from it (the leader's
-   * view served over HTTP) can be kept until it does: 100,000 tasks take a few hundred
-   * milliseconds to map and serialise.
+   * view served over HTTP) can be kept until it does: a large cluster's tasks are slow to
+   * map and serialise.
    */
   snapshot(): Promise<readonly ObservedTask[]> {
     if (this.snapshotCache?.revision !== this.revision) {
@@ -206,7 +206,7 @@ export class MesosCluster implements Cluster {
   /**
    * Checked against the agents the operator API reports now, as the subscribed master sees
    * them, and against this framework's own tasks as it knows them: the master's whole task
-   * list would cost seconds at 100,000 tasks and tell it nothing more.
+   * list would be slow in a large cluster and tell it nothing more.
    */
   async placementProblems(
     launches: readonly PlannedLaunch[],

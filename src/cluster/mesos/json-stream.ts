@@ -1,8 +1,8 @@
 /**
  * The elements of chosen arrays of one JSON document, each as its own JSON text, read from
- * a stream as it arrives. A master with 100,000 tasks answers GET_TASKS with some 160 MB;
- * splitting it element by element lets each task be read and reduced at once, so the whole
- * answer is never held, as text or as a tree.
+ * a stream as it arrives. A large cluster's master answers GET_TASKS with a very large
+ * document; splitting it element by element lets each task be read and reduced at once,
+ * so the whole answer is never held, as text or as a tree.
  *
  * A byte-level scanner: it follows strings (and their escapes), depth and, on the way down
  * to the arrays wanted, the keys; everything inside an element is only counted. The

@@ -107,13 +107,13 @@ export class OperatorClient {
 
   /**
    * GET_TASKS as it streams in: `visit` gets each task of every list as soon as its bytes
-   * have arrived, so a master's 100,000 tasks are never held at once, as text or as trees.
+   * have arrived, so a large cluster's tasks are never held at once, as text or as trees.
    */
   async eachTask(visit: (task: MesosJsonObject, list: TaskList) => void): Promise<void> {
     const { response, master } = await postToLeader(
       this.mastersToTry(),
       { type: 'GET_TASKS' },
-      // The whole answer must arrive within this: some 160 MB for a large cluster.
+      // The whole answer must arrive within this, and a large cluster's is very large.
       { path: PATH, call: 'GET_TASKS', timeoutMs: this.options.streamTimeoutMs ?? 120_000 },
     );
     if (response.status !== 200 || !response.body) {

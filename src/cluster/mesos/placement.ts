@@ -280,8 +280,8 @@ interface Group {
 
 /**
  * Canonical text of an object, cached by identity: a job's instances usually share their
- * constraints and resources objects, and grouping 10,000 instances should not serialise
- * them 10,000 times.
+ * constraints and resources objects, and grouping a large job's instances should not
+ * serialise those objects once per instance.
  */
 class Canonical {
   private readonly cache = new WeakMap<object, string>();

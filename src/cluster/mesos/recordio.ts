@@ -8,7 +8,7 @@
  */
 import { BorealisError } from '../../errors.js';
 
-/** 64 MiB: far above any real Mesos event (a full GET_STATE is a few MiB on big clusters). */
+/** 64 MiB: far above any real Mesos event, even a full GET_STATE of a big cluster. */
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 /** A uint64 has at most 20 decimal digits; a longer prefix can only be garbage. */

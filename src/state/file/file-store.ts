@@ -7,7 +7,7 @@
  * `@journal.json` and temp files `@<pid>.<n>.tmp`.
  *
  * Writes: temp file in the same directory, fsync, rename over the record, fsync the
- * directory (`durable.ts`). Readers take no lock and see a whole old or new record.
+ * directory (`util/durable-file.ts`). Readers take no lock and see a whole old or new record.
  *
  * Conditional writes: every write (conditional or not, so versions never skip or repeat)
  * runs read-check-write under a per-directory lock held across processes (`lock.ts`: one
@@ -49,7 +49,7 @@ export interface FileStateStoreOptions {
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
-/** Records `getMany` reads between two turns of the event loop: about 5 ms of work. */
+/** Records `getMany` reads between two turns of the event loop: a few milliseconds of work. */
 const READ_SLICE = 200;
 
 /** Reads one record without locking (renames make every file whole); shared with tests' child processes. */
@@ -108,8 +108,8 @@ export class FileStateStore implements StateStore {
 
   /**
    * Synchronous reads in slices, yielding between them: a small file read synchronously
-   * costs a fifth of an asynchronous one (four trips to the thread pool: open, stat, read,
-   * close), and a slice keeps the event loop from stalling more than a few milliseconds.
+   * costs far less than an asynchronous one (four trips to the thread pool: open, stat,
+   * read, close), and a slice keeps the event loop from stalling more than a few milliseconds.
    */
   async getMany<T = unknown>(keys: readonly string[]): Promise<(Versioned<T> | null)[]> {
     for (const key of keys) assertValidKey(key);

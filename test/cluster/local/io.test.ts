@@ -1,43 +1,9 @@
-/** The small I/O helpers: atomic files, per-key serialisation, port allocation, /proc parsing. */
+/** The small I/O helpers: per-key serialisation, port allocation, /proc parsing. */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import {
-  readJsonIfExists,
-  writeJsonAtomic,
-  writeJsonAtomicSync,
-} from '../../../src/cluster/local/atomic-file.js';
+import { describe, it } from 'node:test';
 import { KeyedSerializer } from '../../../src/cluster/local/keyed-serializer.js';
 import { allocatePorts, assignPorts } from '../../../src/cluster/local/ports.js';
 import { isSameProcessAlive, parseProcStat, processStartTime } from '../../../src/util/proc.js';
-
-const isNumberBox = (value: unknown): value is { n: number } =>
-  typeof value === 'object' && value !== null && typeof (value as { n?: unknown }).n === 'number';
-
-describe('atomic files', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'borealis-io-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('reads back what was written, leaving no temporary file', async () => {
-    await writeJsonAtomic(join(dir, 'a.json'), { n: 1 });
-    writeJsonAtomicSync(join(dir, 'a.json'), { n: 2 });
-    assert.deepEqual(await readJsonIfExists(join(dir, 'a.json'), isNumberBox), { n: 2 });
-    assert.deepEqual(await readdir(dir), ['a.json']);
-  });
-
-  it('reads a missing or malformed file as undefined', async () => {
-    assert.equal(await readJsonIfExists(join(dir, 'missing.json'), isNumberBox), undefined);
-    await writeJsonAtomic(join(dir, 'wrong.json'), { n: 'x' });
-    assert.equal(await readJsonIfExists(join(dir, 'wrong.json'), isNumberBox), undefined);
-  });
-});
 
 describe('KeyedSerializer', () => {
   it('never overlaps two jobs of one key and folds a burst into one follow-up', async () => {
