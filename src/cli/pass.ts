@@ -33,7 +33,7 @@ export async function openPass(
   output: Output,
   io: Io,
 ): Promise<OpenPass> {
-  const prefetched = prefetchLeaderView(options, noticeTo(io));
+  const prefetched = prefetchLeaderView(options);
   try {
     return await open(options, source, output, io, prefetched);
   } catch (error) {

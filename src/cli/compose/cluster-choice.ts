@@ -30,10 +30,12 @@ export function openCluster(
     return reader;
   }
   let first = prefetched?.view;
-  const view = () => {
-    const taken = first ?? leaderView(options, notice);
+  const view = async () => {
+    const taken = first ?? leaderView(options);
     first = undefined; // a later snapshot asks again
-    return taken;
+    const { tasks, failure } = await taken;
+    if (failure !== undefined) notice(failure);
+    return tasks;
   };
   return new LeaderFirstCluster({ view, fallback: reader });
 }
