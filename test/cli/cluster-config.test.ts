@@ -6,7 +6,7 @@
  * is one error line. Real repositories, damaged on disk as a failing disk would.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -87,6 +87,17 @@ describe('the cluster entry at the branch head', () => {
       const repo = repoWith({ 'clusters.yaml': WEST, 'jobs/a.yaml': 'a: 1\n' });
       loseBlob(repo, 'jobs'); // the job root's directory listing
       assert.equal(await codeOf(headClusterConfig(options(repo.dir))), 'SOURCE_UNREADABLE');
+    });
+
+    it('a repository whose .git Git cannot open is SOURCE_UNREADABLE', async () => {
+      const repo = repoWith({ 'clusters.yaml': WEST });
+      writeFileSync(join(repo.dir, '.git', 'HEAD'), 'garbage\n');
+      assert.equal(await codeOf(headClusterConfig(options(repo.dir))), 'SOURCE_UNREADABLE');
+    });
+
+    it('a --repo that does not exist is NOT_A_GIT_REPOSITORY', async () => {
+      const missing = join(tmpdir(), 'borealis-no-such-repo', String(process.pid));
+      assert.equal(await codeOf(headClusterConfig(options(missing))), 'NOT_A_GIT_REPOSITORY');
     });
 
     it('an invalid clusters.yaml is CLUSTERS_INVALID', async () => {

@@ -43,7 +43,16 @@ export function clusterConfig(
  * is nothing to read.
  */
 export async function headClusterConfig(options: GlobalOptions): Promise<ClusterConfig | undefined> {
-  if (await nothingToRead(options)) return undefined;
+  try {
+    return await readHeadClusterConfig(options);
+  } catch (error) {
+    // Asked only after a failure: a command on a healthy repository spends no Git call on it.
+    if (await nothingToRead(options)) return undefined;
+    throw error;
+  }
+}
+
+async function readHeadClusterConfig(options: GlobalOptions): Promise<ClusterConfig | undefined> {
   const target = await targetRef(options, undefined);
   const tree = new GitTree({ repo: options.repo, ref: target, path: options.path });
   try {

@@ -4,6 +4,8 @@
  * previews. The Git calls the command line makes itself (the rest go through `source/`).
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { BorealisError } from '../../errors.js';
 import { uncommittedChanges, type UncommittedChanges } from '../../source/working-tree.js';
@@ -59,17 +61,34 @@ async function currentBranch(repo: string): Promise<string> {
 
 /**
  * Why the tracked branch has nothing to read, when that is so: `--repo` is no Git
- * repository here (state shared through ZooKeeper is looked at from anywhere), or the
- * branch checked out has no commit yet. Undefined when there is a commit to read.
+ * repository (state shared through ZooKeeper is looked at from anywhere), or the branch
+ * checked out has no commit yet. Undefined when there is a commit to read. A repository
+ * Git cannot open (a damaged `.git`) is an error, not "no repository".
  */
 export async function nothingToRead(
   options: RepositoryOptions,
 ): Promise<'no-repository' | 'no-commit' | undefined> {
-  const repository = await git(options.repo, ['rev-parse', '--git-dir']).then(
-    () => true,
-    () => false,
+  if (!existsSync(options.repo)) {
+    throw new BorealisError('NOT_A_GIT_REPOSITORY', `${options.repo}: no such directory`, {
+      hint: 'pass --repo with a Git repository path',
+    });
+  }
+  const refused = await git(options.repo, ['rev-parse', '--git-dir']).then(
+    () => undefined,
+    (error: unknown) => error as Error & { stderr?: string },
   );
-  if (!repository) return 'no-repository';
+  if (refused && !withinGitDirectory(options.repo)) return 'no-repository';
+  if (refused) {
+    const why = refused.stderr?.trim().split('\n')[0] || refused.message;
+    throw new BorealisError(
+      'SOURCE_UNREADABLE',
+      `${options.repo}: Git cannot open this repository (${why})`,
+      {
+        hint: 'check it with git status and git fsck; the cluster backend is not guessed without it',
+        cause: refused,
+      },
+    );
+  }
   const checkedOut = await git(options.repo, ['symbolic-ref', '--quiet', 'HEAD']).then(
     (out) => out.trim(),
     () => undefined, // a detached HEAD: the branch named is read, or NO_BRANCH says why not
@@ -81,6 +100,14 @@ export async function nothingToRead(
     () => false,
   );
   return born ? undefined : 'no-commit';
+}
+
+/** Whether `dir` or a directory above it has a `.git`, as Git looks for one. */
+function withinGitDirectory(dir: string): boolean {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    if (existsSync(join(at, '.git'))) return true;
+    if (dirname(at) === at) return false;
+  }
 }
 
 async function git(repo: string, args: string[]): Promise<string> {
