@@ -25,7 +25,7 @@ import type { Io } from './io.js';
 import type { DeployProgress } from '../deploy/executor.js';
 import { progressLine } from './progress.js';
 import { createLog, type Log } from '../util/log.js';
-import { setWarningSink } from '../util/warnings.js';
+import { onceEach, setWarningSink } from '../util/warnings.js';
 import { BorealisError } from '../errors.js';
 import { systemCode } from './operator-error.js';
 
@@ -35,8 +35,8 @@ const REPLAY_JOURNAL = 'webhook-deliveries.jsonl';
 export async function runWatch(options: WatchOptions, self: Command, io: Io): Promise<void> {
   const log = createLog(options.logFormat, (text) => io.stdout.write(text));
   // What the records and caches repair on their own is a log line too, in the log's format.
-  const restoreWarnings = setWarningSink((message) =>
-    log(`warning: ${message}`, { event: 'warning' }, 'warn'),
+  const restoreWarnings = setWarningSink(
+    onceEach((message) => log(`warning: ${message}`, { event: 'warning' }, 'warn')),
   );
   try {
     await serve(options, self, log);

@@ -15,6 +15,15 @@ export function warn(message: string): void {
   sink(message);
 }
 
+/** A sink that passes each distinct message on once: a damage met on every pass is said once per process. */
+export function onceEach(sink: WarningSink): WarningSink {
+  const said = new Set<string>();
+  return (message) => {
+    if (!said.has(message)) sink(message);
+    said.add(message);
+  };
+}
+
 /** Sends warnings to `next` until the returned function puts the previous sink back. */
 export function setWarningSink(next: WarningSink): () => void {
   const previous = sink;
