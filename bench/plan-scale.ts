@@ -20,7 +20,7 @@ import { Records } from '../src/state/records.js';
 import { GIT_ENV, syntheticRepo } from './synthetic-repo.js';
 import { startMaster } from './test-master.js';
 import { startWatch, type WatchProcess } from './watch-process.js';
-import { leaderUrl } from '../src/cli/leader-address.js';
+import { leaderUrl } from '../src/cli/compose/leader-address.js';
 
 const BIN = fileURLToPath(new URL('../../bin/borealis.js', import.meta.url));
 const FLOOR = fileURLToPath(new URL('./floor.js', import.meta.url));

@@ -2,9 +2,28 @@ import { execFileSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { isRemote } from '../source/tracked.js';
 import { join } from 'node:path';
-import type { GlobalOptions } from './context.js';
 import { DEFAULT_MAX_COMMIT_BYTES, DEFAULT_MAX_FILE_BYTES, type LoadLimits } from '../jobspec/limits.js';
 import { byteSize, positiveInteger } from './option-values.js';
+
+/** The flags every command takes, as commands use them (see `globalOptions`). */
+export interface GlobalOptions {
+  repo: string;
+  path: string;
+  branch?: string;
+  cluster: string;
+  /** A directory, or `zk://host:port[,host:port]/chroot` for state shared by several reconcilers. */
+  state: string;
+  /** The HTTP address this process serves, advertised to followers when it leads. */
+  listen?: string;
+  /** Deployment records kept before the oldest are pruned. */
+  historyLimit?: number;
+  /** What one file and one commit may weigh (`--max-file-size`, `--max-commit-size`); by default the defaults. */
+  limits?: LoadLimits;
+  /** False with `--no-color`; whether colour is used at all is `useColour`'s decision. */
+  colour?: boolean;
+  /** This machine's directory for the repository: `<top>/.borealis`; default `.borealis`. */
+  home?: string;
+}
 
 export function addGlobalOptions(program: Command): Command {
   return program

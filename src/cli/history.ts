@@ -4,7 +4,7 @@ import { BorealisError } from '../errors.js';
 import { renderText as renderPlanText } from '../plan/render-text.js';
 import { historyListDocument, historyOneDocument } from '../state/deployment-wire.js';
 import { DeploymentLog, type DeploymentRecord } from '../state/deployments.js';
-import { openRecords } from './context.js';
+import { openRecords } from './compose/open-records.js';
 import { globalOptions } from './global-options.js';
 import type { Io } from './io.js';
 import { outputOption, type Output } from './output.js';

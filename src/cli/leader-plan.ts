@@ -7,8 +7,12 @@
  */
 import type { Plan } from '../plan/types.js';
 import { fromPlanDocument, PLAN_DOCUMENT_VERSION, type PlanDocument } from '../plan/wire.js';
-import { localDir, resolveCommit, zkAuth, type GlobalOptions } from './context.js';
-import { leaderUrl } from './leader-address.js';
+import { leaderUrl } from './compose/leader-address.js';
+import { localDir } from './compose/local-dir.js';
+import { resolveCommit } from './compose/repository.js';
+import { zkAuth } from './compose/zookeeper.js';
+import type { GlobalOptions } from './global-options.js';
+import type { Notice } from './io.js';
 
 /** A plan takes the leader a fraction of a second; a leader that takes this long is not asked to finish. */
 const TIMEOUT_MS = 10_000;
@@ -16,6 +20,7 @@ const TIMEOUT_MS = 10_000;
 export async function planFromLeader(
   options: GlobalOptions,
   ref: string | undefined,
+  notice: Notice,
 ): Promise<Plan | undefined> {
   const [commit, found] = await Promise.all([
     resolveCommit(options, ref),
@@ -34,7 +39,8 @@ export async function planFromLeader(
     const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     if (response.status !== 200) {
       // 409: not this leader's to plan (another cluster, a commit with problems, busy).
-      if (response.status !== 409 && response.status !== 404) note(`answered ${response.status}`);
+      if (response.status !== 409 && response.status !== 404)
+        notice(didNotPlan(`answered ${response.status}`));
       await response.body?.cancel();
       return undefined;
     }
@@ -45,11 +51,11 @@ export async function planFromLeader(
       ? fromPlanDocument(document as PlanDocument)
       : undefined;
   } catch (error) {
-    note((error as Error).message);
+    notice(didNotPlan((error as Error).message));
     return undefined;
   }
 }
 
-function note(why: string): void {
-  process.stderr.write(`borealis: the leading reconciler did not plan (${why}); planning here\n`);
+function didNotPlan(why: string): string {
+  return `the leading reconciler did not plan (${why}); planning here`;
 }

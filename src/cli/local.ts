@@ -4,7 +4,7 @@ import type { Io } from './io.js';
 import { isTerminal } from '../cluster/types.js';
 import { KILL_WAIT_MS } from '../cluster/local/task-markers.js';
 import { waitUntilEnded } from '../deploy/wait.js';
-import { openLocalCluster } from './context.js';
+import { openLocalCluster } from './compose/cluster-choice.js';
 import { globalOptions } from './global-options.js';
 
 function tasks(count: number): string {

@@ -8,7 +8,7 @@ import { readSandbox } from '../cluster/local/status-reader.js';
 import { LOG_DIR, sandboxPaths } from '../cluster/local/sandbox-layout.js';
 import { isTerminal, type ObservedTask } from '../cluster/types.js';
 import { BorealisError } from '../errors.js';
-import { openLocalCluster } from './context.js';
+import { openLocalCluster } from './compose/cluster-choice.js';
 import { globalOptions } from './global-options.js';
 import { lastLines } from './tail.js';
 import { wholeNumber } from './option-values.js';

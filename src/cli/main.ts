@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT, ExitCode } from '../errors.js';
-import { setWarningSink } from '../util/warnings.js';
+import { onceEach, setWarningSink } from '../util/warnings.js';
 import { processIo, type Io } from './io.js';
 import { addGlobalOptions } from './global-options.js';
 import { registerPlan } from './plan.js';
@@ -42,11 +42,7 @@ export function buildProgram(io: Io = processIo): Command {
 
 /** Runs the CLI and returns the process exit code instead of exiting, so tests can call it. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  const said = new Set<string>();
-  const restore = setWarningSink((message) => {
-    if (!said.has(message)) io.stderr.write(`borealis: warning: ${message}\n`);
-    said.add(message);
-  });
+  const restore = setWarningSink(onceEach((message) => io.stderr.write(`borealis: warning: ${message}\n`)));
   try {
     await buildProgram(io).parseAsync(argv);
     return 0;

@@ -6,17 +6,13 @@ import { DEFAULT_KILL_WINDOW } from '../plan/guard.js';
 import { withKillWindow } from '../reconciler/kill-window.js';
 import { DeploymentLog } from '../state/deployments.js';
 import { renderPlan } from './render-plan.js';
-import {
-  clusterConfig,
-  loadCommit,
-  loadWorkingTree,
-  openCluster,
-  openRecords,
-  prefetchLeaderView,
-  type GlobalOptions,
-  type LeaderViewPrefetch,
-} from './context.js';
-import type { Io } from './io.js';
+import { openCluster } from './compose/cluster-choice.js';
+import { clusterConfig } from './compose/cluster-config.js';
+import { prefetchLeaderView, type LeaderViewPrefetch } from './compose/leader-view-prefetch.js';
+import { loadCommit, loadWorkingTree } from './compose/load-commit.js';
+import { openRecords } from './compose/open-records.js';
+import type { GlobalOptions } from './global-options.js';
+import { noticeTo, type Io } from './io.js';
 import type { Output } from './output.js';
 import { renderProblems } from './problems.js';
 import { useColour } from './colour.js';
@@ -63,7 +59,8 @@ async function open(
     throw new ExitCode(1);
   }
   const records = await openRecords(options);
-  const cluster = openCluster(options, clusterConfig(options, clusters), records.store, prefetched);
+  const config = clusterConfig(options, clusters);
+  const cluster = openCluster(options, config, records.store, noticeTo(io), prefetched);
   const input: PassInput = { commit: loaded.commit, clusterName: options.cluster, jobs, cluster, records };
   return {
     input,

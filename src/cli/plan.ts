@@ -5,13 +5,13 @@
  * as `terraform plan` or `nomad job plan FILE` preview local files.
  */
 import type { Command } from 'commander';
-import type { Io } from './io.js';
+import { noticeTo, type Io } from './io.js';
 import { ExitCode } from '../errors.js';
 import { hasChanges } from '../plan/describe.js';
-import { globalOptions } from './global-options.js';
 import { outputOption, type Output } from './output.js';
 import { withPrintedPlan } from './pass.js';
-import { workingTreeChanges, type GlobalOptions } from './context.js';
+import { workingTreeChanges } from './compose/repository.js';
+import { globalOptions, type GlobalOptions } from './global-options.js';
 import { planFromLeader } from './leader-plan.js';
 import { renderPlan } from './render-plan.js';
 import type { Plan } from '../plan/types.js';
@@ -48,7 +48,8 @@ export async function runPlan(global: GlobalOptions, options: PlanOptions, io: I
     const flags = { output: options.output, workingTree };
     return withPrintedPlan(global, flags, io, (_pass, planned) => Promise.resolve(exitCode(planned)));
   }
-  const fromLeader = options.askLeader === false ? undefined : await planFromLeader(global, options.ref);
+  const fromLeader =
+    options.askLeader === false ? undefined : await planFromLeader(global, options.ref, noticeTo(io));
   if (fromLeader) {
     io.stdout.write(renderPlan(fromLeader, options.output, useColour(io.stdout, global.colour)));
     return exitCode(fromLeader);

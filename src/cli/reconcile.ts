@@ -8,9 +8,11 @@ import { ExitCode } from '../errors.js';
 import { deployCommit } from '../reconciler/deploy-commit.js';
 import { CommitLoader } from '../reconciler/commit-loader.js';
 import type { DeploymentRecord } from '../state/deployments.js';
-import { openDeployEnvironment, openSpecCache, workingTreeChanges, type GlobalOptions } from './context.js';
-import { globalOptions } from './global-options.js';
-import type { Io } from './io.js';
+import { openDeployEnvironment } from './compose/deploy-environment.js';
+import { openSpecCache } from './compose/load-commit.js';
+import { workingTreeChanges } from './compose/repository.js';
+import { globalOptions, type GlobalOptions } from './global-options.js';
+import { logTo, type Io } from './io.js';
 import { notesOption, signatureOptions, signaturePolicy, type SignatureFlags } from './deploy-flags.js';
 import { outputOption, type Output } from './output.js';
 import { runPlan } from './plan.js';
@@ -54,7 +56,7 @@ async function runReconcile(
   options: ReconcileOptions,
   io: Io,
 ): Promise<DeploymentRecord> {
-  const env = await openDeployEnvironment(global);
+  const env = await openDeployEnvironment(global, logTo(io));
   const specs = openSpecCache(global);
   try {
     const commit = options.ref ? await env.source.resolve(options.ref) : await env.source.head();

@@ -13,8 +13,10 @@ import { moveAside } from '../state/file/set-aside.js';
 import { movedTo, repairState, type RepairAction } from '../state/repair.js';
 import { StateCorruptError } from '../state/types.js';
 import { isZkUrl } from '../zookeeper/url.js';
-import { asideDir, loadCommit, localDir, openRecords, type GlobalOptions } from './context.js';
-import { globalOptions } from './global-options.js';
+import { loadCommit } from './compose/load-commit.js';
+import { asideDir, localDir } from './compose/local-dir.js';
+import { openRecords } from './compose/open-records.js';
+import { globalOptions, type GlobalOptions } from './global-options.js';
 import type { Io } from './io.js';
 
 /** The local caches: rebuilt on their own when unreadable, moved aside here so the next run starts clean. */

@@ -1,6 +1,6 @@
 /** `borealis status [JOB] [-o json]`: every job, its instances, and whether it is in sync. */
 import type { Command } from 'commander';
-import type { Io } from './io.js';
+import { noticeTo, type Io } from './io.js';
 import { BorealisError } from '../errors.js';
 import {
   statusReport,
@@ -9,11 +9,13 @@ import {
   type JobStatus,
   type SyncStatus,
 } from '../status/job-status.js';
-import { currentLeader, type CandidateInfo } from '../zookeeper/election.js';
-import { ZkSession } from '../zookeeper/session.js';
-import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
-import { headClusterConfig, openCluster, openRecords, zkAuth, type GlobalOptions } from './context.js';
-import { globalOptions } from './global-options.js';
+import type { CandidateInfo } from '../zookeeper/election.js';
+import { isZkUrl } from '../zookeeper/url.js';
+import { openCluster } from './compose/cluster-choice.js';
+import { headClusterConfig } from './compose/cluster-config.js';
+import { openRecords } from './compose/open-records.js';
+import { electedLeader, zkAuth } from './compose/zookeeper.js';
+import { globalOptions, type GlobalOptions } from './global-options.js';
 import { outputOption, type Output } from './output.js';
 
 export function registerStatus(program: Command, io: Io): void {
@@ -29,7 +31,7 @@ export function registerStatus(program: Command, io: Io): void {
       const global = globalOptions(command);
       const config = await headClusterConfig(global);
       const records = await openRecords(global);
-      const cluster = openCluster(global, config, records.store);
+      const cluster = openCluster(global, config, records.store, noticeTo(io));
       try {
         const report = await statusReport(records, cluster, global.cluster);
         if (!config) checkRecordedCluster(global.cluster, report.jobs);
@@ -58,13 +60,7 @@ export function registerStatus(program: Command, io: Io): void {
 /** With state in ZooKeeper, who leads the reconcilers (undefined: there is no election). */
 async function leaderOf(global: GlobalOptions): Promise<CandidateInfo | null | undefined> {
   if (!isZkUrl(global.state)) return undefined;
-  const { connect, chroot } = parseZkUrl(global.state);
-  const session = await ZkSession.open({ connect, auth: zkAuth() });
-  try {
-    return await currentLeader(session, `${chroot}/leader`);
-  } finally {
-    session.close();
-  }
+  return electedLeader(global.state, { auth: zkAuth() });
 }
 
 /**

@@ -15,8 +15,9 @@ import { normaliseRoot } from '../source/git-tree.js';
 import { toPlanDocument } from '../plan/wire.js';
 import { historyListDocument } from '../state/deployment-wire.js';
 import { isZkUrl } from '../zookeeper/url.js';
-import { localDir, openDeployEnvironment, type DeployEnvironment } from './context.js';
-import { announceWatch } from './leader-address.js';
+import { openDeployEnvironment, type DeployEnvironment } from './compose/deploy-environment.js';
+import { announceWatch } from './compose/leader-address.js';
+import { localDir } from './compose/local-dir.js';
 import { signaturePolicy } from './deploy-flags.js';
 import type { WatchOptions } from './watch.js';
 import { globalOptions } from './global-options.js';
@@ -24,6 +25,7 @@ import type { Io } from './io.js';
 import type { DeployProgress } from '../deploy/executor.js';
 import { progressLine } from './progress.js';
 import { createLog, type Log } from '../util/log.js';
+import { onceEach, setWarningSink } from '../util/warnings.js';
 import { BorealisError } from '../errors.js';
 import { systemCode } from './operator-error.js';
 
@@ -31,9 +33,21 @@ import { systemCode } from './operator-error.js';
 const REPLAY_JOURNAL = 'webhook-deliveries.jsonl';
 
 export async function runWatch(options: WatchOptions, self: Command, io: Io): Promise<void> {
+  const log = createLog(options.logFormat, (text) => io.stdout.write(text));
+  // What the records and caches repair on their own is a log line too, in the log's format.
+  const restoreWarnings = setWarningSink(
+    onceEach((message) => log(`warning: ${message}`, { event: 'warning' }, 'warn')),
+  );
+  try {
+    await serve(options, self, log);
+  } finally {
+    restoreWarnings();
+  }
+}
+
+async function serve(options: WatchOptions, self: Command, log: Log): Promise<void> {
   const global = { ...globalOptions(self), listen: options.http ? options.listen : undefined };
   const sinks = parseSinks(options.notify, process.env); // a bad sink fails before anything is opened
-  const log = createLog(options.logFormat, (text) => io.stdout.write(text));
   const env = await openDeployEnvironment(global, log);
   const announcer = env.coordinator ? announcerFor(env.coordinator) : undefined;
   // Loaded here, not at start-up: the other commands need neither, and both are slow to load.

@@ -34,8 +34,11 @@ export interface ServerOptions {
   headersTimeoutMs?: number;
   /** Largest request headers, in bytes; more is answered 431. Default 16 KiB (Node's). */
   maxHeaderBytes?: number;
-  /** One line per webhook decision (provider, delivery, result), per internal error, per overload (rate-limited). */
-  log?: Log;
+  /**
+   * One line per webhook decision (provider, delivery, result), per internal error, per
+   * overload (rate-limited). Required: internal errors and overload must reach someone.
+   */
+  log: Log;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 25 * 1024 * 1024;
@@ -61,8 +64,7 @@ function buildServer(
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
-  // Internal errors and overload must reach someone even when the daemon passes no logger.
-  const log: Log = options.log ?? ((line) => console.error(line));
+  const { log } = options;
   const overload = new OverloadReporter(log, (reason) => deps.onRefusal?.(reason));
   const refused = overload.refused.bind(overload);
   // No fastify logger: its request logging writes several lines per request; the server
@@ -117,7 +119,7 @@ export interface RunningServer {
 export async function startServer(
   deps: ServerDeps,
   listen: string,
-  options: ServerOptions = {},
+  options: ServerOptions,
 ): Promise<RunningServer> {
   const { host, port } = parseListen(listen);
   const app = await openServer(deps, options);

@@ -33,6 +33,3 @@ export function createLog(format: LogFormat, write: (text: string) => void, now 
 export function prefixed(log: Log, prefix: string): Log {
   return (msg, fields, level) => log(`${prefix}${msg}`, fields, level);
 }
-
-/** Where a command that is not the daemon logs: standard error, as text. */
-export const stderrLog: Log = createLog('text', (text) => process.stderr.write(text));

@@ -13,6 +13,7 @@ import { ZooKeeperStateStore } from '../state/zookeeper/zookeeper-store.js';
 import { DelegatingStore } from '../state/delegating-store.js';
 import type { StateStore } from '../state/types.js';
 import { LeaderElection, type CandidateInfo } from './election.js';
+import { leaderPath, statePath } from './layout.js';
 import { ZkSession, type ZkSessionOptions } from './session.js';
 
 export interface CoordinatorOptions extends ZkSessionOptions {
@@ -84,8 +85,8 @@ export class Coordinator extends EventEmitter implements Leadership {
 
   private async connect(): Promise<void> {
     const session = await ZkSession.open(this.options);
-    const root = this.options.chroot.replace(/\/+$/, '');
-    const election = new LeaderElection(session, `${root}/leader`, {
+    const { chroot } = this.options;
+    const election = new LeaderElection(session, leaderPath(chroot), {
       host: hostname(),
       pid: process.pid,
       started_at: new Date().toISOString(),
@@ -103,8 +104,8 @@ export class Coordinator extends EventEmitter implements Leadership {
     );
     session.once('expired', () => void this.renew());
     // A follower's writes must fail too: its fence names a node that never exists.
-    const fence = () => election.fenceNode() ?? `${root}/leader/not-the-leader`;
-    this.inner = await ZooKeeperStateStore.open({ session, chroot: `${root}/state`, fence });
+    const fence = () => election.fenceNode() ?? `${leaderPath(chroot)}/not-the-leader`;
+    this.inner = await ZooKeeperStateStore.open({ session, chroot: statePath(chroot), fence });
     this.session = session;
     this.election = election;
     await election.join();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { leaderUrl } from '../../src/cli/leader-address.js';
+import { leaderUrl } from '../../src/cli/compose/leader-address.js';
 import { TempGitRepo } from '../support/git-repo.js';
 import { ReconcilerProcess } from '../support/reconciler-process.js';
 import { startZooKeeper, type ZooKeeperServer } from '../support/zookeeper.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { announceWatch } from '../../src/cli/leader-address.js';
+import { announceWatch } from '../../src/cli/compose/leader-address.js';
 import { serverDeps } from '../../src/cli/watch-daemon.js';
 import { startServer, type RunningServer } from '../../src/server/app.js';
 import type { ServerDeps } from '../../src/server/types.js';
@@ -37,7 +37,7 @@ describe('plan through the leading reconciler', () => {
       answers.push('refused' in answer ? answer.refused : 'planned');
       return answer;
     };
-    server = await startServer({ ...deps, plan }, '127.0.0.1:0');
+    server = await startServer({ ...deps, plan }, '127.0.0.1:0', { log: () => undefined });
     withdraw = await announceWatch(env.state, 'local', server.url);
   });
   after(async () => {
@@ -108,6 +108,7 @@ describe('plan through the leading reconciler', () => {
         plan: undefined,
       },
       '127.0.0.1:0',
+      { log: () => undefined },
     );
     try {
       assert.equal(await ask(`commit=${head}&cluster=local`, bare.url), 404);

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { announceWatch, leaderUrl } from '../../src/cli/leader-address.js';
+import { announceWatch, leaderUrl } from '../../src/cli/compose/leader-address.js';
 import { fetchLeaderView } from '../../src/cluster/leader-view/client.js';
 import { LeaderFirstCluster } from '../../src/cluster/leader-view/leader-first-cluster.js';
 import {

@@ -26,6 +26,7 @@ describe('a costly commit under watch', () => {
     server = await startServer(
       serverDeps(running.daemon, deps, 'local', {}, () => {}),
       '127.0.0.1:0',
+      { log: () => undefined },
     );
     await running.recordOf(env.repo.git('rev-parse', 'HEAD'));
   });

@@ -62,6 +62,7 @@ describe('webhook-triggered deployments from a remote repository', () => {
     server = await startServer(
       serverDeps(running.daemon, env2, 'local', { github: SECRET }, () => {}),
       '127.0.0.1:0',
+      { log: () => undefined },
     );
     await running.recordOf(upstream.git('rev-parse', 'HEAD'));
   });

@@ -49,7 +49,7 @@ export function recorder(secrets: WebhookSecrets, overrides: Partial<ServerDeps>
   return rec;
 }
 
-export function listen(rec: Recorder, options: ServerOptions = {}): Promise<RunningServer> {
+export function listen(rec: Recorder, options: Partial<ServerOptions> = {}): Promise<RunningServer> {
   return startServer(rec.deps, '127.0.0.1:0', { log: (line) => void rec.logs.push(line), ...options });
 }
 

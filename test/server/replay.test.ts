@@ -130,7 +130,7 @@ describe('the replay window across restarts', () => {
 
   async function withServer<T>(
     rec: Recorder,
-    options: ServerOptions,
+    options: Partial<ServerOptions>,
     use: (url: string) => Promise<T>,
   ): Promise<T> {
     const server = await listen(rec, options);

@@ -138,7 +138,7 @@ describe('constantTimeEqual', () => {
 
 describe('startServer', () => {
   it('listens on port 0 and reports the real port; close() stops it', async () => {
-    const server = await startServer(recorder({}).deps, '127.0.0.1:0');
+    const server = await startServer(recorder({}).deps, '127.0.0.1:0', { log: () => undefined });
     const port = Number(new URL(server.url).port);
     assert.ok(port > 0);
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
@@ -147,10 +147,10 @@ describe('startServer', () => {
   });
 
   it('rejects when the port is taken', async () => {
-    const first = await startServer(recorder({}).deps, '127.0.0.1:0');
+    const first = await startServer(recorder({}).deps, '127.0.0.1:0', { log: () => undefined });
     try {
       await assert.rejects(
-        startServer(recorder({}).deps, `127.0.0.1:${new URL(first.url).port}`),
+        startServer(recorder({}).deps, `127.0.0.1:${new URL(first.url).port}`, { log: () => undefined }),
         /EADDRINUSE/,
       );
     } finally {

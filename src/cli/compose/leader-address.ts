@@ -6,12 +6,12 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { readTextIfExists, removeFileDurably, writeFileDurably } from '../util/durable-file.js';
-import { currentLeader } from '../zookeeper/election.js';
-import { ZkSession, type ZkAuth } from '../zookeeper/session.js';
-import { isZkUrl, parseZkUrl } from '../zookeeper/url.js';
-import { httpUrl, parseListen } from '../server/listen.js';
-import { isAlive, ownIdentity, type ProcessIdentity } from '../state/file/process-identity.js';
+import { readTextIfExists, removeFileDurably, writeFileDurably } from '../../util/durable-file.js';
+import type { ZkAuth } from '../../zookeeper/session.js';
+import { isZkUrl } from '../../zookeeper/url.js';
+import { httpUrl, parseListen } from '../../server/listen.js';
+import { isAlive, ownIdentity, type ProcessIdentity } from '../../state/file/process-identity.js';
+import { electedLeader } from './zookeeper.js';
 
 /** Where state lives: a directory or a `zk://` URL, and this machine's directory. */
 export interface StateLocation {
@@ -60,19 +60,13 @@ export async function leaderUrl(where: StateLocation): Promise<{ url: string } |
 }
 
 async function electedLeaderUrl(where: StateLocation): Promise<{ url: string } | { none: string }> {
-  const { connect, chroot } = parseZkUrl(where.state);
-  const session = await ZkSession.open({ connect, auth: where.auth, connectTimeoutMs: 3_000 });
-  try {
-    const leader = await currentLeader(session, `${chroot}/leader`);
-    if (!leader) return { none: 'no reconciler leads' };
-    if (!leader.listen) return { none: `the leader on ${leader.host} serves no HTTP` };
-    const { host, port } = parseListen(leader.listen);
-    // Elected before its server was bound to a free port: it says the real one in a moment.
-    if (port === 0) return { none: `the leader on ${leader.host} is not serving HTTP yet` };
-    return { url: httpUrl(host === '0.0.0.0' || host === '::' ? leader.host : host, port) };
-  } finally {
-    session.close();
-  }
+  const leader = await electedLeader(where.state, { auth: where.auth, connectTimeoutMs: 3_000 });
+  if (!leader) return { none: 'no reconciler leads' };
+  if (!leader.listen) return { none: `the leader on ${leader.host} serves no HTTP` };
+  const { host, port } = parseListen(leader.listen);
+  // Elected before its server was bound to a free port: it says the real one in a moment.
+  if (port === 0) return { none: `the leader on ${leader.host} is not serving HTTP yet` };
+  return { url: httpUrl(host === '0.0.0.0' || host === '::' ? leader.host : host, port) };
 }
 
 async function announcedUrl(dir: string): Promise<{ url: string } | { none: string }> {

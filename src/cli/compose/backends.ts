@@ -5,15 +5,15 @@
  */
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LocalCluster } from '../cluster/local/cluster.js';
-import { MesosCluster, recordedFrameworkId } from '../cluster/mesos/cluster.js';
-import { detectLeader } from '../cluster/mesos/leader-detector.js';
-import { OperatorClient } from '../cluster/mesos/operator-client.js';
-import { OperatorCluster } from '../cluster/mesos/operator-cluster.js';
-import type { Cluster } from '../cluster/types.js';
-import type { ClusterConfig, LocalClusterConfig, MesosClusterConfig } from '../jobspec/types.js';
-import type { StateStore } from '../state/types.js';
-import { prefixed, stderrLog, type Log } from '../util/log.js';
+import { LocalCluster } from '../../cluster/local/cluster.js';
+import { MesosCluster, recordedFrameworkId } from '../../cluster/mesos/cluster.js';
+import { detectLeader } from '../../cluster/mesos/leader-detector.js';
+import { OperatorClient } from '../../cluster/mesos/operator-client.js';
+import { OperatorCluster } from '../../cluster/mesos/operator-cluster.js';
+import type { Cluster } from '../../cluster/types.js';
+import type { ClusterConfig, LocalClusterConfig, MesosClusterConfig } from '../../jobspec/types.js';
+import type { StateStore } from '../../state/types.js';
+import { prefixed, type Log } from '../../util/log.js';
 
 /** The local cluster's sandboxes live under `localDir` unless clusters.yaml says otherwise. */
 export function openLocal(
@@ -38,7 +38,7 @@ export function openReader(localDir: string, config: ClusterConfig | undefined, 
 export async function openMesosDriver(
   config: MesosClusterConfig,
   store: StateStore,
-  log: Log = stderrLog,
+  log: Log,
 ): Promise<MesosCluster> {
   const listed = listedMasters(config);
   const zkMaster = listed.find(isZk);
