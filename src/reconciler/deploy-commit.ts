@@ -108,9 +108,13 @@ export async function deployCommit(
   try {
     return await deployOpened(info, trigger, signature, deployment, context);
   } catch (error) {
-    // The environment failed (a store, the cluster): the next pass tries again.
-    if (isOperational(error)) throw error;
     const phase = deployment.record.attempt?.phase ?? 'planning';
+    // The environment failed (a store, the cluster): the next pass tries again, and resumes
+    // a rollout under way from its record, which says what stopped it.
+    if (isOperational(error)) {
+      if (phase === 'applying') await deployment.stopApplying(error);
+      throw error;
+    }
     const message = oneLine(error);
     return deployment.finish('failed', {
       ...because(
@@ -137,6 +141,12 @@ function resumable(record: DeploymentRecord): DeploymentRecord {
 function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0] ?? '';
+}
+
+/** An operational error's code (a BorealisError's, or a system call's such as ENOSPC). */
+function codeOf(error: unknown): string {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : 'APPLY_ERROR';
 }
 
 /** A deployment record being written: each write builds on the last, so the plan written when applying starts is kept to the end. */
@@ -170,6 +180,21 @@ class OpenDeployment {
   /** The jobs and their events so far, while applying; the record's own before. */
   jobsSoFar(): JobResultRecord[] {
     return this.events?.records() ?? this.record.jobs;
+  }
+
+  /**
+   * An error stopped applying: the record says so, with the events so far, and stays open
+   * with no attempt marked, so the next pass (or a restarted reconciler) resumes it as it
+   * would after a shutdown. Writing may fail for the same reason (a store out of reach):
+   * the error itself is what the caller reports.
+   */
+  async stopApplying(error: unknown): Promise<void> {
+    const message = oneLine(error);
+    await this.finish('in_progress', {
+      ...because('APPLY_ERROR', `applying stopped on an error: ${message}; the next pass resumes it`),
+      error: { code: codeOf(error), message },
+      jobs: this.jobsSoFar(),
+    }).catch(() => undefined);
   }
 }
 
@@ -277,6 +302,7 @@ async function deployOpened(
     onProgress: (progress) => {
       events.add(progress);
       context.onProgress?.(progress);
+      failpoint('rollout', info.id);
     },
   });
   await forgetHistory(input);
