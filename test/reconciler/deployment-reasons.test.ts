@@ -227,13 +227,20 @@ describe('a reason for every stage, each produced by its cause', () => {
       { outcome: 'superseded', reason: 'SUPERSEDED', detail: /landed together with it/ },
     ],
     [
-      'any stage hits an internal error: DEPLOY_INTERNAL_ERROR',
+      'any stage hits an internal error, here mid-rollout, kept with its events: DEPLOY_INTERNAL_ERROR',
       async () => {
-        const poison = env.commitJobs('poison', [web('exec sleep 997'), api]);
-        process.env[FAILPOINT_ENV] = `planning:throw:${poison}`;
-        return deployer.deploy(poison).finally(() => delete process.env[FAILPOINT_ENV]);
+        const poison = env.commitJobs('poison', [web('exec sleep 997'), api, sleeperJob('worker')]);
+        process.env[FAILPOINT_ENV] = `rollout:throw:${poison}`;
+        const record = await deployer.deploy(poison).finally(() => delete process.env[FAILPOINT_ENV]);
+        assert.ok(record.jobs[0]!.events.length > 0, 'the events so far are kept');
+        return record;
       },
-      { outcome: 'failed', reason: 'DEPLOY_INTERNAL_ERROR', detail: /^internal error while planning: / },
+      {
+        outcome: 'failed',
+        reason: 'DEPLOY_INTERNAL_ERROR',
+        detail: /^internal error while applying: .*injected fault while rollout/,
+        jobs: { web: undefined },
+      },
     ],
     [
       'a reconciler died planning it: DEPLOY_CRASHED',
