@@ -2,7 +2,7 @@
  * Why a deployment, and each job in it, ended as it did: one code per cause, named after the
  * stage that decided it (as Flux's kustomize-controller gives each stage its own reason), so
  * scripts and receivers match on a code while people read the record's `detail`. Closed:
- * every code is documented (README, "The deployment log") and published in
+ * every code is documented (README, "Why, as a code") and published in
  * schemas/deployment.schema.json.
  *
  * Records written before the codes carried a sentence in `reason`; `withReasonCodes` reads
