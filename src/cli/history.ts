@@ -46,11 +46,14 @@ async function findOne(log: DeploymentLog, commit: string): Promise<DeploymentRe
 
 function renderList(deployments: DeploymentRecord[]): string {
   if (deployments.length === 0) return 'No deployments recorded yet.\n';
+  // The reason column is as wide as the longest reason listed, and left out when none has one.
+  const reasonWidth = Math.max(0, ...deployments.map((d) => d.reason?.length ?? 0));
   const rows = deployments.map((d) =>
     [
       d.started_at.slice(0, 19).replace('T', ' '),
       d.commit.slice(0, 12),
       d.outcome.padEnd(11),
+      ...(reasonWidth > 0 ? [(d.reason ?? '').padEnd(reasonWidth)] : []),
       d.trigger.padEnd(7),
       d.author.name,
       firstLine(d.message),
@@ -62,7 +65,7 @@ function renderList(deployments: DeploymentRecord[]): string {
 function renderOne(d: DeploymentRecord): string {
   const lines = [
     `commit     ${d.commit}`,
-    `outcome    ${d.outcome}${d.reason ? ` — ${d.reason}` : ''}`,
+    `outcome    ${d.outcome}${because(d.reason, d.detail)}`,
     `author     ${d.author.name} <${d.author.email}>`,
     `committer  ${d.committer.name} <${d.committer.email}>`,
     `date       ${d.date}`,
@@ -78,7 +81,7 @@ function renderOne(d: DeploymentRecord): string {
   for (const problem of d.errors) lines.push(formatProblem(problem));
   if (d.plan) lines.push(renderPlanText(d.plan).trimEnd(), '');
   for (const job of d.jobs) {
-    lines.push(`${job.job}: ${job.action} → ${job.result}${job.message ? ` (${job.message})` : ''}`);
+    lines.push(`${job.job}: ${job.action} → ${job.result}${because(job.reason, job.message)}`);
     for (const event of job.events) {
       const where = event.instance === undefined ? '' : ` ${event.instance}`;
       lines.push(
@@ -87,6 +90,11 @@ function renderOne(d: DeploymentRecord): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** ` (CODE) — the sentence`, as much of it as there is. */
+function because(reason: string | undefined, detail: string | undefined): string {
+  return `${reason ? ` (${reason})` : ''}${detail ? ` — ${detail}` : ''}`;
 }
 
 function renderJson(document: object): string {

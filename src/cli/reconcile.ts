@@ -102,10 +102,10 @@ function conclusion(record: DeploymentRecord): string {
     case 'succeeded':
       return `Converged: commit ${commit} is applied to cluster ${record.cluster}.`;
     case 'noop':
-      return `Nothing to do for commit ${commit}: ${record.reason ?? 'no changes'}.`;
+      return `Nothing to do for commit ${commit}: ${record.detail ?? 'no changes'}.`;
     case 'rejected':
-      return `Rejected commit ${commit}: ${record.reason ?? ''}`;
+      return `Rejected commit ${commit}: ${record.detail ?? ''}`;
     default:
-      return `Commit ${commit} ${record.outcome.replace('_', ' ')}: ${record.reason ?? ''}`;
+      return `Commit ${commit} ${record.outcome.replace('_', ' ')}: ${record.detail ?? ''}`;
   }
 }

@@ -22,8 +22,10 @@ export interface DeploymentEvent {
   commit: CommitSummary;
   /** `Plan: 1 to create, 2 to update, 0 to kill.` */
   summary?: string;
-  /** Why it failed, rolled back or was rejected, in one sentence. */
+  /** Why it failed, rolled back or was rejected, as the deployment record's code (`ROLLED_BACK`, `UNTRUSTED`…). */
   reason?: string;
+  /** The same in one sentence. */
+  detail?: string;
   /** For a rejected commit: its first validation problems, `file:line:col: message`. */
   problems?: string[];
   /** Per job, for a finished deployment: `local/www-data/prod/web: rolled back (…)`. */

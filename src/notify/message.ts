@@ -69,7 +69,7 @@ function deploymentMessage(event: DeploymentEvent): Message {
     { title: 'Author', value: commit.author.name, short: true },
   ];
   if (event.summary !== undefined) facts.push({ title: 'Plan', value: event.summary, short: false });
-  if (event.reason !== undefined) facts.push({ title: 'Reason', value: clip(event.reason), short: false });
+  if (event.detail !== undefined) facts.push({ title: 'Reason', value: clip(event.detail), short: false });
   const lists = [
     listOf('Validation problems', event.problems, MAX_PROBLEMS),
     listOf('Jobs', event.jobs, MAX_JOBS),
@@ -77,7 +77,7 @@ function deploymentMessage(event: DeploymentEvent): Message {
   return {
     severity: severityOf(event),
     title,
-    headline: `${title} — ${clip(event.reason ?? commit.title)}`,
+    headline: `${title} — ${clip(event.detail ?? commit.title)}`,
     link: commit.url,
     body: clip(commit.title),
     facts,

@@ -13,8 +13,11 @@ import type { SinkConfig } from './config.js';
 import type { DeploymentEvent, DriftEvent, NotificationEvent } from './events.js';
 import { JSON_HEADERS, is2xx, type PreparedRequest, type SinkProtocol } from './protocol.js';
 
-/** 2: `format_version` and ISO 8601 times, as every JSON Borealis publishes (1: `version`, epoch ms). */
-export const WEBHOOK_PAYLOAD_VERSION = 2;
+/**
+ * 3: a deployment's `reason` is its record's code, the sentence is `detail`.
+ * 2: `format_version` and ISO 8601 times, as every JSON Borealis publishes (1: `version`, epoch ms).
+ */
+export const WEBHOOK_PAYLOAD_VERSION = 3;
 
 type WithIsoTimes<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
 

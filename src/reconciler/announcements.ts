@@ -54,6 +54,7 @@ export function finishedEvent(
   const event: DeploymentEvent = { type: 'deployment', status, cluster: record.cluster, commit, at };
   if (record.plan) event.summary = summaryLine(record.plan);
   if (record.reason) event.reason = record.reason;
+  if (record.detail) event.detail = record.detail;
   if (record.errors.length > 0) event.problems = problemLines(record);
   const jobs = record.jobs
     .filter((job) => job.result !== 'succeeded' || status === 'succeeded')

@@ -378,7 +378,7 @@ export class Daemon {
     const subject = record.message.split('\n')[0] ?? '';
     const summary = record.plan ? summaryLine(record.plan) : undefined;
     this.deps.log(
-      `${record.commit.slice(0, 12)} "${subject}" by ${record.author.name}: ${record.outcome}${summary ? ` (${summary})` : ''}${record.reason ? `: ${record.reason}` : ''}`,
+      `${record.commit.slice(0, 12)} "${subject}" by ${record.author.name}: ${record.outcome}${summary ? ` (${summary})` : ''}${record.detail ? `: ${record.detail}` : ''}`,
       {
         event: 'deployment_finished',
         commit: record.commit,
@@ -387,6 +387,7 @@ export class Daemon {
         outcome: record.outcome,
         summary,
         reason: record.reason,
+        detail: record.detail,
       },
       record.outcome === 'succeeded' || record.outcome === 'noop' ? 'info' : 'warn',
     );

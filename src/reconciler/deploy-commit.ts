@@ -19,6 +19,7 @@ import { verifyCommitSignature, type SignaturePolicy } from '../source/signature
 import type { CommitInfo, TrackedSource } from '../source/tracked.js';
 import { CommitLoader } from './commit-loader.js';
 import type { JobSpec, Problem } from '../jobspec/types.js';
+import type { DeploymentReason } from '../state/deployment-reasons.js';
 import type {
   DeploymentAttempt,
   DeploymentLog,
@@ -32,6 +33,7 @@ import { StateCorruptError } from '../state/types.js';
 import { applyPass, forgetHistory, jobsFor, planPass, type PassInput } from './reconcile.js';
 import { isOperational, judgeAttempt, THIS_PROCESS, type AttemptVerdict } from './attempts.js';
 import { failpoint } from './failpoint.js';
+import { JobEvents } from './job-events.js';
 import { withKillWindow } from './kill-window.js';
 import { DEFAULT_KILL_WINDOW, type KillWindow } from '../plan/guard.js';
 
@@ -87,7 +89,7 @@ export async function deployCommit(
     : { status: 'not_checked', trusted: false, detail: 'signatures are not required' };
   const planning = attemptOf('planning', verdict.crashes, now());
   const opened = unfinished
-    ? { ...unfinished, attempt: planning }
+    ? { ...resumable(unfinished), attempt: planning }
     : await context.deployments.append({
         ...openRecord(
           info,
@@ -106,19 +108,52 @@ export async function deployCommit(
   try {
     return await deployOpened(info, trigger, signature, deployment, context);
   } catch (error) {
-    // The environment failed (a store, the cluster): the next pass tries again.
-    if (isOperational(error)) throw error;
-    const message = error instanceof Error ? error.message : String(error);
     const phase = deployment.record.attempt?.phase ?? 'planning';
+    // The environment failed (a store, the cluster): the next pass tries again, and resumes
+    // a rollout under way from its record, which says what stopped it.
+    if (isOperational(error)) {
+      if (phase === 'applying') await deployment.stopApplying(error);
+      throw error;
+    }
+    const message = oneLine(error);
     return deployment.finish('failed', {
-      reason: `internal error while ${phase}: ${message}; not retried until a newer commit or \`borealis reconcile\``,
+      ...because(
+        'DEPLOY_INTERNAL_ERROR',
+        `internal error while ${phase}: ${message}; not retried until a newer commit or \`borealis reconcile\``,
+      ),
+      jobs: deployment.jobsSoFar(),
       error: { code: 'DEPLOY_INTERNAL_ERROR', message },
     });
   }
 }
 
+/** A record's reason: the code, and the sentence for a person. */
+function because(reason: DeploymentReason, detail: string): Pick<DeploymentRecord, 'reason' | 'detail'> {
+  return { reason, detail };
+}
+
+/** An unfinished record as a resumed deployment starts from: what stopped it last time no longer holds. */
+function resumable(record: DeploymentRecord): DeploymentRecord {
+  const { reason: _reason, detail: _detail, error: _error, ...rest } = record;
+  return rest;
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? '';
+}
+
+/** An operational error's code (a BorealisError's, or a system call's such as ENOSPC). */
+function codeOf(error: unknown): string {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : 'APPLY_ERROR';
+}
+
 /** A deployment record being written: each write builds on the last, so the plan written when applying starts is kept to the end. */
 class OpenDeployment {
+  /** Per-job events while the plan is applied. */
+  events: JobEvents | undefined;
+
   constructor(
     public record: DeploymentRecord,
     private readonly deployments: DeploymentLog,
@@ -141,6 +176,26 @@ class OpenDeployment {
     await this.write();
     return this.record;
   }
+
+  /** The jobs and their events so far, while applying; the record's own before. */
+  jobsSoFar(): JobResultRecord[] {
+    return this.events?.records() ?? this.record.jobs;
+  }
+
+  /**
+   * An error stopped applying: the record says so, with the events so far, and stays open
+   * with no attempt marked, so the next pass (or a restarted reconciler) resumes it as it
+   * would after a shutdown. Writing may fail for the same reason (a store out of reach):
+   * the error itself is what the caller reports.
+   */
+  async stopApplying(error: unknown): Promise<void> {
+    const message = oneLine(error);
+    await this.finish('in_progress', {
+      ...because('APPLY_ERROR', `applying stopped on an error: ${message}; the next pass resumes it`),
+      error: { code: codeOf(error), message },
+      jobs: this.jobsSoFar(),
+    }).catch(() => undefined);
+  }
 }
 
 function attemptOf(phase: DeploymentAttempt['phase'], crashes: number, at: number): DeploymentAttempt {
@@ -151,7 +206,7 @@ function crashedFields(verdict: AttemptVerdict & { fail: true }): Partial<Deploy
   const times = verdict.crashes === 1 ? 'once' : `${verdict.crashes} times`;
   const message = `the reconciler died while ${verdict.phase} this commit (${times}: killed, or out of memory)`;
   return {
-    reason: `${message}; not retried until a newer commit or \`borealis reconcile\``,
+    ...because('DEPLOY_CRASHED', `${message}; not retried until a newer commit or \`borealis reconcile\``),
     error: { code: 'DEPLOY_CRASHED', message },
   };
 }
@@ -167,7 +222,7 @@ async function deployOpened(
   const finish = (outcome: Outcome, fields?: Partial<DeploymentRecord>) => deployment.finish(outcome, fields);
   const record = deployment.record;
   if (context.requireSigned && !signature.trusted)
-    return finish('rejected', { reason: `untrusted commit: ${signature.detail}` });
+    return finish('rejected', because('UNTRUSTED', `untrusted commit: ${signature.detail}`));
   // A new commit that changes nothing under the job root cannot change the desired state;
   // resyncs heal between commits. An operator's explicit reconcile always plans.
   const unchangedRoot =
@@ -177,15 +232,16 @@ async function deployOpened(
     !(await context.source.touchesJobRoot(record.parent_applied, info.id));
   if (unchangedRoot) {
     await context.records.setApplied(info.id, now());
-    return finish('noop', {
-      reason: `nothing under ${context.source.path || 'the repository root'} changed`,
-    });
+    return finish(
+      'noop',
+      because('PATH_UNCHANGED', `nothing under ${context.source.path || 'the repository root'} changed`),
+    );
   }
   const repository = await (context.loader ?? new CommitLoader(context.source)).load(info.id);
   if (repository.problems.length > 0) {
     context.onProblems?.(repository.problems);
     return finish('rejected', {
-      reason: `${repository.problems.length} validation problem(s); nothing applied`,
+      ...because('INVALID', `${repository.problems.length} validation problem(s); nothing applied`),
       errors: repository.problems,
     });
   }
@@ -212,7 +268,7 @@ async function deployOpened(
     })
     .catch(async (error: unknown) => {
       if (error instanceof StateCorruptError)
-        await finish('failed', { reason: `nothing applied: ${error.message}` });
+        await finish('failed', because('STATE_CORRUPT', `nothing applied: ${error.message}`));
       throw error;
     });
   // Jobs left as they are are counted in the summary only: listing each of 10,000 made every
@@ -223,21 +279,22 @@ async function deployOpened(
   };
   context.onPlan?.(plan);
   if (plan.massKill && !context.allowMassKill)
-    return finish('rejected', { ...planned, reason: `refused: ${plan.massKill.message}` });
+    return finish('rejected', { ...planned, ...because('MASS_KILL', `refused: ${plan.massKill.message}`) });
   if (!hasWork(plan)) {
     await clearSettledRollouts(context.records, info.id);
     await releaseObsoleteHolds(plan, jobsFor(repository.jobs, context.clusterName), context.records, now());
     await context.records.setApplied(info.id, now());
     await forgetHistory(input);
     const reason = hasChanges(plan)
-      ? 'nothing to apply: the updates held after failing stay held'
-      : 'the cluster already matches this commit';
-    return finish('noop', { ...planned, reason });
+      ? because('HELD', 'nothing to apply: the updates held after failing stay held')
+      : because('IN_SYNC', 'the cluster already matches this commit');
+    return finish('noop', { ...planned, ...reason });
   }
   const crashes = record.attempt?.crashes ?? 0;
   await finish('in_progress', { ...planned, attempt: attemptOf('applying', crashes, now()) });
+  const events = new JobEvents(plan, now, record.jobs);
+  deployment.events = events;
   failpoint('applying', info.id);
-  const events = new JobEvents(plan, now);
   const result = await applyPass(input, plan, {
     allowMassKill: true,
     halt: context.halt,
@@ -245,10 +302,12 @@ async function deployOpened(
     onProgress: (progress) => {
       events.add(progress);
       context.onProgress?.(progress);
+      failpoint('rollout', info.id);
     },
   });
   await forgetHistory(input);
-  return finish(...outcomeOf(result, context.halt?.() ?? 'no', events.records(result)));
+  const halt = context.halt?.() ?? 'no';
+  return finish(...outcomeOf(result, halt, events.records(result, halt)));
 }
 
 function openRecord(
@@ -287,16 +346,27 @@ function outcomeOf(
     if (halt === 'now')
       return [
         'in_progress',
-        { jobs, reason: 'the reconciler stopped; the deployment resumes when it starts again' },
+        {
+          jobs,
+          ...because('STOPPED', 'the reconciler stopped; the deployment resumes when it starts again'),
+        },
       ];
     return [
       'superseded',
-      { jobs, reason: 'a newer commit arrived; stopped once no instance was between its old and new task' },
+      {
+        jobs,
+        ...because(
+          'SUPERSEDED',
+          'a newer commit arrived; stopped once no instance was between its old and new task',
+        ),
+      },
     ];
   }
   const results = result.outcomes.map((outcome) => outcome.result);
-  if (results.includes('failed')) return ['failed', { jobs, reason: describeFailures(result) }];
-  if (results.includes('rolled_back')) return ['rolled_back', { jobs, reason: describeFailures(result) }];
+  if (results.includes('failed'))
+    return ['failed', { jobs, ...because('ROLLOUT_FAILED', describeFailures(result)) }];
+  if (results.includes('rolled_back'))
+    return ['rolled_back', { jobs, ...because('ROLLED_BACK', describeFailures(result)) }];
   return ['succeeded', { jobs }];
 }
 
@@ -308,45 +378,6 @@ function describeFailures(result: DeployResult): string {
         `${outcome.job}: ${outcome.result === 'rolled_back' ? 'rolled back' : 'failed'}${outcome.message ? ` (${outcome.message})` : ''}`,
     )
     .join('; ');
-}
-
-/** Collects per-job, per-instance events during a deployment, for the record. */
-class JobEvents {
-  private readonly byJob = new Map<string, JobResultRecord>();
-
-  constructor(
-    plan: Plan,
-    private readonly now: () => number,
-  ) {
-    for (const change of plan.changes.filter((c) => c.action !== 'noop')) {
-      this.byJob.set(change.job, { job: change.job, action: change.action, result: 'pending', events: [] });
-    }
-  }
-
-  add(progress: DeployProgress): void {
-    if (progress.event === 'ROLLOUT_PHASE') return; // what happened is in the instance events
-    const event = {
-      at: this.now(),
-      event: progress.event,
-      instance: progress.instance,
-      detail: progress.detail,
-    };
-    this.byJob.get(progress.job)?.events.push(event);
-  }
-
-  records(result: DeployResult): JobResultRecord[] {
-    for (const outcome of result.outcomes) {
-      const entry = this.byJob.get(outcome.job);
-      if (!entry) continue;
-      entry.result = outcome.result;
-      if (outcome.message) entry.message = outcome.message;
-    }
-    for (const job of result.interrupted) {
-      const entry = this.byJob.get(job);
-      if (entry) entry.result = 'superseded';
-    }
-    return [...this.byJob.values()];
-  }
 }
 
 /** Records commits that were skipped because a newer one landed with them. */
@@ -366,7 +397,10 @@ export async function recordSuperseded(
       ...base,
       outcome: 'superseded',
       superseded_by: newest,
-      reason: `newer commit ${newest.slice(0, 12)} landed together with it; only the newest is deployed`,
+      ...because(
+        'SUPERSEDED',
+        `newer commit ${newest.slice(0, 12)} landed together with it; only the newest is deployed`,
+      ),
       finished_at: new Date(now).toISOString(),
     });
   }

@@ -86,11 +86,11 @@ export class Reporter {
     if (head === applied?.commit || headRecord?.outcome === 'in_progress') return undefined;
     const short = head.slice(0, 12);
     if (headRecord?.outcome === 'rejected')
-      return { commit: head, detail: `branch head ${short} was rejected: ${headRecord.reason ?? ''}` };
+      return { commit: head, detail: `branch head ${short} was rejected: ${headRecord.detail ?? ''}` };
     if (headRecord?.error)
       return {
         commit: head,
-        detail: `branch head ${short} failed: ${headRecord.reason ?? headRecord.error.message}`,
+        detail: `branch head ${short} failed: ${headRecord.detail ?? headRecord.error.message}`,
       };
     if (headRecord) return undefined; // superseded, or applied under another path: nothing waits
     if (this.preview?.commit !== head) this.preview = { commit: head, detail: await this.previewOf(head) };

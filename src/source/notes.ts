@@ -11,7 +11,7 @@ export function noteText(record: DeploymentRecord): string {
   const lines = [
     `borealis: ${record.outcome} on cluster ${record.cluster} (${record.trigger}, ${record.finished_at ?? record.started_at})`,
   ];
-  if (record.reason) lines.push(record.reason);
+  if (record.detail) lines.push(record.detail);
   for (const job of record.jobs) lines.push(`${job.job}: ${job.action} ${job.result}`);
   for (const problem of record.errors.slice(0, 10))
     lines.push(`${problem.file}:${problem.line}:${problem.column}: ${problem.message}`);

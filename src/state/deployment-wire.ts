@@ -8,8 +8,11 @@
 import { isoTime, toPlanDocument, type PlanDocument } from '../plan/wire.js';
 import type { DeploymentRecord, JobResultRecord, Person } from './deployments.js';
 
-/** 2: versioned at the top, ISO event times, the plan in plan document form 2 (1 was each record's `format`). */
-export const HISTORY_DOCUMENT_VERSION = 2;
+/**
+ * 3: `reason` is a code (deployment-reasons.ts), its sentence `detail`; jobs have a `reason`.
+ * 2: versioned at the top, ISO event times, the plan in plan document form 2 (1 was each record's `format`).
+ */
+export const HISTORY_DOCUMENT_VERSION = 3;
 
 export interface JobEventDocument {
   at: string;
@@ -63,6 +66,7 @@ export function toDeploymentDocument(record: DeploymentRecord): DeploymentDocume
     cluster: record.cluster,
     outcome: record.outcome,
     ...(record.reason !== undefined && { reason: record.reason }),
+    ...(record.detail !== undefined && { detail: record.detail }),
     ...(record.superseded_by !== undefined && { superseded_by: record.superseded_by }),
     ...(record.plan && { plan: toPlanDocument(record.plan) }),
     ...(record.planned_at !== undefined && { planned_at: record.planned_at }),
@@ -99,6 +103,7 @@ function toJobResultDocument(job: JobResultRecord): JobResultDocument {
     job: job.job,
     action: job.action,
     result: job.result,
+    ...(job.reason !== undefined && { reason: job.reason }),
     ...(job.message !== undefined && { message: job.message }),
     events: job.events.map(({ at, instance, event, detail }) => ({
       at: isoTime(at),

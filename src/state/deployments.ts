@@ -9,6 +9,7 @@ import { BorealisError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import type { Problem } from '../jobspec/types.js';
 import { warn } from '../util/warnings.js';
+import { withReasonCodes, type DeploymentReason, type JobReason } from './deployment-reasons.js';
 import { checkRecord, deploymentShape } from './record-shapes.js';
 import { StateConflictError, StateCorruptError, type StateStore, type Versioned } from './types.js';
 
@@ -35,6 +36,8 @@ export interface JobResultRecord {
   job: string;
   action: string;
   result: 'succeeded' | 'failed' | 'rolled_back' | 'superseded' | 'pending';
+  /** Why the job's part did not succeed, as a code. */
+  reason?: JobReason;
   message?: string;
   events: JobEvent[];
 }
@@ -63,8 +66,10 @@ export interface DeploymentRecord {
   trigger: Trigger;
   cluster: string;
   outcome: Outcome;
-  /** Why the outcome is what it is, in one sentence, when it is not plain success. */
-  reason?: string;
+  /** Why the outcome is what it is, as a code (see deployment-reasons.ts), when it is not plain success. */
+  reason?: DeploymentReason;
+  /** The same in one sentence, for a person. */
+  detail?: string;
   /** The newer commit that superseded this one. */
   superseded_by?: string;
   plan?: Plan;
@@ -207,7 +212,8 @@ export class DeploymentLog {
         ...record,
         outcome: 'superseded',
         superseded_by: commit,
-        reason: 'interrupted before its outcome was recorded',
+        reason: 'INTERRUPTED',
+        detail: 'interrupted before its outcome was recorded',
         finished_at: new Date(at).toISOString(),
       });
     }
@@ -259,10 +265,12 @@ export class DeploymentLog {
   }
 }
 
-/** A stored deployment record, checked (see record-shapes.ts). */
+/** A stored deployment record, checked (see record-shapes.ts), with reason codes if it was written before them. */
 export function checkDeployment(store: StateStore, key: string, value: unknown): DeploymentRecord {
-  return checkRecord<DeploymentRecord>(store, key, value, {
-    shape: deploymentShape,
-    format: DEPLOYMENT_FORMAT,
-  });
+  return withReasonCodes(
+    checkRecord<DeploymentRecord>(store, key, value, {
+      shape: deploymentShape,
+      format: DEPLOYMENT_FORMAT,
+    }),
+  );
 }

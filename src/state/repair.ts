@@ -214,18 +214,19 @@ async function closeInterrupted(options: RepairOptions, log: DeploymentLog): Pro
   const actions: RepairAction[] = [];
   for (const record of await log.list(Number.MAX_SAFE_INTEGER)) {
     if (record.outcome !== 'in_progress') continue;
-    const reason = "interrupted before its outcome was recorded; closed by 'borealis state repair'";
+    const detail = "interrupted before its outcome was recorded; closed by 'borealis state repair'";
     if (!options.dryRun)
       await log.update({
         ...record,
         outcome: 'failed',
-        reason,
+        reason: 'INTERRUPTED',
+        detail,
         finished_at: new Date(options.now()).toISOString(),
       });
     actions.push({
       kind: 'closed',
       key: `deployments/${String(record.sequence).padStart(12, '0')}`,
-      detail: `${record.commit}: ${reason}`,
+      detail: `${record.commit}: ${detail}`,
     });
   }
   return actions;

@@ -83,7 +83,7 @@ describe('signed-commit mode', () => {
       assert.equal(run.code, 1, run.stdout + run.stderr);
       assert.match(run.stdout, /Rejected commit [0-9a-f]{12}: untrusted commit/);
       const shown = await runCli(['--state', state, 'history', commit]);
-      assert.match(shown.stdout, /outcome {4}rejected — untrusted commit/);
+      assert.match(shown.stdout, /outcome {4}rejected \(UNTRUSTED\) — untrusted commit/);
       lab.git('reset', '-q', '--hard', 'HEAD~1');
     }
     const list = await runCli(['--state', state, 'history']);

@@ -253,10 +253,11 @@ describe('damaged state met while deploying', () => {
     assertOneLine(stopped, 'STATE_CORRUPT', file, 'reconcile on a truncated job record');
     assert.deepEqual(await taskIds(), before, 'no instance was rolled');
     const history = await env.cli('history', '-o', 'json');
-    const newest = (JSON.parse(history.stdout) as { deployments: { outcome: string; reason?: string }[] })
-      .deployments[0]!;
+    type Listed = { outcome: string; reason?: string; detail?: string };
+    const newest = (JSON.parse(history.stdout) as { deployments: Listed[] }).deployments[0]!;
     assert.equal(newest.outcome, 'failed', 'not left in_progress');
-    assert.match(newest.reason ?? '', /nothing applied: .*unreadable/);
+    assert.equal(newest.reason, 'STATE_CORRUPT');
+    assert.match(newest.detail ?? '', /nothing applied: .*unreadable/);
     const repair = await env.cli('state', 'repair');
     assertWorks(repair, 'repair');
     assert.match(repair.stdout, /moved .*local%2Fwww-data%2Fprod%2Fa/);

@@ -26,12 +26,14 @@ export function deployment(
 
 export const FAILED = deployment('failed', {
   summary: 'Plan: 1 to create, 2 to update, 0 to kill.',
-  reason: 'local/www/prod/web: instance 2 never became healthy',
+  reason: 'ROLLOUT_FAILED',
+  detail: 'local/www/prod/web: instance 2 never became healthy',
   jobs: ['local/www/prod/web: failed (instance 2 never became healthy)', 'local/www/prod/api: updated'],
 });
 
 export const REJECTED = deployment('rejected', {
-  reason: 'the commit does not validate',
+  reason: 'INVALID',
+  detail: 'the commit does not validate',
   problems: Array.from({ length: 7 }, (_, i) => `jobs/web.yaml:${i + 1}:3: unknown field "instancez"`),
 });
 
@@ -59,7 +61,11 @@ export const EVERY_EVENT: [string, NotificationEvent][] = [
   ['deployment failed', FAILED],
   [
     'deployment rolled back',
-    deployment('rolled_back', { reason: 'health checks failed', jobs: ['a: rolled back'] }),
+    deployment('rolled_back', {
+      reason: 'ROLLED_BACK',
+      detail: 'health checks failed',
+      jobs: ['a: rolled back'],
+    }),
   ],
   ['commit rejected', REJECTED],
   ['drift opened', drift('opened')],

@@ -115,7 +115,8 @@ describe('Slack payload', () => {
         title: 'Fix <!channel> & <https://evil.example|login>',
         author: { name: 'A <b>', email: '' },
       },
-      reason: 'x > y',
+      reason: 'ROLLOUT_FAILED',
+      detail: 'x > y',
       jobs: ['job<1>: failed'],
     });
     const payload = slackPayload(event);

@@ -13,11 +13,11 @@ describe('generic webhook payload', () => {
     const request = webhook.prepare(FAILED, CONFIG);
     const body = JSON.parse(request.body) as { format_version: number; delivery: string; event: unknown };
     assert.deepEqual(Object.keys(body), ['format_version', 'delivery', 'event']);
-    assert.equal(body.format_version, 2);
+    assert.equal(body.format_version, 3);
     assert.match(body.delivery, UUID);
     assert.deepEqual(body.event, { ...FAILED, at: new Date(FAILED.at).toISOString() });
     assert.deepEqual(webhookPayload(FAILED, 'd-1'), {
-      format_version: 2,
+      format_version: 3,
       delivery: 'd-1',
       event: webhookEvent(FAILED),
     });

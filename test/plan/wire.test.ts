@@ -83,7 +83,8 @@ const deployment: DeploymentRecord = {
   trigger: 'watch',
   cluster: 'local',
   outcome: 'rolled_back',
-  reason: 'health check failed',
+  reason: 'ROLLED_BACK',
+  detail: 'health check failed',
   superseded_by: 'b'.repeat(40),
   plan: everything,
   planned_at: ISO,
@@ -92,6 +93,7 @@ const deployment: DeploymentRecord = {
       job: 'local/www-data/prod/held',
       action: 'update',
       result: 'rolled_back',
+      reason: 'ROLLED_BACK',
       message: 'failed',
       events: [
         { at: AT, instance: 0, event: 'LAUNCHED', detail: 'task t1' },

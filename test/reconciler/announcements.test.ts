@@ -9,6 +9,8 @@ import {
   groupChanges,
   startedEvent,
 } from '../../src/reconciler/announcements.js';
+import { messageOf } from '../../src/notify/message.js';
+import { webhookPayload } from '../../src/notify/webhook.js';
 import type { DeploymentRecord, Outcome } from '../../src/state/deployments.js';
 import { recorded, running, spec } from '../support/specs.js';
 
@@ -74,7 +76,11 @@ describe('deployment announcements', () => {
   const cases: [string, DeploymentRecord, string | undefined][] = [
     ['a success that changed something', record('succeeded'), 'succeeded'],
     ['a success that changed nothing is news to nobody', record('succeeded', { plan: unchanged }), undefined],
-    ['a rollback', record('rolled_back', { reason: 'web: rolled back' }), 'rolled_back'],
+    [
+      'a rollback',
+      record('rolled_back', { reason: 'ROLLED_BACK', detail: 'web: rolled back' }),
+      'rolled_back',
+    ],
     ['a failure', record('failed'), 'failed'],
     ['a rejection', record('rejected', { plan: undefined }), 'rejected'],
     ['a noop', record('noop'), undefined],
@@ -83,6 +89,32 @@ describe('deployment announcements', () => {
   for (const [name, input, expected] of cases) {
     it(name, () => assert.equal(finishedEvent(input, commit, 1)?.status, expected));
   }
+
+  it("sends the record's reason code and sentence in the webhook event; chat shows the sentence", () => {
+    const rolledBack = record('rolled_back', {
+      reason: 'ROLLED_BACK',
+      detail: 'local/www-data/prod/web: rolled back (update failed and was rolled back)',
+      jobs: [
+        {
+          job: 'local/www-data/prod/web',
+          action: 'update',
+          result: 'rolled_back',
+          reason: 'ROLLED_BACK',
+          events: [],
+        },
+        { job: 'local/www-data/prod/api', action: 'create', result: 'succeeded', events: [] },
+      ],
+    });
+    const event = finishedEvent(rolledBack, commit, Date.UTC(2026, 11, 2))!;
+    const sent = webhookPayload(event, 'd-1');
+    assert.equal(sent.format_version, 3);
+    assert.equal(sent.event.type === 'deployment' && sent.event.reason, 'ROLLED_BACK');
+    assert.equal(sent.event.type === 'deployment' && sent.event.detail, rolledBack.detail);
+    const message = messageOf(event);
+    assert.equal(message.headline, `Rolled back aaaaaaa on local — ${rolledBack.detail}`);
+    assert.deepEqual(message.facts.at(-1), { title: 'Reason', value: rolledBack.detail, short: false });
+    assert.doesNotMatch(JSON.stringify(message), /ROLLED_BACK/);
+  });
 
   it('lists at most five validation problems of a rejected commit, then how many more', () => {
     const errors = Array.from({ length: 7 }, (_, i) => ({

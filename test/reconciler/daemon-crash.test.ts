@@ -66,8 +66,9 @@ describe('a commit that kills the daemon while it plans', () => {
     const record = await readDeployment(env, poison);
     assert.equal(record?.outcome, 'failed');
     assert.equal(record?.error?.code, 'DEPLOY_CRASHED');
+    assert.equal(record?.reason, 'DEPLOY_CRASHED');
     assert.match(
-      record?.reason ?? '',
+      record?.detail ?? '',
       /died while planning this commit \(once: killed, or out of memory\); not retried/,
     );
     assert.equal(record?.sequence, crashed.sequence, 'the open record was closed, not a second one written');

@@ -84,7 +84,8 @@ describe('a commit whose deployment throws', () => {
       assert.equal(record.outcome, 'failed');
       assert.equal(record.error?.code, 'DEPLOY_INTERNAL_ERROR');
       assert.match(record.error?.message ?? '', /injected fault while/);
-      assert.match(record.reason ?? '', new RegExp(`internal error while ${phase}: .*not retried`));
+      assert.equal(record.reason, 'DEPLOY_INTERNAL_ERROR');
+      assert.match(record.detail ?? '', new RegExp(`internal error while ${phase}: .*not retried`));
       assert.equal(record.attempt, undefined, 'the record is closed');
       assert.equal(
         (await running.records.applied())?.commit,
@@ -120,7 +121,7 @@ describe('a wedged rollout', () => {
     });
     const wedged = env.commitJobs('v2 never healthy', [neverHealthy]);
     const failed = await running.recordOf(wedged, 60_000);
-    assert.equal(failed.outcome, 'failed', failed.reason);
+    assert.equal(failed.outcome, 'failed', failed.detail);
     const events = failed.jobs[0]!.events.filter((e) => e.event === 'INSTANCE_UPDATE_FAILED');
     assert.match(events[0]?.detail ?? '', /no progress for 2 s \(update_config.progress_deadline_secs\)/);
 
@@ -197,8 +198,9 @@ describe('a deletion sliced over several commits', () => {
     );
     const refused = await running.recordOf(second, 60_000);
     assert.equal(refused.outcome, 'rejected');
+    assert.equal(refused.reason, 'MASS_KILL');
     assert.equal(
-      refused.reason,
+      refused.detail,
       'refused: this plan and 1 recent deployment(s) would kill 3 of 5 running jobs within the last 10 deployments (24 h); pass --allow-mass-kill if that is intended',
     );
     assert.equal((await env.liveTasks('c')).length, 1, 'c still runs');

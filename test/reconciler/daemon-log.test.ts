@@ -70,6 +70,9 @@ describe('the daemon log, --log-format json', () => {
     await reconciler.waitFor(/"validation_problem"[^\n]*"and 2 more"|"msg":" {2}and 2 more"/, 60_000);
     const [finished] = events('deployment_finished').filter((line) => line.commit === commit);
     assert.equal(finished?.outcome, 'rejected');
+    assert.equal(finished?.reason, 'INVALID');
+    assert.equal(finished?.detail, '22 validation problem(s); nothing applied');
+    assert.match(finished?.msg ?? '', /: rejected: 22 validation problem\(s\); nothing applied$/);
     assert.equal(finished?.level, 'warn');
     const problems = events('validation_problem').filter((line) => line.commit === commit);
     assert.equal(problems.length, 21);

@@ -135,7 +135,8 @@ describe('watch daemon with a job root inside the repository', () => {
     const docs = env.repo.commit('docs only', { 'README.md': 'more docs' });
     const record = await running.recordOf(docs);
     assert.equal(record.outcome, 'noop');
-    assert.match(record.reason ?? '', /nothing under deploy changed/);
+    assert.equal(record.reason, 'PATH_UNCHANGED');
+    assert.match(record.detail ?? '', /nothing under deploy changed/);
     assert.equal((await running.records.applied())?.commit, docs);
   });
 });
