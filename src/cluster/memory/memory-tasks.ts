@@ -53,6 +53,8 @@ export class MemoryTasks {
   private readonly hosts: readonly string[];
   private readonly started = new Map<string, number>();
   private placed = 0;
+  private scheduled = 0;
+  private idleWaiters: (() => void)[] = [];
   private cache: readonly ObservedTask[] | undefined;
 
   constructor(options: MemoryTasksOptions = {}) {
@@ -79,8 +81,10 @@ export class MemoryTasks {
       this.started.set(launch.taskId, this.starts(launch.taskId) + 1);
       this.put(this.fresh(launch));
       const script = this.script(launch);
-      if (script.state === 'RUNNING') this.update(launch.taskId, script);
-      else if (script.state !== 'STARTING') this.settle(launch.taskId, script.state, script);
+      if (script.state === 'RUNNING')
+        this.later(launch.taskId, 'STARTING', () => this.update(launch.taskId, script));
+      else if (script.state !== 'STARTING')
+        this.later(launch.taskId, 'STARTING', () => this.settle(launch.taskId, script.state, script));
     }
   }
 
@@ -90,7 +94,7 @@ export class MemoryTasks {
       const task = this.tasks.get(taskId);
       if (task === undefined || isTerminal(task.state) || task.killRequested) continue;
       this.update(taskId, { state: 'KILLING', killRequested: true });
-      if (this.killsEnd) this.settle(taskId, 'KILLED');
+      if (this.killsEnd) this.later(taskId, 'KILLING', () => this.settle(taskId, 'KILLED'));
     }
   }
 
@@ -102,6 +106,12 @@ export class MemoryTasks {
       this.tasks.delete(taskId);
       this.cache = undefined;
     }
+  }
+
+  /** Resolves once every scripted change (a launch running, a kill ending) has happened. */
+  idle(): Promise<void> {
+    if (this.scheduled === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** How many times a task with this id was started: more than once breaks the port's promise. */
@@ -163,6 +173,19 @@ export class MemoryTasks {
       host,
       ports,
     };
+  }
+
+  /**
+   * What a task does on its own happens on a later turn of the event loop, as a real cluster
+   * reports it after the call that caused it returned, and only if nothing else moved the
+   * task meanwhile (a kill overtakes a start).
+   */
+  private later(taskId: string, from: TaskState, change: () => void): void {
+    this.scheduled++;
+    setImmediate(() => {
+      if (this.tasks.get(taskId)?.state === from) change();
+      if (--this.scheduled === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    });
   }
 
   private known(taskId: string): ObservedTask {

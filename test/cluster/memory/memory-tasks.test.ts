@@ -35,10 +35,12 @@ describe('MemoryTasks', () => {
     ];
     now = 7;
     await new MemoryCluster(tasks).launch([zero, one]);
+    assert.deepEqual(seen, ['0:->STARTING', '1:->STARTING'], 'what a task does follows the call');
+    await tasks.idle();
     assert.deepEqual(seen, [
       '0:->STARTING',
-      '0:STARTING>RUNNING',
       '1:->STARTING',
+      '0:STARTING>RUNNING',
       '1:STARTING>FAILED REASON_COMMAND_EXECUTOR_FAILED',
     ]);
     const [a, b] = [tasks.get(zero.taskId)!, tasks.get(one.taskId)!];
@@ -54,9 +56,11 @@ describe('MemoryTasks', () => {
     const cluster = new MemoryCluster(tasks);
     const launch = buildLaunch();
     await cluster.launch([launch]);
+    await tasks.idle();
     const seen = recorded(tasks);
     await cluster.kill([launch.taskId]);
     await cluster.kill([launch.taskId]);
+    await tasks.idle();
     assert.deepEqual(seen, ['0:RUNNING>KILLING']);
     tasks.settle(launch.taskId, 'KILLED');
     assert.deepEqual(seen, ['0:RUNNING>KILLING', '0:KILLING>KILLED']);
@@ -84,6 +88,7 @@ describe('MemoryTasks', () => {
     const tasks = new MemoryTasks({ hosts: ['a', 'b'] });
     const launches = [0, 1, 2, 3].map((instance) => buildLaunch({ instance }));
     await new MemoryCluster(tasks).launch(launches);
+    await tasks.idle();
     const hosts = launches.map((launch) => tasks.get(launch.taskId)!.host);
     assert.deepEqual(hosts, ['a', 'b', 'a', 'b']);
     tasks.settle(launches[2]!.taskId, 'FINISHED');
@@ -97,6 +102,17 @@ describe('MemoryTasks', () => {
         ['RUNNING', undefined],
       ],
     );
+  });
+
+  it('lets a kill overtake a start: a task killed before it ran never runs', async () => {
+    const tasks = new MemoryTasks();
+    const cluster = new MemoryCluster(tasks);
+    const launch = buildLaunch();
+    const seen = recorded(tasks);
+    await cluster.launch([launch]);
+    await cluster.kill([launch.taskId]);
+    await tasks.idle();
+    assert.deepEqual(seen, ['0:->STARTING', '0:STARTING>KILLING', '0:KILLING>KILLED']);
   });
 
   it('seeds tasks that ran before anyone looked, each id once', async () => {
@@ -118,6 +134,7 @@ describe('MemoryCluster', () => {
     await assert.rejects(first.snapshot(), /closed/);
     const second = new MemoryCluster(tasks);
     await second.launch([buildLaunch()]);
+    await tasks.idle();
     assert.deepEqual(heard, []);
     assert.equal((await second.snapshot()).length, 1);
   });
