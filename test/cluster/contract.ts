@@ -268,6 +268,13 @@ export function testCluster(
         await next.kill([kept.taskId]);
         await events.waitFor(kept.taskId, 'KILLED', SETTLE_MS);
         assert.equal((await taskOf(next, kept.taskId))?.killRequested, true);
+        assert.deepEqual(
+          before
+            .forTask(kept.taskId)
+            .filter((update) => update.task.state !== 'RUNNING' && !BEFORE_RUNNING.has(update.task.state)),
+          [],
+          'the closed Cluster told its subscribers nothing more',
+        );
       }));
   });
 }
