@@ -6,6 +6,8 @@ import {
   type ObservedTask,
   type TaskState,
 } from '../../src/cluster/types.js';
+import { MemoryCluster } from '../../src/cluster/memory/memory-cluster.js';
+import { MemoryTasks } from '../../src/cluster/memory/memory-tasks.js';
 import { newRollout } from '../../src/deploy/new-rollout.js';
 import {
   LOST_RELAUNCHES,
@@ -17,14 +19,19 @@ import type { JobSpec } from '../../src/jobspec/types.js';
 import { changeBetween, recorded, running, spec } from '../support/specs.js';
 
 /**
- * A tiny in-memory stand-in for a cluster, only for driving the pure state machine
- * through scenarios; the deployer's own tests use the real local cluster.
+ * Drives the pure state machine through scenarios on the in-memory cluster, whose tasks the
+ * test settles step by step (kills too: a killed task stays KILLING until settled).
  */
 class Simulation {
   now = 1_000_000;
-  tasks: ObservedTask[];
   maxActive = 0;
   log: string[] = [];
+  readonly tasks = new MemoryTasks({
+    now: () => this.now,
+    script: () => ({ state: 'STARTING' }),
+    killsEnd: false,
+  });
+  readonly cluster = new MemoryCluster(this.tasks);
   private ids = 0;
 
   constructor(
@@ -32,28 +39,29 @@ class Simulation {
     public state: RolloutState,
     initial: ObservedTask[],
   ) {
-    this.tasks = initial.map((task) => ({ ...task, updatedAt: this.now }));
+    this.tasks.seed(initial.map((task) => ({ ...task, updatedAt: this.now })));
+    this.cluster.subscribe(({ task, previous }) => {
+      if (previous === undefined && task.state === 'STARTING') this.log.push(`launch:${task.instance}`);
+    });
   }
 
-  step(): void {
-    const result = stepRollout(this.state, this.tasks, {
+  async step(): Promise<void> {
+    const result = stepRollout(this.state, [...(await this.cluster.snapshot())], {
       now: this.now,
       newTaskId: (i) => `new-${i}-${++this.ids}`,
     });
     this.state = result.state;
     for (const event of result.events) this.log.push(`${event.event}:${event.instance}`);
-    for (const action of result.actions) this.apply(action);
-    this.maxActive = Math.max(this.maxActive, this.tasks.filter((t) => !isTerminal(t.state)).length);
+    for (const action of result.actions) await this.apply(action);
+    this.maxActive = Math.max(this.maxActive, this.active().length);
   }
 
   /** Every launched task becomes RUNNING (or `state`, with `reason`), every killing task ends. */
   settle(state: TaskState = 'RUNNING', instances?: number[], reason?: string): void {
-    for (const task of this.tasks) {
-      if (task.state === 'KILLING') this.set(task, 'KILLED');
-      else if (task.state === 'STARTING' && (!instances || instances.includes(task.instance))) {
-        this.set(task, state);
-        if (reason) task.reason = reason;
-      }
+    for (const task of this.tasks.snapshot()) {
+      if (task.state === 'KILLING') this.tasks.settle(task.taskId, 'KILLED');
+      else if (task.state === 'STARTING' && (!instances || instances.includes(task.instance)))
+        this.tasks.settle(task.taskId, state, { reason });
     }
   }
 
@@ -61,36 +69,33 @@ class Simulation {
     this.now += ms;
   }
 
+  all(): readonly ObservedTask[] {
+    return this.tasks.snapshot();
+  }
+
   active(): ObservedTask[] {
-    return this.tasks.filter((task) => !isTerminal(task.state)).sort((a, b) => a.instance - b.instance);
+    return this.all()
+      .filter((task) => !isTerminal(task.state))
+      .sort((a, b) => a.instance - b.instance);
   }
 
-  private set(task: ObservedTask, state: TaskState): void {
-    task.state = state;
-    task.updatedAt = this.now;
-  }
-
-  private apply(action: RolloutAction): void {
+  private async apply(action: RolloutAction): Promise<void> {
     if (action.kind === 'kill') {
-      const task = this.tasks.find((t) => t.taskId === action.taskId);
-      if (task && !isTerminal(task.state)) this.set(task, 'KILLING');
-      this.log.push(`kill:${task?.instance}`);
+      this.log.push(`kill:${this.tasks.get(action.taskId)?.instance}`);
+      await this.cluster.kill([action.taskId]);
       return;
     }
-    if (this.tasks.some((t) => t.taskId === action.taskId)) return;
-    this.log.push(`launch:${action.instance}`);
-    this.tasks.push({
-      taskId: action.taskId,
-      jobId: this.job.id,
-      instance: action.instance,
-      configHash: action.version.configHash,
-      commit: 'c1',
-      state: 'STARTING',
-      updatedAt: this.now,
-      launchedAt: this.now,
-      host: 'h',
-      ports: {},
-    });
+    await this.cluster.launch([
+      {
+        taskId: action.taskId,
+        jobId: this.job.id,
+        key: this.job.key,
+        instance: action.instance,
+        configHash: action.version.configHash,
+        commit: 'c1',
+        config: action.version.config,
+      },
+    ]);
   }
 }
 
@@ -113,7 +118,7 @@ const v2 = spec({
 
 /** Tasks launched for `instance` with `job`'s configuration (a rollback launches the old one). */
 function launchesOf(sim: Simulation, instance: number, job: JobSpec): number {
-  return sim.tasks.filter((t) => t.instance === instance && t.configHash === job.configHash).length;
+  return sim.all().filter((t) => t.instance === instance && t.configHash === job.configHash).length;
 }
 
 function simulate(from: JobSpec, to: JobSpec): Simulation {
@@ -123,19 +128,19 @@ function simulate(from: JobSpec, to: JobSpec): Simulation {
 }
 
 describe('stepRollout', () => {
-  it('replaces 0-1 then 2-3, moving on only after watch_secs, never above 4 + 2 tasks', () => {
+  it('replaces 0-1 then 2-3, moving on only after watch_secs, never above 4 + 2 tasks', async () => {
     const sim = simulate(v1, v2);
-    sim.step();
+    await sim.step();
     assert.deepEqual(sim.log, ['INSTANCE_UPDATING:0', 'INSTANCE_UPDATING:1', 'kill:0', 'kill:1']);
     sim.settle();
-    sim.step();
+    await sim.step();
     assert.deepEqual(sim.log.slice(4), ['launch:0', 'launch:1']);
     sim.settle('RUNNING');
     sim.advance(9_999);
-    sim.step();
+    await sim.step();
     assert.equal(sim.log.length, 6, 'nothing moves before watch_secs');
     sim.advance(1);
-    sim.step();
+    await sim.step();
     assert.deepEqual(sim.log.slice(6), [
       'INSTANCE_UPDATED:0',
       'INSTANCE_UPDATED:1',
@@ -145,10 +150,10 @@ describe('stepRollout', () => {
       'kill:3',
     ]);
     sim.settle();
-    sim.step();
+    await sim.step();
     sim.settle();
     sim.advance(10_000);
-    sim.step();
+    await sim.step();
     assert.equal(sim.state.status, 'ROLLED_FORWARD');
     assert.deepEqual(
       sim.active().map((t) => [t.instance, t.configHash]),
@@ -157,14 +162,14 @@ describe('stepRollout', () => {
     assert.ok(sim.maxActive <= 6, `at most 4 + 2 tasks, saw ${sim.maxActive}`);
   });
 
-  it('rolls back in reverse order when a new task fails', () => {
+  it('rolls back in reverse order when a new task fails', async () => {
     const sim = simulate(v1, v2);
-    sim.step();
+    await sim.step();
     sim.settle();
-    sim.step();
+    await sim.step();
     sim.settle('RUNNING', [0]);
     sim.settle('FAILED', [1]);
-    sim.step();
+    await sim.step();
     assert.equal(sim.state.status, 'ROLLING_BACK');
     assert.ok(sim.log.includes('INSTANCE_UPDATE_FAILED:1'));
     assert.deepEqual(
@@ -175,7 +180,7 @@ describe('stepRollout', () => {
     for (let i = 0; i < 6 && sim.state.status === 'ROLLING_BACK'; i++) {
       sim.settle();
       sim.advance(10_000);
-      sim.step();
+      await sim.step();
     }
     assert.equal(sim.state.status, 'ROLLED_BACK');
     assert.deepEqual(
@@ -185,54 +190,54 @@ describe('stepRollout', () => {
     assert.ok(sim.log.includes('INSTANCE_ROLLED_BACK:0') && sim.log.includes('INSTANCE_ROLLED_BACK:1'));
   });
 
-  it('fails without rolling back when rollback_on_failure is false', () => {
+  it('fails without rolling back when rollback_on_failure is false', async () => {
     const noRollback = {
       ...v2,
       config: { ...v2.config, update_config: { ...v2.config.update_config, rollback_on_failure: false } },
     };
     const sim = simulate(v1, noRollback);
     sim.state.settings.rollback_on_failure = false;
-    sim.step();
+    await sim.step();
     sim.settle();
-    sim.step();
+    await sim.step();
     sim.settle('FAILED');
-    sim.step();
+    await sim.step();
     assert.equal(sim.state.status, 'FAILED');
   });
 
-  it('tolerates max_per_shard_failures by relaunching the instance', () => {
+  it('tolerates max_per_shard_failures by relaunching the instance', async () => {
     const sim = simulate(v1, v2);
     sim.state.settings.max_per_shard_failures = 1;
-    sim.step();
+    await sim.step();
     sim.settle();
-    sim.step();
+    await sim.step();
     sim.settle('FAILED', [0]);
-    sim.step();
+    await sim.step();
     assert.equal(sim.state.status, 'ROLLING_FORWARD');
     assert.equal(sim.state.instances.find((p) => p.instance === 0)?.failures, 1);
     assert.equal(sim.log.filter((entry) => entry === 'launch:0').length, 2);
   });
 
-  it('fails an instance whose task the cluster refused as invalid at once, whatever max_per_shard_failures allows', () => {
+  it('fails an instance whose task the cluster refused as invalid at once, whatever max_per_shard_failures allows', async () => {
     const sim = simulate(v1, v2);
     sim.state.settings.max_per_shard_failures = 5;
-    sim.step();
+    await sim.step();
     sim.settle();
-    sim.step();
+    await sim.step();
     sim.settle('FAILED', [0], REASON_TASK_INVALID);
-    sim.step();
+    await sim.step();
     assert.equal(sim.state.status, 'ROLLING_BACK');
     assert.equal(launchesOf(sim, 0, v2), 1, 'no relaunch of a refused task');
     assert.ok(sim.log.includes('INSTANCE_UPDATE_FAILED:0'));
   });
 
-  it('relaunches a lost task of the target configuration without counting a failure', () => {
+  it('relaunches a lost task of the target configuration without counting a failure', async () => {
     const sim = simulate(v1, v2);
-    sim.step();
+    await sim.step();
     sim.settle();
-    sim.step();
+    await sim.step();
     sim.settle('LOST', [0]);
-    sim.step();
+    await sim.step();
     assert.equal(sim.state.status, 'ROLLING_FORWARD');
     const zero = sim.state.instances.find((p) => p.instance === 0)!;
     assert.deepEqual([zero.status, zero.failures, zero.lost], ['starting', 0, 1]);
@@ -240,74 +245,77 @@ describe('stepRollout', () => {
     assert.equal(sim.log.filter((entry) => entry === 'launch:0').length, 2);
   });
 
-  it('relaunches an instance already updated when its task is lost, and watches it again', () => {
+  it('relaunches an instance already updated when its task is lost, and watches it again', async () => {
     const sim = simulate(v1, v2);
-    sim.step();
+    await sim.step();
     sim.settle();
-    sim.step();
+    await sim.step();
     sim.settle('RUNNING', [0, 1]);
     sim.advance(10_000);
-    sim.step();
+    await sim.step();
     assert.equal(sim.state.instances.find((p) => p.instance === 0)?.status, 'done');
-    const zero = sim.tasks.find(
-      (t) => t.instance === 0 && t.state === 'RUNNING' && t.configHash === v2.configHash,
-    )!;
-    zero.state = 'LOST';
-    sim.step();
+    const zero = sim
+      .all()
+      .find((t) => t.instance === 0 && t.state === 'RUNNING' && t.configHash === v2.configHash)!;
+    sim.tasks.settle(zero.taskId, 'LOST');
+    await sim.step();
     assert.equal(sim.state.instances.find((p) => p.instance === 0)?.status, 'starting');
     assert.equal(sim.log.filter((entry) => entry === 'launch:0').length, 2);
   });
 
-  it(`counts a loss as a failure after ${LOST_RELAUNCHES} relaunches of one instance`, () => {
+  it(`counts a loss as a failure after ${LOST_RELAUNCHES} relaunches of one instance`, async () => {
     const sim = simulate(v1, v2);
-    sim.step();
+    await sim.step();
     sim.settle();
-    sim.step();
+    await sim.step();
     for (let loss = 0; loss <= LOST_RELAUNCHES; loss++) {
       sim.settle('LOST', [0]);
-      sim.step();
+      await sim.step();
     }
     assert.equal(sim.state.status, 'ROLLING_BACK');
     assert.equal(launchesOf(sim, 0, v2), LOST_RELAUNCHES + 1);
   });
 
-  it('with wait_for_batch_completion starts the next batch only when the whole batch is done', () => {
+  it('with wait_for_batch_completion starts the next batch only when the whole batch is done', async () => {
     const sim = simulate(v1, v2);
     sim.state.settings.batch_size = 3;
     sim.state.settings.wait_for_batch_completion = true;
-    sim.step();
+    await sim.step();
     sim.settle();
-    sim.step();
+    await sim.step();
     sim.settle('RUNNING', [0, 1]);
     sim.advance(10_000);
-    sim.step();
+    await sim.step();
     assert.ok(!sim.log.some((entry) => entry === 'INSTANCE_UPDATING:3'), 'instance 3 waits for 2');
     sim.settle('RUNNING');
     sim.advance(10_000);
-    sim.step();
+    await sim.step();
     assert.ok(sim.log.includes('INSTANCE_UPDATING:3'));
   });
 
-  it('relaunches a saved task id that never reached the cluster (resume after a crash)', () => {
+  it('relaunches a saved task id that never reached the cluster (resume after a crash)', async () => {
     const sim = simulate(v1, v2);
-    sim.step();
+    await sim.step();
     sim.settle();
-    const saved = stepRollout(sim.state, sim.tasks, { now: sim.now, newTaskId: (i) => `saved-${i}` }).state;
+    const saved = stepRollout(sim.state, [...sim.all()], {
+      now: sim.now,
+      newTaskId: (i) => `saved-${i}`,
+    }).state;
     // The reconciler saved `saved` and died before launching: the cluster never saw the tasks.
-    const resumed = stepRollout(saved, sim.tasks, { now: sim.now, newTaskId: () => 'must-not-be-used' });
+    const resumed = stepRollout(saved, [...sim.all()], { now: sim.now, newTaskId: () => 'must-not-be-used' });
     const launches = resumed.actions.filter((a) => a.kind === 'launch').map((a) => a.taskId);
     assert.deepEqual(launches, ['saved-0', 'saved-1']);
   });
 
-  it('counts a finished task as success for batch jobs', () => {
+  it('counts a finished task as success for batch jobs', async () => {
     const b1 = spec({ name: 'b', instances: 1, update_config: { watch_secs: 5 } });
     const b2 = spec({ name: 'b', instances: 1, env: { X: 'y' }, update_config: { watch_secs: 5 } });
     const sim = simulate(b1, b2);
-    sim.step();
+    await sim.step();
     sim.settle();
-    sim.step();
+    await sim.step();
     sim.settle('FINISHED');
-    sim.step();
+    await sim.step();
     assert.equal(sim.state.status, 'ROLLED_FORWARD');
   });
 });

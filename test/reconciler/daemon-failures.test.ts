@@ -3,14 +3,17 @@
  * recorded as failed and the daemon heals the last applied commit; a wedged rollout fails
  * by its progress deadline and the next commit deploys; a missing branch does not stop
  * healing; a deletion sliced over several commits meets the mass-kill guard. Real Git
- * repositories, the real local cluster, the real daemon.
+ * repositories and the real daemon, on the in-memory cluster and state store: the subject
+ * is what the daemon decides and records, not processes.
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
+import type { LaunchScript, MemoryTasksOptions } from '../../src/cluster/memory/memory-tasks.js';
+import type { TaskLaunch } from '../../src/cluster/types.js';
 import { FAILPOINT_ENV } from '../../src/reconciler/failpoint.js';
-import { DeployEnv } from '../support/deploy-env.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-env.js';
 import { sleeperJob } from '../support/jobs.js';
+import { MemoryEnv } from '../support/memory-env.js';
 import { eventually } from '../support/waiting.js';
 
 const web = (version: string, fields: Record<string, unknown> = {}) =>
@@ -21,20 +24,15 @@ const web = (version: string, fields: Record<string, unknown> = {}) =>
   );
 
 /** Kills one task through a second view of the cluster, as an operator (or a crash) would. */
-async function killOne(env: DeployEnv, name: string): Promise<string> {
+async function killOne(env: MemoryEnv, name: string): Promise<string> {
   const [victim] = await env.liveTasks(name);
-  const observer = env.observer();
-  try {
-    await observer.kill([victim!.taskId]);
-  } finally {
-    await observer.close();
-  }
+  await env.killByHand(victim!.taskId);
   return victim!.taskId;
 }
 
 async function relaunched(
   running: RunningDaemon,
-  env: DeployEnv,
+  env: MemoryEnv,
   name: string,
   victim: string,
   count: number,
@@ -49,10 +47,11 @@ async function relaunched(
 function deployedDaemon(
   message: string,
   jobs: () => Record<string, unknown>[],
-): { env: DeployEnv; running: RunningDaemon } {
-  const deployed = {} as { env: DeployEnv; running: RunningDaemon };
+  machines: MemoryTasksOptions = {},
+): { env: MemoryEnv; running: RunningDaemon } {
+  const deployed = {} as { env: MemoryEnv; running: RunningDaemon };
   before(async () => {
-    deployed.env = new DeployEnv();
+    deployed.env = new MemoryEnv(machines);
     const first = deployed.env.commitJobs(message, jobs());
     deployed.running = await startDaemon(deployed.env);
     assert.equal((await deployed.running.recordOf(first)).outcome, 'succeeded');
@@ -105,8 +104,15 @@ describe('a commit whose deployment throws', () => {
   }
 });
 
+/**
+ * A task with a health check is RUNNING only once healthy (as Thermos reports it); this one's
+ * check never decides, as the local cluster forgives failures in the first hour.
+ */
+const healthNeverDecided = (launch: TaskLaunch): LaunchScript =>
+  launch.config.health_check_config ? { state: 'STARTING' } : { state: 'RUNNING' };
+
 describe('a wedged rollout', () => {
-  const deployed = deployedDaemon('v1', () => [web('v1')]);
+  const deployed = deployedDaemon('v1', () => [web('v1')], { script: healthNeverDecided });
 
   it('whose health never passes fails by its progress deadline, and the next commit deploys', async () => {
     const { env, running } = deployed;

@@ -1,22 +1,24 @@
 /**
- * GitOps end to end: real Git repositories, the real daemon, real processes. Every commit
- * that reaches the reconciler gets a record; invalid commits apply nothing.
+ * GitOps: real Git repositories and the real daemon, on the in-memory cluster and state
+ * store (what runs where is not the subject here; the local cluster's own tests and the
+ * CLI end-to-end tests cover real processes). Every commit that reaches the reconciler
+ * gets a record; invalid commits apply nothing.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DeployEnv } from '../support/deploy-env.js';
 import { startDaemon, type RunningDaemon } from '../support/daemon-env.js';
 import { stringify } from 'yaml';
 import { sleeperJob } from '../support/jobs.js';
+import { MemoryEnv } from '../support/memory-env.js';
 
 const job = (name: string, fields: Record<string, unknown> = {}) => sleeperJob(name, fields);
 
 describe('watch daemon on a local repository', () => {
-  let env: DeployEnv;
+  let env: MemoryEnv;
   let running: RunningDaemon;
 
   before(async () => {
-    env = new DeployEnv();
+    env = new MemoryEnv();
     env.commitJobs('first job', [job('a')]);
     running = await startDaemon(env);
   });
@@ -98,12 +100,7 @@ describe('watch daemon on a local repository', () => {
 
   it('heals an instance killed by hand without any commit', async () => {
     const [victim] = await env.liveTasks('a');
-    const observer = env.observer();
-    try {
-      await observer.kill([victim!.taskId]);
-    } finally {
-      await observer.close();
-    }
+    await env.killByHand(victim!.taskId);
     await running.until(
       async () =>
         (await env.liveTasks('a')).some((t) => t.taskId !== victim!.taskId && t.state === 'RUNNING'),
@@ -113,11 +110,11 @@ describe('watch daemon on a local repository', () => {
 });
 
 describe('watch daemon with a job root inside the repository', () => {
-  let env: DeployEnv;
+  let env: MemoryEnv;
   let running: RunningDaemon;
 
   before(async () => {
-    env = new DeployEnv();
+    env = new MemoryEnv();
     env.repo.commit('jobs under deploy/', {
       'deploy/clusters.yaml': 'clusters:\n  - name: local\n    type: local\n',
       'deploy/jobs/a.yaml': stringify(job('a')),

@@ -1,12 +1,13 @@
 /**
  * A newer commit supersedes an in-flight rolling update at the next batch boundary, and a
  * daemon stopped mid-update leaves its deployment open and resumes it on the next start.
+ * The real daemon on the in-memory cluster and state store, which outlive each daemon.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DeployEnv } from '../support/deploy-env.js';
 import { readDeployment, startDaemon, type RunningDaemon } from '../support/daemon-env.js';
 import { sleeperJob } from '../support/jobs.js';
+import { MemoryEnv } from '../support/memory-env.js';
 import { eventually } from '../support/waiting.js';
 
 const slow = (version: string) =>
@@ -17,11 +18,11 @@ const slow = (version: string) =>
   );
 
 describe('superseding and stopping the daemon mid-update', () => {
-  let env: DeployEnv;
+  let env: MemoryEnv;
   let running: RunningDaemon;
 
   before(async () => {
-    env = new DeployEnv();
+    env = new MemoryEnv();
     const first = env.commitJobs('v1', [slow('v1')]);
     running = await startDaemon(env);
     assert.equal((await running.recordOf(first)).outcome, 'succeeded');

@@ -1,13 +1,10 @@
-/** A watched Git repository, a local cluster and a running Daemon, for GitOps tests. */
-import { join } from 'node:path';
-import { LocalCluster } from '../../src/cluster/local/cluster.js';
+/** A watched Git repository, a cluster and a state store (local or in memory) and a running Daemon, for GitOps tests. */
 import { isTerminal } from '../../src/cluster/types.js';
 import { Daemon, type DaemonOptions } from '../../src/reconciler/daemon.js';
 import { TrackedSource } from '../../src/source/tracked.js';
 import { DeploymentLog, type DeploymentRecord } from '../../src/state/deployments.js';
-import { FileStateStore } from '../../src/state/file/file-store.js';
 import { Records } from '../../src/state/records.js';
-import { DeployEnv } from './deploy-env.js';
+import type { JobsEnv } from './deploy-env.js';
 import { withTimeout } from './waiting.js';
 
 export interface RunningDaemon {
@@ -23,14 +20,14 @@ export interface RunningDaemon {
 }
 
 export async function startDaemon(
-  env: DeployEnv,
+  env: JobsEnv,
   options: Partial<DaemonOptions> = {},
   repo = env.repo.dir,
   path = '',
 ): Promise<RunningDaemon> {
   const source = await TrackedSource.open({ repo, path, stateDir: env.state, branch: 'main' });
-  const cluster = new LocalCluster({ root: join(env.state, 'sandboxes') });
-  const records = new Records(await FileStateStore.open(join(env.state, 'store')));
+  const cluster = env.openCluster();
+  const records = new Records(await env.openStore());
   const deployments = new DeploymentLog(records.store);
   const logs: string[] = [];
   const daemon = new Daemon(
@@ -77,14 +74,14 @@ export async function startDaemon(
   };
 }
 
-export async function liveCount(env: DeployEnv, jobName: string): Promise<number> {
+export async function liveCount(env: JobsEnv, jobName: string): Promise<number> {
   return (await env.tasks()).filter((task) => task.jobId.endsWith(`/${jobName}`) && !isTerminal(task.state))
     .length;
 }
 
-/** Reads a commit's deployment record straight from the state directory (no daemon needed). */
-export async function readDeployment(env: DeployEnv, commit: string): Promise<DeploymentRecord | null> {
-  const store = await FileStateStore.open(join(env.state, 'store'));
+/** Reads a commit's deployment record straight from the state (no daemon needed). */
+export async function readDeployment(env: JobsEnv, commit: string): Promise<DeploymentRecord | null> {
+  const store = await env.openStore();
   try {
     return await new DeploymentLog(store).find(commit);
   } finally {

@@ -1,18 +1,22 @@
 /**
- * A job repository in a real Git repository plus a state directory, for end-to-end tests
- * of reconcile on the real local cluster. Cleanup stops every task it started.
+ * A job repository in a real Git repository plus a state directory, and the cluster and
+ * state store a reconciler of it runs on: `DeployEnv` for end-to-end tests of reconcile on
+ * the real local cluster (its cleanup stops every task it started); memory-env.ts for tests
+ * whose subject is not the processes.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { LocalCluster } from '../../src/cluster/local/cluster.js';
-import { isTerminal, type ObservedTask } from '../../src/cluster/types.js';
+import { isTerminal, type Cluster, type ObservedTask } from '../../src/cluster/types.js';
+import { FileStateStore } from '../../src/state/file/file-store.js';
+import type { StateStore } from '../../src/state/types.js';
 import { TempGitRepo } from './git-repo.js';
 import { LOCAL_CLUSTERS } from './jobs.js';
 import { runCli, type CliRun } from './run-cli.js';
 
-export class DeployEnv {
+export abstract class JobsEnv {
   readonly repo = new TempGitRepo('borealis-deploy-');
   readonly state = mkdtempSync(join(tmpdir(), 'borealis-state-'));
 
@@ -24,17 +28,16 @@ export class DeployEnv {
     return this.repo.commit(message, files);
   }
 
-  cli(...args: string[]): Promise<CliRun> {
-    return runCli(['--repo', this.repo.dir, '--state', this.state, ...args]);
-  }
+  /** A Cluster object on this environment's tasks, as another process would open it. */
+  abstract openCluster(): Cluster;
 
-  /** A read-only view of the same local cluster, as a second process would have. */
-  observer(): LocalCluster {
-    return new LocalCluster({ root: join(this.state, 'sandboxes') });
-  }
+  /** A store on this environment's state, as another process would open it. */
+  abstract openStore(): Promise<StateStore>;
+
+  abstract cleanup(): Promise<void>;
 
   async tasks(): Promise<readonly ObservedTask[]> {
-    const cluster = this.observer();
+    const cluster = this.openCluster();
     try {
       return await cluster.snapshot();
     } finally {
@@ -46,6 +49,35 @@ export class DeployEnv {
     return (await this.tasks())
       .filter((task) => !isTerminal(task.state) && (!jobName || task.jobId.endsWith(`/${jobName}`)))
       .sort((a, b) => a.instance - b.instance);
+  }
+
+  /** Kills one task through a second view of the cluster, as an operator would. */
+  async killByHand(taskId: string): Promise<void> {
+    const cluster = this.openCluster();
+    try {
+      await cluster.kill([taskId]);
+    } finally {
+      await cluster.close();
+    }
+  }
+}
+
+export class DeployEnv extends JobsEnv {
+  cli(...args: string[]): Promise<CliRun> {
+    return runCli(['--repo', this.repo.dir, '--state', this.state, ...args]);
+  }
+
+  /** A view of the same local cluster, as a second process would have. */
+  observer(): LocalCluster {
+    return new LocalCluster({ root: join(this.state, 'sandboxes') });
+  }
+
+  openCluster(): LocalCluster {
+    return this.observer();
+  }
+
+  openStore(): Promise<StateStore> {
+    return FileStateStore.open(join(this.state, 'store'));
   }
 
   /**

@@ -87,9 +87,14 @@ export function acknowledge(state: State, frameworkId: string, taskId: string, u
   }
 }
 
-/** KILL: TASK_KILLING (with TASK_KILLING_STATE) then TASK_KILLED; unknown tasks are TASK_LOST. */
+/**
+ * KILL: TASK_KILLING (with TASK_KILLING_STATE) then TASK_KILLED; unknown tasks are TASK_LOST.
+ * The master forgets an ended task only once its terminal update is acknowledged; until then
+ * a kill reaches the agent, which ignores it for an executor already terminating.
+ */
 export function kill(state: State, fw: Framework, taskId: string, agentId: string | undefined): void {
   const task = state.tasks.get(taskKey(fw.id, taskId));
+  if (task !== undefined && TERMINAL.has(task.state) && task.pending.length > 0) return;
   if (task === undefined || TERMINAL.has(task.state)) {
     const status = { taskId, state: 'TASK_LOST', reason: 'REASON_RECONCILIATION' };
     masterUpdate(state, fw, { ...status, message: 'Attempted to kill an unknown task', ...agentOf(agentId) });
