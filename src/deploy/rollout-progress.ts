@@ -4,7 +4,7 @@
  * rollout resumed after a restart counts the instances an earlier run already updated.
  */
 import type { ObservedTask } from '../cluster/types.js';
-import { isFinished, type InstanceProgress, type RolloutState } from './rollout.js';
+import { isFinished, isInFlight, type InstanceProgress, type RolloutState } from './rollout.js';
 
 export interface RolloutProgress {
   /** Instances through (updated, rolled back, or failed) of `total`. */
@@ -40,7 +40,7 @@ function phaseOf(state: RolloutState, tasks: readonly ObservedTask[]): string {
 
 /** Every instance in flight runs the target, healthy: only its watch period is left. */
 function watching(state: RolloutState, tasks: readonly ObservedTask[]): boolean {
-  const inFlight = state.instances.filter((p) => p.status === 'stopping' || p.status === 'starting');
+  const inFlight = state.instances.filter(isInFlight);
   if (inFlight.length === 0) return false;
   const byId = new Map(tasks.map((task) => [task.taskId, task]));
   return inFlight.every((p) => {

@@ -6,7 +6,12 @@
  * launching or killing the same task id twice is harmless.
  */
 import { isInvalidTask, isTerminal, type ObservedTask } from '../cluster/types.js';
-import { progressDeadlineSecs, type InstanceConfig, type JobId, type UpdateConfig } from '../jobspec/types.js';
+import {
+  progressDeadlineSecs,
+  type InstanceConfig,
+  type JobId,
+  type UpdateConfig,
+} from '../jobspec/types.js';
 
 export type RolloutStatus = 'ROLLING_FORWARD' | 'ROLLING_BACK' | 'ROLLED_FORWARD' | 'ROLLED_BACK' | 'FAILED';
 
@@ -97,9 +102,16 @@ export interface StepContext {
   halt?: boolean;
 }
 
-/** Whether any instance is between being stopped and being confirmed: not a batch boundary. */
+/**
+ * Whether an instance is between being stopped and being confirmed: it takes a place in
+ * the batch, and a rollout with one is not at a batch boundary.
+ */
+export function isInFlight(progress: InstanceProgress): boolean {
+  return progress.status === 'stopping' || progress.status === 'starting';
+}
+
 export function hasInFlight(state: RolloutState): boolean {
-  return state.instances.some((progress) => progress.status === 'stopping' || progress.status === 'starting');
+  return state.instances.some(isInFlight);
 }
 
 /**
@@ -119,6 +131,24 @@ export function canYield(state: RolloutState, tasks: readonly ObservedTask[]): b
       ? progress.taskId !== undefined && alive.has(progress.taskId)
       : progress.status !== 'stopping',
   );
+}
+
+/**
+ * A reconciler that died between saving a step and finishing its actions left them half
+ * done (a sandbox written but no process started, a kill not yet sent). Both are safe to
+ * repeat for the same task ids, so a resumed rollout repeats them.
+ */
+export function inFlightActions(state: RolloutState): RolloutAction[] {
+  return state.instances.flatMap((progress): RolloutAction[] => {
+    if (progress.status === 'starting' && progress.taskId) {
+      return [
+        { kind: 'launch', instance: progress.instance, taskId: progress.taskId, version: state.target },
+      ];
+    }
+    if (progress.status === 'stopping' && progress.oldTaskId)
+      return [{ kind: 'kill', taskId: progress.oldTaskId }];
+    return [];
+  });
 }
 
 export function isFinished(state: RolloutState): boolean {
@@ -160,8 +190,7 @@ export function progressDeadline(state: RolloutState): number {
 function missDeadline(state: RolloutState, step: RolloutStep): void {
   const event = state.status === 'ROLLING_BACK' ? 'INSTANCE_ROLLBACK_FAILED' : 'INSTANCE_UPDATE_FAILED';
   const detail = `no progress for ${progressDeadlineSecs(state.settings)} s (update_config.progress_deadline_secs)`;
-  for (const progress of state.instances) {
-    if (progress.status !== 'stopping' && progress.status !== 'starting') continue;
+  for (const progress of state.instances.filter(isInFlight)) {
     progress.status = 'failed';
     step.events.push({ instance: progress.instance, event, detail });
   }
@@ -282,8 +311,7 @@ function startNextInstances(
   step: RolloutStep,
   context: StepContext,
 ): void {
-  const inFlight = () =>
-    state.instances.filter((p) => p.status === 'stopping' || p.status === 'starting').length;
+  const inFlight = () => state.instances.filter(isInFlight).length;
   if (state.settings.wait_for_batch_completion && inFlight() > 0) return;
   for (const progress of state.instances) {
     if (inFlight() >= state.settings.batch_size) return;
