@@ -186,14 +186,19 @@ export function progressDeadline(state: RolloutState): number {
  * Nothing moved for the whole progress deadline (health never passes, a task never runs,
  * an old task never ends): the instances in flight fail, and so does the rollout whatever
  * its failure budget, rolling back when it may. A rollback has a deadline of its own.
+ * A task this step was about to launch for a failed instance is not launched: the rollback
+ * decides from the tasks observed before this step, so it would never kill it.
  */
 function missDeadline(state: RolloutState, step: RolloutStep): void {
   const event = state.status === 'ROLLING_BACK' ? 'INSTANCE_ROLLBACK_FAILED' : 'INSTANCE_UPDATE_FAILED';
   const detail = `no progress for ${progressDeadlineSecs(state.settings)} s (update_config.progress_deadline_secs)`;
-  for (const progress of state.instances.filter(isInFlight)) {
+  const stalled = state.instances.filter(isInFlight);
+  for (const progress of stalled) {
     progress.status = 'failed';
     step.events.push({ instance: progress.instance, event, detail });
   }
+  const failed = new Set(stalled.map((progress) => progress.instance));
+  step.actions = step.actions.filter((action) => action.kind !== 'launch' || !failed.has(action.instance));
   failRollout(state, step);
 }
 
