@@ -4,7 +4,7 @@
  * rollout resumed after a restart counts the instances an earlier run already updated.
  */
 import type { ObservedTask } from '../cluster/types.js';
-import { isFinished, isInFlight, type InstanceProgress, type RolloutState } from './rollout.js';
+import { isFinished, isInFlight, isThrough, type RolloutState } from './rollout.js';
 
 export interface RolloutProgress {
   /** Instances through (updated, rolled back, or failed) of `total`. */
@@ -21,8 +21,7 @@ const FINISHED_PHASES: Record<string, string> = {
 };
 
 export function rolloutProgress(state: RolloutState, tasks: readonly ObservedTask[]): RolloutProgress {
-  const through = (p: InstanceProgress) => p.status === 'done' || p.status === 'failed';
-  const done = state.instances.filter(through).length;
+  const done = state.instances.filter(isThrough).length;
   return { done, total: state.instances.length, phase: phaseOf(state, tasks) };
 }
 
@@ -33,7 +32,7 @@ function phaseOf(state: RolloutState, tasks: readonly ObservedTask[]): string {
   if (state.previous === undefined) return 'creating';
   const size = Math.max(1, state.settings.batch_size);
   const batches = Math.ceil(state.instances.length / size);
-  const next = state.instances.findIndex((p) => p.status !== 'done' && p.status !== 'failed');
+  const next = state.instances.findIndex((p) => !isThrough(p));
   const batch = `batch ${Math.floor(Math.max(next, 0) / size) + 1} of ${batches}`;
   return `${watching(state, tasks) ? 'watching' : 'updating'} ${batch}`;
 }
