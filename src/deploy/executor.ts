@@ -12,6 +12,7 @@ import { effectiveSpec, releasedHolds } from '../plan/held.js';
 import { needsRollout, newRollout } from './new-rollout.js';
 import {
   canYield,
+  inFlightActions,
   isFinished,
   stepRollout,
   type RolloutAction,
@@ -300,24 +301,6 @@ async function holdFailedUpdate(
       ? { configHash: job.configHash, commit: state.commit, outcome: 'rolled_back', at }
       : { configHash: job.configHash, commit: state.commit, outcome: 'failed', at, reason: outcome.message };
   await options.records.putJob({ ...record, held });
-}
-
-/**
- * A reconciler that died between saving a step and finishing its actions left them half
- * done (a sandbox written but no process started, a kill not yet sent). Both are safe to
- * repeat for the same task ids, so a resumed rollout repeats them.
- */
-function inFlightActions(state: RolloutState): RolloutAction[] {
-  return state.instances.flatMap((progress): RolloutAction[] => {
-    if (progress.status === 'starting' && progress.taskId) {
-      return [
-        { kind: 'launch', instance: progress.instance, taskId: progress.taskId, version: state.target },
-      ];
-    }
-    if (progress.status === 'stopping' && progress.oldTaskId)
-      return [{ kind: 'kill', taskId: progress.oldTaskId }];
-    return [];
-  });
 }
 
 async function perform(

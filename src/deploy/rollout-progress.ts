@@ -4,7 +4,7 @@
  * rollout resumed after a restart counts the instances an earlier run already updated.
  */
 import type { ObservedTask } from '../cluster/types.js';
-import { isFinished, type InstanceProgress, type RolloutState } from './rollout.js';
+import { isFinished, isInFlight, isThrough, type RolloutState } from './rollout.js';
 
 export interface RolloutProgress {
   /** Instances through (updated, rolled back, or failed) of `total`. */
@@ -21,8 +21,7 @@ const FINISHED_PHASES: Record<string, string> = {
 };
 
 export function rolloutProgress(state: RolloutState, tasks: readonly ObservedTask[]): RolloutProgress {
-  const through = (p: InstanceProgress) => p.status === 'done' || p.status === 'failed';
-  const done = state.instances.filter(through).length;
+  const done = state.instances.filter(isThrough).length;
   return { done, total: state.instances.length, phase: phaseOf(state, tasks) };
 }
 
@@ -33,14 +32,14 @@ function phaseOf(state: RolloutState, tasks: readonly ObservedTask[]): string {
   if (state.previous === undefined) return 'creating';
   const size = Math.max(1, state.settings.batch_size);
   const batches = Math.ceil(state.instances.length / size);
-  const next = state.instances.findIndex((p) => p.status !== 'done' && p.status !== 'failed');
+  const next = state.instances.findIndex((p) => !isThrough(p));
   const batch = `batch ${Math.floor(Math.max(next, 0) / size) + 1} of ${batches}`;
   return `${watching(state, tasks) ? 'watching' : 'updating'} ${batch}`;
 }
 
 /** Every instance in flight runs the target, healthy: only its watch period is left. */
 function watching(state: RolloutState, tasks: readonly ObservedTask[]): boolean {
-  const inFlight = state.instances.filter((p) => p.status === 'stopping' || p.status === 'starting');
+  const inFlight = state.instances.filter(isInFlight);
   if (inFlight.length === 0) return false;
   const byId = new Map(tasks.map((task) => [task.taskId, task]));
   return inFlight.every((p) => {

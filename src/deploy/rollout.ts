@@ -5,8 +5,22 @@
  * at any instant resumes exactly here: task ids are chosen (and saved) before launch, and
  * launching or killing the same task id twice is harmless.
  */
-import { isInvalidTask, isTerminal, type ObservedTask } from '../cluster/types.js';
-import { progressDeadlineSecs, type InstanceConfig, type JobId, type UpdateConfig } from '../jobspec/types.js';
+import { isTerminal, type ObservedTask } from '../cluster/types.js';
+import {
+  progressDeadlineSecs,
+  type InstanceConfig,
+  type JobId,
+  type UpdateConfig,
+} from '../jobspec/types.js';
+import {
+  activeTask,
+  advanceInstance,
+  startInstance,
+  stallInstance,
+  type Turn,
+} from './instance-transitions.js';
+
+export { LOST_RELAUNCHES } from './instance-transitions.js';
 
 export type RolloutStatus = 'ROLLING_FORWARD' | 'ROLLING_BACK' | 'ROLLED_FORWARD' | 'ROLLED_BACK' | 'FAILED';
 
@@ -25,15 +39,6 @@ export interface InstanceProgress {
   /** Tasks of the target configuration lost with their agent, relaunched without counting a failure. */
   lost?: number;
 }
-
-/**
- * A task lost with its agent (or dropped with a rescinded offer) says nothing about the
- * configuration, so rolling back would punish a good update for a machine's failure: the
- * instance is relaunched at once instead. Past this many losses of one instance in one
- * rollout, a loss counts as an ordinary failure, so a task that keeps vanishing still ends
- * the update.
- */
-export const LOST_RELAUNCHES = 3;
 
 export interface ConfigVersion {
   configHash: string;
@@ -97,9 +102,16 @@ export interface StepContext {
   halt?: boolean;
 }
 
-/** Whether any instance is between being stopped and being confirmed: not a batch boundary. */
+/**
+ * Whether an instance is between being stopped and being confirmed: it takes a place in
+ * the batch, and a rollout with one is not at a batch boundary.
+ */
+export function isInFlight(progress: InstanceProgress): boolean {
+  return progress.status === 'stopping' || progress.status === 'starting';
+}
+
 export function hasInFlight(state: RolloutState): boolean {
-  return state.instances.some((progress) => progress.status === 'stopping' || progress.status === 'starting');
+  return state.instances.some(isInFlight);
 }
 
 /**
@@ -121,6 +133,24 @@ export function canYield(state: RolloutState, tasks: readonly ObservedTask[]): b
   );
 }
 
+/**
+ * A reconciler that died between saving a step and finishing its actions left them half
+ * done (a sandbox written but no process started, a kill not yet sent). Both are safe to
+ * repeat for the same task ids, so a resumed rollout repeats them.
+ */
+export function inFlightActions(state: RolloutState): RolloutAction[] {
+  return state.instances.flatMap((progress): RolloutAction[] => {
+    if (progress.status === 'starting' && progress.taskId) {
+      return [
+        { kind: 'launch', instance: progress.instance, taskId: progress.taskId, version: state.target },
+      ];
+    }
+    if (progress.status === 'stopping' && progress.oldTaskId)
+      return [{ kind: 'kill', taskId: progress.oldTaskId }];
+    return [];
+  });
+}
+
 export function isFinished(state: RolloutState): boolean {
   return state.status !== 'ROLLING_FORWARD' && state.status !== 'ROLLING_BACK';
 }
@@ -134,16 +164,21 @@ export function stepRollout(
   const step: RolloutStep = { state, actions: [], events: [] };
   if (isFinished(state)) return step;
   const byId = new Map(tasks.map((task) => [task.taskId, task]));
-  for (const progress of state.instances) advanceInstance(progress, byId, state, step, context);
+  const turn: Turn = { state, tasks, byId, context, step };
+  for (const progress of state.instances) advanceInstance(progress, turn);
   const stalled = step.events.length === 0 && hasInFlight(state) && context.now >= progressDeadline(state);
-  if (stalled) missDeadline(state, step);
-  else if (failedCount(state) > state.settings.max_total_failures) failRollout(state, step);
-  if (isFinished(state)) return finish(step, context.now);
-  if (!context.halt) startNextInstances(state, tasks, step, context);
-  if (state.instances.every((progress) => progress.status === 'done' || progress.status === 'failed')) {
-    completeRollout(state, tasks, step);
+  if (stalled) missDeadline(turn);
+  else if (failedCount(state) > state.settings.max_total_failures) failRollout(turn);
+  if (!isFinished(state)) {
+    if (!context.halt) startNextInstances(turn);
+    if (state.instances.every(isThrough)) completeRollout(turn);
   }
-  return finish(step, context.now);
+  return finish(turn);
+}
+
+/** Whether an instance is through the rollout: updated (or rolled back), or failed. */
+export function isThrough(progress: InstanceProgress): boolean {
+  return progress.status === 'done' || progress.status === 'failed';
 }
 
 /** Epoch ms by which the rollout must move an instance along again, or fail. */
@@ -152,170 +187,44 @@ export function progressDeadline(state: RolloutState): number {
   return since + progressDeadlineSecs(state.settings) * 1000;
 }
 
-/**
- * Nothing moved for the whole progress deadline (health never passes, a task never runs,
- * an old task never ends): the instances in flight fail, and so does the rollout whatever
- * its failure budget, rolling back when it may. A rollback has a deadline of its own.
- */
-function missDeadline(state: RolloutState, step: RolloutStep): void {
-  const event = state.status === 'ROLLING_BACK' ? 'INSTANCE_ROLLBACK_FAILED' : 'INSTANCE_UPDATE_FAILED';
-  const detail = `no progress for ${progressDeadlineSecs(state.settings)} s (update_config.progress_deadline_secs)`;
-  for (const progress of state.instances) {
-    if (progress.status !== 'stopping' && progress.status !== 'starting') continue;
-    progress.status = 'failed';
-    step.events.push({ instance: progress.instance, event, detail });
-  }
-  failRollout(state, step);
-}
-
-function finish(step: RolloutStep, now: number): RolloutStep {
-  step.state.updatedAt = now;
-  if (step.events.length > 0) step.state.progressedAt = now;
-  if (!isFinished(step.state)) step.wakeAt = Math.min(step.wakeAt ?? Infinity, progressDeadline(step.state));
-  return step;
-}
-
 /** When the rollout last moved an instance along: a rollout still for too long is stuck. */
 export function lastProgress(state: RolloutState): number {
   return state.progressedAt ?? state.startedAt;
 }
 
-function advanceInstance(
-  progress: InstanceProgress,
-  byId: Map<string, ObservedTask>,
-  state: RolloutState,
-  step: RolloutStep,
-  context: StepContext,
-): void {
-  if (progress.status === 'done') {
-    relaunchIfLost(progress, byId, state, step, context);
-    return;
-  }
-  if (progress.status === 'stopping') {
-    const old = progress.oldTaskId ? byId.get(progress.oldTaskId) : undefined;
-    if (old && !isTerminal(old.state)) return;
-    launchTarget(progress, state, step, context);
-    return;
-  }
-  if (progress.status !== 'starting') return;
-  const task = progress.taskId ? byId.get(progress.taskId) : undefined;
-  if (!task) {
-    // Saved but never launched (the reconciler stopped in between): launch the same id again.
-    step.actions.push({
-      kind: 'launch',
-      instance: progress.instance,
-      taskId: progress.taskId!,
-      version: state.target,
-    });
-    return;
-  }
-  if (isTerminal(task.state)) {
-    if (task.state === 'FINISHED' && state.finishIsSuccess) return markDone(progress, state, step);
-    if (relaunchIfLost(progress, byId, state, step, context)) return;
-    progress.failures++;
-    // A task the cluster refused as invalid fails the same way every time: no retry.
-    if (isInvalidTask(task) || progress.failures > state.settings.max_per_shard_failures) {
-      progress.status = 'failed';
-      const event = state.status === 'ROLLING_BACK' ? 'INSTANCE_ROLLBACK_FAILED' : 'INSTANCE_UPDATE_FAILED';
-      step.events.push({
-        instance: progress.instance,
-        event,
-        detail: `${task.state}${task.message ? `: ${task.message}` : ''}`,
-      });
-      return;
-    }
-    launchTarget(progress, state, step, context);
-    return;
-  }
-  if (task.state !== 'RUNNING' || task.healthy === false) return;
-  const watchedUntil = task.updatedAt + state.settings.watch_secs * 1000;
-  if (context.now >= watchedUntil) markDone(progress, state, step);
-  else step.wakeAt = Math.min(step.wakeAt ?? Infinity, watchedUntil);
+/**
+ * Nothing moved for the whole progress deadline (health never passes, a task never runs,
+ * an old task never ends): the instances in flight fail, and so does the rollout whatever
+ * its failure budget, rolling back when it may. A rollback has a deadline of its own.
+ * A task this step was about to launch for a failed instance is not launched: the rollback
+ * decides from the tasks observed before this step, so it would never kill it.
+ */
+function missDeadline(turn: Turn): void {
+  const { state, step } = turn;
+  const detail = `no progress for ${progressDeadlineSecs(state.settings)} s (update_config.progress_deadline_secs)`;
+  const stalled = state.instances.filter(isInFlight);
+  for (const progress of stalled) stallInstance(progress, detail, turn);
+  const failed = new Set(stalled.map((progress) => progress.instance));
+  step.actions = step.actions.filter((action) => action.kind !== 'launch' || !failed.has(action.instance));
+  failRollout(turn);
 }
 
-/** A task of the target configuration lost with its agent: launch a replacement, up to LOST_RELAUNCHES. */
-function relaunchIfLost(
-  progress: InstanceProgress,
-  byId: Map<string, ObservedTask>,
-  state: RolloutState,
-  step: RolloutStep,
-  context: StepContext,
-): boolean {
-  const task = progress.taskId ? byId.get(progress.taskId) : undefined;
-  if (task?.state !== 'LOST' || (progress.lost ?? 0) >= LOST_RELAUNCHES) return false;
-  progress.lost = (progress.lost ?? 0) + 1;
-  step.events.push({
-    instance: progress.instance,
-    event: 'INSTANCE_RELAUNCHED',
-    detail: `task lost${task.message ? `: ${task.message}` : ''}`,
-  });
-  launchTarget(progress, state, step, context);
-  return true;
-}
-
-function markDone(progress: InstanceProgress, state: RolloutState, step: RolloutStep): void {
-  progress.status = 'done';
-  const event = state.status === 'ROLLING_BACK' ? 'INSTANCE_ROLLED_BACK' : 'INSTANCE_UPDATED';
-  step.events.push({ instance: progress.instance, event });
-}
-
-function launchTarget(
-  progress: InstanceProgress,
-  state: RolloutState,
-  step: RolloutStep,
-  context: StepContext,
-): void {
-  progress.status = 'starting';
-  progress.taskId = context.newTaskId(progress.instance);
-  step.actions.push({
-    kind: 'launch',
-    instance: progress.instance,
-    taskId: progress.taskId,
-    version: state.target,
-  });
+function finish({ state, step, context }: Turn): RolloutStep {
+  state.updatedAt = context.now;
+  if (step.events.length > 0) state.progressedAt = context.now;
+  if (!isFinished(state)) step.wakeAt = Math.min(step.wakeAt ?? Infinity, progressDeadline(state));
+  return step;
 }
 
 /** Queue strategy keeps batch_size instances in flight; batch strategy waits for the whole batch. */
-function startNextInstances(
-  state: RolloutState,
-  tasks: readonly ObservedTask[],
-  step: RolloutStep,
-  context: StepContext,
-): void {
-  const inFlight = () =>
-    state.instances.filter((p) => p.status === 'stopping' || p.status === 'starting').length;
-  if (state.settings.wait_for_batch_completion && inFlight() > 0) return;
-  for (const progress of state.instances) {
-    if (inFlight() >= state.settings.batch_size) return;
-    if (progress.status !== 'pending') continue;
-    startInstance(progress, state, tasks, step, context);
+function startNextInstances(turn: Turn): void {
+  const { instances, settings } = turn.state;
+  const inFlight = () => instances.filter(isInFlight).length;
+  if (settings.wait_for_batch_completion && inFlight() > 0) return;
+  for (const progress of instances) {
+    if (inFlight() >= settings.batch_size) return;
+    if (progress.status === 'pending') startInstance(progress, turn);
   }
-}
-
-function startInstance(
-  progress: InstanceProgress,
-  state: RolloutState,
-  tasks: readonly ObservedTask[],
-  step: RolloutStep,
-  context: StepContext,
-): void {
-  const event = state.status === 'ROLLING_BACK' ? 'INSTANCE_ROLLING_BACK' : 'INSTANCE_UPDATING';
-  step.events.push({ instance: progress.instance, event });
-  const current = activeTask(tasks, progress.instance);
-  if (current && current.configHash === state.target.configHash) {
-    // Already runs the target (a rollback of an instance the update never reached, or a
-    // resumed update): adopt it and let the watch period confirm it.
-    progress.status = 'starting';
-    progress.taskId = current.taskId;
-    return;
-  }
-  if (current) {
-    progress.status = 'stopping';
-    progress.oldTaskId = current.taskId;
-    step.actions.push({ kind: 'kill', taskId: current.taskId });
-    return;
-  }
-  launchTarget(progress, state, step, context);
 }
 
 function failedCount(state: RolloutState): number {
@@ -328,7 +237,7 @@ function failedCount(state: RolloutState): number {
  * update added are removed. Otherwise (or when the rollback itself fails) the update
  * ends FAILED, leaving what runs in place.
  */
-function failRollout(state: RolloutState, step: RolloutStep): void {
+function failRollout({ state, step }: Turn): void {
   if (state.status === 'ROLLING_BACK' || !state.settings.rollback_on_failure || !state.previous) {
     state.status = 'FAILED';
     return;
@@ -348,7 +257,7 @@ function failRollout(state: RolloutState, step: RolloutStep): void {
     .map((progress) => ({ instance: progress.instance, status: 'pending', failures: 0 }));
 }
 
-function completeRollout(state: RolloutState, tasks: readonly ObservedTask[], step: RolloutStep): void {
+function completeRollout({ state, tasks, step }: Turn): void {
   for (const instance of state.removals) {
     const task = activeTask(tasks, instance);
     if (task) step.actions.push({ kind: 'kill', taskId: task.taskId });
@@ -356,10 +265,4 @@ function completeRollout(state: RolloutState, tasks: readonly ObservedTask[], st
   if (failedCount(state) > 0 && failedCount(state) > state.settings.max_total_failures)
     state.status = 'FAILED';
   else state.status = state.status === 'ROLLING_BACK' ? 'ROLLED_BACK' : 'ROLLED_FORWARD';
-}
-
-function activeTask(tasks: readonly ObservedTask[], instance: number): ObservedTask | undefined {
-  return tasks
-    .filter((task) => task.instance === instance && !isTerminal(task.state))
-    .sort((a, b) => b.launchedAt - a.launchedAt)[0];
 }

@@ -18,7 +18,7 @@
  * relaunches it quietly, and only a relaunch that does not happen is worth a message.
  */
 import { endedOnItsOwn, isTerminal, type ObservedTask } from '../cluster/types.js';
-import { lastProgress, type RolloutState } from '../deploy/rollout.js';
+import { isInFlight, lastProgress, type RolloutState } from '../deploy/rollout.js';
 import type { RecordedJob } from '../plan/types.js';
 import type { DriftKind } from '../notify/events.js';
 import type { JobSpec } from '../jobspec/types.js';
@@ -119,7 +119,7 @@ function stuckDrift(job: JobSpec, rollout: RolloutState, input: DriftInput, dete
     detection.pending.push(driftId('stuck', job.id));
     return;
   }
-  const waiting = rollout.instances.filter((p) => p.status === 'starting' || p.status === 'stopping');
+  const waiting = rollout.instances.filter(isInFlight);
   detection.present.push({
     id: driftId('stuck', job.id),
     kind: 'stuck',
