@@ -8,31 +8,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { REASON_TASK_INVALID, type ObservedTask, type TaskState } from '../../src/cluster/types.js';
 import { IncrementalPlanner } from '../../src/plan/incremental.js';
-import { plan, type PlanInput } from '../../src/plan/planner.js';
+import { plan } from '../../src/plan/planner.js';
 import type { RecordedJob } from '../../src/plan/types.js';
 import type { JobSpec } from '../../src/jobspec/types.js';
-import { recorded, spec, task } from '../support/specs.js';
+import { inputOf, jobVariants, type PlanWorld } from '../support/plan-world.js';
+import { recorded, task } from '../support/specs.js';
 
 const NOW = 1_000_000_000;
 const NAMES = ['a', 'b', 'c', 'd', 'e'];
 
-/** Each job in three configurations. */
-function variants(name: string): JobSpec[] {
-  const batch = name === 'e';
-  const fields = { name, service: !batch, max_task_failures: batch ? 2 : 1 };
-  return [1, 2, 3].map((instances) =>
-    spec({
-      ...fields,
-      instances,
-      task: {
-        processes: [{ name: 'main', cmdline: `sleep ${1000 + instances}` }],
-        resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
-      },
-    }),
-  );
-}
-
-const UNIVERSE = new Map(NAMES.map((name) => [name, variants(name)]));
+const UNIVERSE = jobVariants(NAMES, 'e');
 
 /** Mulberry32: a seeded generator, so a failing walk can be replayed. */
 function random(seed: number): () => number {
@@ -45,14 +30,7 @@ function random(seed: number): () => number {
   };
 }
 
-interface World {
-  desired: JobSpec[];
-  recorded: RecordedJob[];
-  observed: ObservedTask[];
-  prune: boolean;
-  retryHeld: boolean;
-  now: number;
-}
+type World = PlanWorld;
 
 type Step = (world: World, pick: <T>(items: readonly T[]) => T, roll: () => number) => World;
 
@@ -153,10 +131,6 @@ const STEPS: [string, Step][] = [
   ['time passes', (w, _pick, roll) => ({ ...w, now: w.now + Math.floor(roll() * 4_000) })],
   ['nothing changes, a new snapshot', (w) => ({ ...w, observed: [...w.observed] })],
 ];
-
-function inputOf(world: World): PlanInput {
-  return { commit: 'c', cluster: 'local', ...world };
-}
 
 function initialWorld(): World {
   const desired = NAMES.map((name) => UNIVERSE.get(name)![1]!);
