@@ -81,6 +81,7 @@ export interface JobDecision {
   readonly warnings: readonly string[];
 }
 
+/** The sets, a decision per job, the plan. */
 export function plan(input: PlanInput): Plan {
   const byJob = groupTasks(input.observed);
   const options = decisionOptions(input);
@@ -124,6 +125,7 @@ export function jobSets(
 
 // ---- 2. One decision per job -------------------------------------------------------------
 
+/** One row of the table: the first case that matches the job decides it. */
 export function decideJob(inputs: JobInputs, options: DecisionOptions): JobDecision {
   const { id, job, record, tasks } = inputs;
   if (job) {
