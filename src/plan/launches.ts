@@ -10,6 +10,7 @@ import {
   type PlannedLaunch,
 } from '../cluster/types.js';
 import type { JobId, JobSpec } from '../jobspec/types.js';
+import { groupBy } from '../util/group-by.js';
 import { formatRanges } from './describe.js';
 import type { JobChange, Plan } from './types.js';
 
@@ -37,19 +38,19 @@ function launches(change: JobChange): boolean {
 }
 
 /** Live tasks the plan kills: the instances it replaces or removes, duplicates, orphans, dropped jobs. */
-export function releasedTasks(
-  plan: Plan,
-  observedByJob: ReadonlyMap<JobId, readonly ObservedTask[]>,
-): string[] {
+export function releasedTasks(plan: Plan, observed: readonly ObservedTask[]): string[] {
+  const replacing = new Map<JobId, Set<number>>();
+  for (const { job, instances } of plan.changes) {
+    const { update, remove } = instances;
+    if (update.length + remove.length > 0) replacing.set(job, new Set([...update, ...remove]));
+  }
+  const replaced = groupBy(observed, (task) =>
+    !isTerminal(task.state) && replacing.get(task.jobId)?.has(task.instance) ? task.jobId : undefined,
+  );
   const released = new Set<string>();
   for (const change of plan.changes) {
     for (const taskId of change.killTasks) released.add(taskId);
-    const { update, remove } = change.instances;
-    if (update.length + remove.length === 0) continue;
-    const replaced = new Set([...update, ...remove]);
-    for (const task of observedByJob.get(change.job) ?? []) {
-      if (!isTerminal(task.state) && replaced.has(task.instance)) released.add(task.taskId);
-    }
+    for (const task of replaced.get(change.job) ?? []) released.add(task.taskId);
   }
   return [...released];
 }

@@ -1,34 +1,37 @@
 /**
- * The planner: a pure function from (desired, observed, recorded, now) to a `Plan`.
- * Desired jobs are paired with what runs and what was last applied, by job id; a job
- * missing from the commit is killed only if a record says Borealis applied it, and tasks
- * nothing declares are reported as orphans ("when unsure, don't delete" what you don't own
- * by accident: the record is the inventory).
+ * The planner: a pure function from (desired, observed, recorded, now) to a frozen `Plan`,
+ * written as the decision table it is (Nomad's scheduler reconciler is the model):
+ *
+ * 1. The sets: every job id the commit declares, a record names or a task carries, with
+ *    its spec, its record and its tasks (`jobSets`).
+ * 2. One decision per job (`decideJob`), one named case each:
+ *    - declared, update held after failing   → planned as it last rolled out (`held`)
+ *    - declared                              → one decision per instance (below)
+ *    - not declared, recorded                → kill: Borealis applied it, the commit dropped it
+ *    - not declared, not recorded, live tasks → orphan, killed only when pruning
+ *    - not declared, not recorded, otherwise → nothing to say
+ * 3. One decision per declared instance (`decideInstance`): unchanged, update, add,
+ *    refused, finished, failed too often, relaunch now (heal) or after its back-off (defer).
+ * 4. The plan: the changes in job order, their summary, the warnings, the mass-kill
+ *    verdict and the next wake-up (`assemblePlan`).
+ *
+ * "When unsure, don't delete": the record is the inventory of what Borealis owns, so a job
+ * missing from the commit is killed only if a record says Borealis applied it. A decision
+ * reads nothing but its inputs and is frozen, so a caller may hand out the same decision
+ * again while its inputs are the same objects (incremental.ts does).
  */
 import { isInvalidTask, isTerminal, type ObservedTask } from '../cluster/types.js';
 import type { JobId, JobSpec } from '../jobspec/types.js';
+import { groupBy } from '../util/group-by.js';
 import { DEFAULT_BACKOFF, relaunchAt, type BackoffPolicy } from './backoff.js';
 import { classifyTasks, type TaskSets } from './classify.js';
 import { diffConfigs } from './diff.js';
-import { holdOf, recordedSpec } from './held.js';
 import { massKillCheck } from './guard.js';
-import { groupBy } from '../util/group-by.js';
-import {
-  changedSince,
-  frozenChange,
-  jobIds,
-  tasksByJob,
-  tasksOf,
-  type BasisInputs,
-  type JobInputs,
-  type PlanBasis,
-  type PlanMemo,
-} from './memo.js';
+import { holdOf, recordedSpec } from './held.js';
 import {
   ACTIONS,
   PLAN_FORMAT_VERSION,
   type Action,
-  type Deferred,
   type InstanceSets,
   type JobChange,
   type Plan,
@@ -51,263 +54,231 @@ export interface PlanInput {
    * jobs nothing declares); default true. False (`--no-prune`) leaves them to be reported.
    */
   prune?: boolean;
-  /** Decisions of earlier plans, reused for jobs whose inputs are unchanged (the daemon keeps one). */
-  memo?: PlanMemo;
 }
 
+/** What plans: the pure `plan` below, or the incremental planner a daemon keeps (incremental.ts). */
+export type Planner = (input: PlanInput) => Plan;
+
+/** One row of the sets: a job id and what is known of it; any of the three may be missing. */
+export interface JobInputs {
+  id: JobId;
+  job: JobSpec | undefined;
+  record: RecordedJob | undefined;
+  tasks: readonly ObservedTask[];
+}
+
+/** The inputs every job's decision shares. */
+export interface DecisionOptions {
+  now: number;
+  backoff: BackoffPolicy;
+  retryHeld: boolean;
+  prune: boolean;
+}
+
+/** One job's decision: its change (none for a job with nothing to say) and the warnings it gave. */
+export interface JobDecision {
+  readonly change: JobChange | undefined;
+  readonly warnings: readonly string[];
+}
+
+/** The sets, a decision per job, the plan. */
 export function plan(input: PlanInput): Plan {
-  const basis = input.memo?.takeBasis();
-  const next = basisInputs(input);
-  const changed = basis && changedSince(basis, next);
-  const planned = (basis && changed && planFromBasis(basis, changed, next, input)) ?? planInFull(next, input);
-  if (input.memo) {
-    if (planned.basis) input.memo.keepBasis(planned.basis);
-    input.memo.planned[planned.fromBasis ? 'fromLast' : 'inFull']++;
-  }
-  return planned.plan;
+  const byJob = groupTasks(input.observed);
+  const options = decisionOptions(input);
+  const decisions = jobSets(input.desired, input.recorded, byJob).map((job) => decideJob(job, options));
+  return assemblePlan(input, decisions, byJob);
 }
 
-interface Planned {
-  plan: Plan;
-  /** What the next plan can start from; absent when the inputs cannot be compared by position. */
-  basis?: PlanBasis;
-  fromBasis: boolean;
-}
-
-/** One job's decision: its change (none for a job with nothing to say), the warnings it gave, whether it must be made again next time. */
-interface JobDecision {
-  change: JobChange | undefined;
-  warnings: string[];
-  volatile: boolean;
-}
-
-function basisInputs(input: PlanInput): BasisInputs {
+export function decisionOptions(input: PlanInput): DecisionOptions {
   return {
-    desired: input.desired,
-    recorded: input.recorded,
-    byJob: tasksByJob(input.observed, input.memo),
+    now: input.now,
+    backoff: input.backoff ?? DEFAULT_BACKOFF,
     retryHeld: input.retryHeld ?? false,
     prune: input.prune ?? true,
-    backoff: input.backoff,
   };
 }
 
-function planInFull(next: BasisInputs, input: PlanInput): Planned {
-  const desiredById = new Map(next.desired.map((job) => [job.id, job]));
-  const recordedById = new Map(next.recorded.map((job) => [job.id, job]));
-  const keys = [desiredById, recordedById, next.byJob];
-  const ids = input.memo ? input.memo.jobIds(keys) : jobIds(keys);
-  const changes: JobChange[] = [];
-  const changeAt = new Map<JobId, number>();
-  const warnings = new Map<JobId, readonly string[]>();
-  const volatile = new Set<JobId>();
-  for (const id of ids) {
-    const decision = decide(id, desiredById.get(id), recordedById.get(id), next, input);
-    if (decision.warnings.length > 0) warnings.set(id, decision.warnings);
-    if (decision.volatile) volatile.add(id);
-    if (!decision.change) continue;
-    changeAt.set(id, changes.length);
-    changes.push(decision.change);
-  }
-  const summary = Object.fromEntries(ACTIONS.map((action) => [action, 0])) as Plan['summary'];
-  for (const change of changes) summary[change.action]++;
-  const derived = { desiredById, recordedById, changes, changeAt, warnings, volatile, summary };
-  // Duplicate ids cannot be compared position by position: such inputs are always planned in full.
-  const comparable = desiredById.size === next.desired.length && recordedById.size === next.recorded.length;
-  const plan = assemble(input, derived, next.byJob);
-  return { plan, basis: comparable ? { ...next, ...derived } : undefined, fromBasis: false };
+// ---- 1. The sets -------------------------------------------------------------------------
+
+export function groupTasks(observed: readonly ObservedTask[]): Map<JobId, readonly ObservedTask[]> {
+  return groupBy(observed, (task) => task.jobId);
 }
 
-/**
- * The last plan with the changed jobs, and those whose decision read the time or warned,
- * planned again. Undefined when a job gains or loses its change (an undeclared job's tasks
- * came or went): the plan is then made in full.
- */
-function planFromBasis(
-  basis: PlanBasis,
-  changed: ReadonlySet<JobId>,
-  next: BasisInputs,
-  input: PlanInput,
-): Planned | undefined {
-  // The basis is the memo's alone (`takeBasis`): it is brought up to date in place, and
-  // one left half-way is dropped, since the plan is then made in full.
-  const { desiredById, recordedById, changes, changeAt, summary, warnings } = basis;
-  for (const job of next.desired) if (changed.has(job.id)) desiredById.set(job.id, job);
-  for (const job of next.recorded) if (changed.has(job.id)) recordedById.set(job.id, job);
-  const volatile = new Set<JobId>();
-  for (const id of new Set([...changed, ...basis.volatile])) {
-    const decision = decide(id, desiredById.get(id), recordedById.get(id), next, input);
-    const at = changeAt.get(id);
-    if (at === undefined || !decision.change) {
-      if (at === undefined && !decision.change) continue;
-      return undefined;
-    }
-    summary[changes[at]!.action]--;
-    summary[decision.change.action]++;
-    changes[at] = decision.change;
-    if (decision.warnings.length > 0) warnings.set(id, decision.warnings);
-    else warnings.delete(id);
-    if (decision.volatile) volatile.add(id);
-  }
-  const derived = { desiredById, recordedById, changes, changeAt, warnings, volatile, summary };
-  return { plan: assemble(input, derived, next.byJob), basis: { ...next, ...derived }, fromBasis: true };
-}
+const NO_TASKS: readonly ObservedTask[] = Object.freeze([]);
 
-/** The plan value from the per-job decisions; warnings in job order, as a full plan gives them. */
-function assemble(
-  input: PlanInput,
-  derived: Pick<PlanBasis, 'changes' | 'changeAt' | 'warnings' | 'volatile' | 'summary'>,
+/** Every job id the commit, the records or the tasks name, in id order, with what each says of it. */
+export function jobSets(
+  desired: readonly JobSpec[],
+  recorded: readonly RecordedJob[],
   byJob: ReadonlyMap<JobId, readonly ObservedTask[]>,
-): Plan {
-  const { changes, summary } = derived;
-  const result: Plan = {
-    format_version: PLAN_FORMAT_VERSION,
-    commit: input.commit,
-    cluster: input.cluster,
-    changes: [...changes], // the basis is updated in place by the next plan
-    summary: { ...summary },
-    warnings: [...derived.warnings.keys()].sort().flatMap((id) => derived.warnings.get(id)!),
-  };
-  const massKill = massKillCheck(changes, byJob);
-  if (massKill) result.massKill = massKill;
-  // Only a decision that read the time can defer a relaunch, and those are all volatile.
-  const retries = [...derived.volatile].flatMap((id) => {
-    const at = derived.changeAt.get(id);
-    return at === undefined ? [] : changes[at]!.deferred.map((deferred) => deferred.retryAt);
-  });
-  if (retries.length > 0) result.nextWakeAt = Math.min(...retries);
-  return result;
+): JobInputs[] {
+  const desiredById = new Map(desired.map((job) => [job.id, job]));
+  const recordedById = new Map(recorded.map((record) => [record.id, record]));
+  const ids = new Set([...desiredById.keys(), ...recordedById.keys(), ...byJob.keys()]);
+  return [...ids].sort().map((id) => ({
+    id,
+    job: desiredById.get(id),
+    record: recordedById.get(id),
+    tasks: byJob.get(id) ?? NO_TASKS,
+  }));
 }
 
-function decide(
-  id: JobId,
-  job: JobSpec | undefined,
-  record: RecordedJob | undefined,
-  next: BasisInputs,
-  input: PlanInput,
+// ---- 2. One decision per job -------------------------------------------------------------
+
+/** One row of the table: the first case that matches the job decides it. */
+export function decideJob(inputs: JobInputs, options: DecisionOptions): JobDecision {
+  const { id, job, record, tasks } = inputs;
+  if (job) {
+    const held = holdOf(job, record, options.retryHeld);
+    if (held && record) return heldJob(job, record, tasks, options, held);
+    return declaredJob(job, record, tasks, options);
+  }
+  const live = tasks.filter((task) => !isTerminal(task.state));
+  if (record) return decided(droppedJob(id, record, live));
+  if (live.length > 0 && options.prune) return decided(orphanedJob(id, live));
+  return NOTHING_TO_SAY;
+}
+
+const NOTHING_TO_SAY: JobDecision = Object.freeze({ change: undefined, warnings: Object.freeze([]) });
+
+/** Held after a failed update: planned as it last rolled out, at the instance count Git asks for. */
+function heldJob(
+  job: JobSpec,
+  record: RecordedJob,
+  tasks: readonly ObservedTask[],
+  options: DecisionOptions,
+  held: NonNullable<JobChange['held']>,
 ): JobDecision {
-  const tasks = tasksOf(next.byJob, id);
-  const warnings: string[] = [];
-  if (!job) {
-    const change = planUndeclared(id, record, tasks, next.prune);
-    // Kept in the basis and handed out by later plans, like a remembered decision.
-    return { change: change && input.memo ? frozenChange(change) : change, warnings, volatile: false };
-  }
-  const inputs = { record, tasks, retryHeld: next.retryHeld, prune: next.prune };
-  const { change, keepable } = planRemembered(job, inputs, input, warnings);
-  return { change, warnings, volatile: !keepable };
+  const { change, warnings } = declaredChange(recordedSpec(job, record), record, tasks, options);
+  return decided({ ...change, held }, warnings);
 }
 
-/** A declared job: the change decided from the same inputs before, or a new decision. */
-function planRemembered(
+function declaredJob(
   job: JobSpec,
-  inputs: JobInputs,
-  input: PlanInput,
-  warnings: string[],
-): { change: JobChange; keepable: boolean } {
-  const remembered = input.memo?.recall(job, inputs);
-  if (remembered) return { change: remembered, keepable: true };
-  const change = planDesired(job, inputs.record, inputs.tasks, input, warnings);
-  // A relaunch reads the time and a warning must be given again: neither is kept.
-  const keepable =
-    change.instances.heal.length === 0 && change.deferred.length === 0 && warnings.length === 0;
-  if (keepable) input.memo?.keep(job, inputs, change);
-  return { change, keepable };
-}
-
-/** A job the commit does not declare: killed if Borealis applied it, an orphan otherwise. */
-function planUndeclared(
-  id: JobId,
   record: RecordedJob | undefined,
   tasks: readonly ObservedTask[],
-  prune: boolean,
-): JobChange | undefined {
-  const active = tasks.filter((task) => !isTerminal(task.state));
-  if (!record && (active.length === 0 || !prune)) return undefined;
-  const change = emptyChange(id, record ? 'kill' : 'orphan');
-  change.instances.remove = record ? uniqueSorted(active.map((task) => task.instance)) : [];
-  change.killTasks = active.map((task) => task.taskId).sort();
-  if (record) change.from = { configHash: record.configHash, instances: record.config.instances };
+  options: DecisionOptions,
+): JobDecision {
+  const { change, warnings } = declaredChange(job, record, tasks, options);
+  return decided(change, warnings);
+}
+
+/** Applied by Borealis and no longer declared: every live task is killed. */
+function droppedJob(id: JobId, record: RecordedJob, live: readonly ObservedTask[]): JobChange {
+  const change = emptyChange(id, 'kill');
+  change.instances.remove = uniqueSorted(live.map((task) => task.instance));
+  change.killTasks = live.map((task) => task.taskId).sort();
+  change.from = { configHash: record.configHash, instances: record.config.instances };
   return change;
 }
 
-/** A declared job, planned as it last rolled out while its update is held. */
-function planDesired(
-  job: JobSpec,
-  record: RecordedJob | undefined,
-  tasks: readonly ObservedTask[],
-  input: PlanInput,
-  warnings: string[],
-): JobChange {
-  const held = holdOf(job, record, input.retryHeld ?? false);
-  if (!held || !record) return planDeclared(job, record, tasks, input, warnings);
-  return { ...planDeclared(recordedSpec(job, record), record, tasks, input, warnings), held };
+/** Tasks of a job nothing declares or records: not Borealis's, killed only when pruning. */
+function orphanedJob(id: JobId, live: readonly ObservedTask[]): JobChange {
+  const change = emptyChange(id, 'orphan');
+  change.killTasks = live.map((task) => task.taskId).sort();
+  return change;
 }
 
-function planDeclared(
-  job: JobSpec,
-  record: RecordedJob | undefined,
-  tasks: readonly ObservedTask[],
-  input: PlanInput,
-  warnings: string[],
-): JobChange {
-  const count = job.config.instances;
-  const sets = classifyTasks(tasks, count, job.configHash);
-  const change = emptyChange(job.id, 'noop');
-  change.to = { configHash: job.configHash, instances: count };
-  if (record) {
-    change.from = { configHash: record.configHash, instances: record.config.instances };
-    change.diff = diffConfigs(record.config, job.config);
-  }
-  const { excess, duplicate } = prunable(sets, record, count, input.prune ?? true);
-  change.instances.remove = uniqueSorted(excess.map((task) => task.instance));
-  change.killTasks = [...excess, ...duplicate].map((task) => task.taskId).sort();
-  const history = groupBy(sets.terminal, (task) => task.instance);
-  const refusal = refusalOf(job, sets.terminal);
-  if (refusal) warnings.push(refusal);
-  for (let instance = 0; instance < count; instance++) {
-    const running = sets.byInstance.get(instance);
-    if (running) {
-      (running.configHash === job.configHash ? change.instances.unchanged : change.instances.update).push(
-        instance,
-      );
-      continue;
-    }
-    if (refusal) continue; // nothing is launched with a configuration the cluster refused
-    const ended = history.get(instance) ?? [];
-    const isNew = record ? instance >= record.config.instances : ended.length === 0;
-    if (isNew) change.instances.add.push(instance);
-    else if (record && record.configHash !== job.configHash) change.instances.update.push(instance);
-    else planRelaunch(job, instance, ended, input, change, warnings);
-  }
-  change.action = declaredAction(change, record, tasks);
-  return change;
+// ---- 3. One decision per declared instance -----------------------------------------------
+
+type InstanceDecision =
+  | { case: 'unchanged' | 'update' | 'add' | 'heal' | 'refused' | 'finished' }
+  | { case: 'defer'; retryAt: number }
+  | { case: 'failed too often'; warning: string };
+
+const UNCHANGED = { case: 'unchanged' } as const;
+const UPDATE = { case: 'update' } as const;
+const ADD = { case: 'add' } as const;
+const HEAL = { case: 'heal' } as const;
+const REFUSED = { case: 'refused' } as const;
+const FINISHED = { case: 'finished' } as const;
+
+/** What one declared instance needs, first matching row wins. */
+function decideInstance(instance: number, job: DeclaredJob): InstanceDecision {
+  const { spec, record } = job;
+  const running = job.sets.byInstance.get(instance);
+  if (running) return running.configHash === spec.configHash ? UNCHANGED : UPDATE;
+  // Nothing is launched with a configuration the cluster refused.
+  if (job.refusal) return REFUSED;
+  const ended = job.history.get(instance) ?? [];
+  const isNew = record ? instance >= record.config.instances : ended.length === 0;
+  if (isNew) return ADD;
+  if (record && record.configHash !== spec.configHash) return UPDATE;
+  return decideRelaunch(instance, ended, job);
 }
 
 /** An instance that ran this configuration and is gone: relaunch it, wait, or leave it. */
-function planRelaunch(
-  job: JobSpec,
+function decideRelaunch(
   instance: number,
   ended: readonly ObservedTask[],
-  input: PlanInput,
-  change: JobChange,
-  warnings: string[],
-): void {
-  const sameConfig = ended.filter((task) => task.configHash === job.configHash);
-  if (!job.config.service) {
-    if (sameConfig.some((task) => task.state === 'FINISHED')) return; // a batch instance that succeeded stays finished
+  job: DeclaredJob,
+): InstanceDecision {
+  const { spec, options } = job;
+  const sameConfig = ended.filter((task) => task.configHash === spec.configHash);
+  if (!spec.config.service) {
+    // A batch instance that succeeded stays finished; one that failed too often stays failed.
+    if (sameConfig.some((task) => task.state === 'FINISHED')) return FINISHED;
     const failures = sameConfig.filter((task) => task.state === 'FAILED' || task.state === 'LOST').length;
-    const limit = job.config.max_task_failures;
+    const limit = spec.config.max_task_failures;
     if (limit !== -1 && failures >= limit) {
-      warnings.push(
-        `${job.id}/${instance} failed ${failures} time(s), reaching max_task_failures (${limit}); not relaunched`,
-      );
-      return;
+      const warning = `${spec.id}/${instance} failed ${failures} time(s), reaching max_task_failures (${limit}); not relaunched`;
+      return { case: 'failed too often', warning };
     }
   }
-  const retryAt = relaunchAt(ended, input.now, input.backoff ?? DEFAULT_BACKOFF);
-  if (retryAt <= input.now) change.instances.heal.push(instance);
-  else change.deferred.push({ instance, retryAt } satisfies Deferred);
+  const retryAt = relaunchAt(ended, options.now, options.backoff);
+  return retryAt <= options.now ? HEAL : { case: 'defer', retryAt };
+}
+
+/** A declared job as its instances' decisions read it. */
+interface DeclaredJob {
+  spec: JobSpec;
+  record: RecordedJob | undefined;
+  options: DecisionOptions;
+  sets: TaskSets;
+  /** The ended tasks of each instance. */
+  history: Map<number, ObservedTask[]>;
+  refusal: string | undefined;
+}
+
+function declaredChange(
+  spec: JobSpec,
+  record: RecordedJob | undefined,
+  tasks: readonly ObservedTask[],
+  options: DecisionOptions,
+): { change: JobChange; warnings: string[] } {
+  const count = spec.config.instances;
+  const sets = classifyTasks(tasks, count, spec.configHash);
+  const change = emptyChange(spec.id, 'noop');
+  change.to = { configHash: spec.configHash, instances: count };
+  if (record) {
+    change.from = { configHash: record.configHash, instances: record.config.instances };
+    change.diff = diffConfigs(record.config, spec.config);
+  }
+  const { excess, duplicate } = prunable(sets, record, count, options.prune);
+  change.instances.remove = uniqueSorted(excess.map((task) => task.instance));
+  change.killTasks = [...excess, ...duplicate].map((task) => task.taskId).sort();
+  const refusal = refusalOf(spec, sets.terminal);
+  const warnings = refusal ? [refusal] : [];
+  const history = groupBy(sets.terminal, (task) => task.instance);
+  const job: DeclaredJob = { spec, record, options, sets, history, refusal };
+  for (let instance = 0; instance < count; instance++) {
+    const decision = decideInstance(instance, job);
+    switch (decision.case) {
+      case 'defer':
+        change.deferred.push({ instance, retryAt: decision.retryAt });
+        break;
+      case 'failed too often':
+        warnings.push(decision.warning);
+        break;
+      case 'refused':
+      case 'finished':
+        break;
+      default:
+        change.instances[decision.case].push(instance);
+    }
+  }
+  change.action = declaredAction(change, record, tasks);
+  return { change, warnings };
 }
 
 /**
@@ -355,6 +326,51 @@ function declaredAction(
   if (heal.length > 0) return 'heal';
   if (change.killTasks.length > 0) return 'orphan';
   return 'noop';
+}
+
+// ---- 4. The plan -------------------------------------------------------------------------
+
+/** The plan from the decisions of every job, in job order. */
+export function assemblePlan(
+  input: Pick<PlanInput, 'commit' | 'cluster'>,
+  decisions: readonly JobDecision[],
+  byJob: ReadonlyMap<JobId, readonly ObservedTask[]>,
+): Plan {
+  const changes: JobChange[] = [];
+  const warnings: string[] = [];
+  const summary = Object.fromEntries(ACTIONS.map((action) => [action, 0])) as Plan['summary'];
+  let nextWakeAt = Infinity;
+  for (const { change, warnings: given } of decisions) {
+    warnings.push(...given);
+    if (!change) continue;
+    changes.push(change);
+    summary[change.action]++;
+    for (const { retryAt } of change.deferred) nextWakeAt = Math.min(nextWakeAt, retryAt);
+  }
+  const result: Plan = {
+    format_version: PLAN_FORMAT_VERSION,
+    commit: input.commit,
+    cluster: input.cluster,
+    changes: Object.freeze(changes) as JobChange[],
+    summary: Object.freeze(summary),
+    warnings: Object.freeze(warnings) as string[],
+  };
+  const massKill = massKillCheck(changes, byJob);
+  if (massKill) result.massKill = Object.freeze(massKill);
+  if (nextWakeAt !== Infinity) result.nextWakeAt = nextWakeAt;
+  return Object.freeze(result);
+}
+
+// ---- Values ------------------------------------------------------------------------------
+
+/** A decision is shared by every plan that reuses it: nothing may alter it. */
+function decided(change: JobChange, warnings: readonly string[] = []): JobDecision {
+  for (const list of Object.values(change.instances)) Object.freeze(list);
+  Object.freeze(change.instances);
+  Object.freeze(change.killTasks);
+  Object.freeze(change.deferred);
+  Object.freeze(change.diff);
+  return Object.freeze({ change: Object.freeze(change), warnings: Object.freeze(warnings) });
 }
 
 function emptyChange(job: JobId, action: Action): JobChange {

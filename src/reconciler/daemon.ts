@@ -16,7 +16,7 @@ import type { Records } from '../state/records.js';
 import { deployCommit, recordSuperseded, type DeployCommitContext } from './deploy-commit.js';
 import { applyPass, forgetHistory, planPass, type PassInput } from './reconcile.js';
 import { hasWork, summaryLine } from '../plan/describe.js';
-import { PlanMemo } from '../plan/memo.js';
+import { IncrementalPlanner } from '../plan/incremental.js';
 import type { Plan } from '../plan/types.js';
 import { DEFAULT_KILL_WINDOW, type KillWindow } from '../plan/guard.js';
 import { withKillWindow } from './kill-window.js';
@@ -123,14 +123,14 @@ export class Daemon {
   private readonly specCache = new SpecCache(currentProducer());
   /** Each commit's jobs from the last commit's: a one-file commit reads one file. */
   private readonly loader: CommitLoader;
-  /** Plan decisions by job, across passes: a job whose spec, record and tasks are unchanged is not planned again. */
-  private readonly planMemo = new PlanMemo();
+  /** Plans across passes: a job whose spec, record and tasks are unchanged is not decided again. */
+  private readonly planner = new IncrementalPlanner();
   /**
    * Previews load and plan with their own: one asks for other commits and other options
    * (an explicit plan retries held updates), which would otherwise leave the next pass
    * nothing to start from and every decision to make again.
    */
-  private readonly previewPlanning: { loader: CommitLoader; memo: PlanMemo };
+  private readonly previewPlanning: { loader: CommitLoader; planner: IncrementalPlanner };
   /** One preview at a time: each costs a plan, and anyone who can reach the API may ask. */
   private previewing = false;
 
@@ -145,7 +145,10 @@ export class Daemon {
       return { cache: this.specCache, limits: options.loadLimits, runner };
     };
     this.loader = new CommitLoader(deps.source, loading());
-    this.previewPlanning = { loader: new CommitLoader(deps.source, loading()), memo: new PlanMemo() };
+    this.previewPlanning = {
+      loader: new CommitLoader(deps.source, loading()),
+      planner: new IncrementalPlanner(),
+    };
     this.reporter = new Reporter({
       ...deps,
       loader: this.loader,
@@ -468,11 +471,11 @@ export class Daemon {
     if (this.previewing) return { refused: 'busy with another preview' };
     this.previewing = true;
     try {
-      const { loader, memo } = this.previewPlanning;
+      const { loader, planner } = this.previewPlanning;
       const jobs = await this.loadJobs(request.commit, loader);
       if (!jobs) return { refused: `${request.commit} has problems` };
       const { retryHeld, prune } = request;
-      const input = { ...this.passInput(request.commit, jobs), retryHeld, prune, planMemo: memo };
+      const input = { ...this.passInput(request.commit, jobs), retryHeld, prune, planner: planner.plan };
       const window = this.options.killWindow ?? DEFAULT_KILL_WINDOW;
       const plan = await withKillWindow(
         await planPass(input),
@@ -503,7 +506,7 @@ export class Daemon {
     return repository.problems.length > 0 ? undefined : repository.jobs;
   }
 
-  /** A pass over a commit's jobs as this daemon plans it: its cluster, records, clock and memo. */
+  /** A pass over a commit's jobs as this daemon plans it: its cluster, records, clock and planner. */
   private passInput(commit: string, jobs: readonly JobSpec[]): PassInput {
     return {
       commit,
@@ -513,7 +516,7 @@ export class Daemon {
       records: this.deps.records,
       now: this.deps.now,
       prune: this.options.prune,
-      planMemo: this.planMemo,
+      planner: this.planner.plan,
     };
   }
 
@@ -543,7 +546,7 @@ export class Daemon {
       halt: () => this.haltRequest(),
       prune: this.options.prune,
       loader: this.loader,
-      planMemo: this.planMemo,
+      planner: this.planner.plan,
       onPlan: (plan) => {
         this.deps.metrics?.planned(plan);
         void this.reporter.deploymentStarted(plan);

@@ -13,7 +13,7 @@ import {
   type HaltRequest,
 } from '../deploy/executor.js';
 import { hasChanges, hasWork, visibleChanges } from '../plan/describe.js';
-import type { PlanMemo } from '../plan/memo.js';
+import type { Planner } from '../plan/planner.js';
 import type { Plan } from '../plan/types.js';
 import { verifyCommitSignature, type SignaturePolicy } from '../source/signatures.js';
 import type { CommitInfo, TrackedSource } from '../source/tracked.js';
@@ -70,8 +70,8 @@ export interface DeployCommitContext {
   prune?: boolean;
   /** Loads the commit's jobs (through the spec cache, from the last commit loaded); by default in full, uncached. */
   loader?: CommitLoader;
-  /** Plan decisions of earlier passes, for jobs whose inputs did not change. */
-  planMemo?: PlanMemo;
+  /** The planner of the passes: the daemon's incremental one (reconcile.ts's PassInput). */
+  planner?: Planner;
 }
 
 export async function deployCommit(
@@ -255,7 +255,7 @@ async function deployOpened(
     now,
     retryHeld: context.retryHeld,
     prune: context.prune,
-    planMemo: context.planMemo,
+    planner: context.planner,
   };
   failpoint('planning', info.id);
   const window = context.killWindow ?? DEFAULT_KILL_WINDOW;

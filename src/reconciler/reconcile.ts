@@ -10,8 +10,7 @@ import { BorealisError } from '../errors.js';
 import { DEFAULT_BACKOFF } from '../plan/backoff.js';
 import { forgettableTasks } from '../plan/history.js';
 import { placementWarning, plannedLaunches, releasedTasks } from '../plan/launches.js';
-import { tasksByJob, type PlanMemo } from '../plan/memo.js';
-import { plan as computePlan } from '../plan/planner.js';
+import { plan as purePlan, type Planner } from '../plan/planner.js';
 import type { Plan } from '../plan/types.js';
 import type { Records } from '../state/records.js';
 import type { JobSpec } from '../jobspec/types.js';
@@ -28,15 +27,16 @@ export interface PassInput {
   retryHeld?: boolean;
   /** Kill tasks no commit declares (default true; `watch --no-prune` leaves them running). */
   prune?: boolean;
-  /** Decisions of earlier passes, for jobs whose inputs did not change. */
-  planMemo?: PlanMemo;
+  /** The pure `plan` by default; the daemon hands its incremental planner, which it keeps across passes. */
+  planner?: Planner;
 }
 
 export async function planPass(input: PassInput): Promise<Plan> {
   const now = input.now ?? Date.now;
   const [observed, recorded] = await Promise.all([input.cluster.snapshot(), input.records.jobs()]);
   const desired = jobsFor(input.jobs, input.clusterName);
-  const planned = computePlan({
+  const planner = input.planner ?? purePlan;
+  const planned = planner({
     commit: input.commit,
     cluster: input.clusterName,
     desired,
@@ -45,12 +45,9 @@ export async function planPass(input: PassInput): Promise<Plan> {
     now: now(),
     retryHeld: input.retryHeld,
     prune: input.prune,
-    memo: input.planMemo,
   });
-  planned.warnings.push(
-    ...(await placementWarnings(input.cluster, planned, desired, observed, input.planMemo)),
-  );
-  return planned;
+  const placement = await placementWarnings(input.cluster, planned, desired, observed);
+  return placement.length > 0 ? { ...planned, warnings: [...planned.warnings, ...placement] } : planned;
 }
 
 /** A backend that places tasks itself says which launches would not fit now; never fails the plan. */
@@ -59,13 +56,12 @@ async function placementWarnings(
   planned: Plan,
   desired: readonly JobSpec[],
   observed: readonly ObservedTask[],
-  memo: PlanMemo | undefined,
 ): Promise<string[]> {
   if (!cluster.placementProblems) return [];
   const launches = plannedLaunches(planned, desired);
   if (launches.length === 0) return [];
   try {
-    const released = releasedTasks(planned, tasksByJob(observed, memo));
+    const released = releasedTasks(planned, observed);
     const problems = await cluster.placementProblems(launches, released);
     return problems.map(placementWarning);
   } catch (error) {

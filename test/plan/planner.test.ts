@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { REASON_TASK_INVALID, type ObservedTask } from '../../src/cluster/types.js';
-import { PlanMemo } from '../../src/plan/memo.js';
-import { plan, type PlanInput } from '../../src/plan/planner.js';
+import { IncrementalPlanner, TaskGrouping } from '../../src/plan/incremental.js';
+import { plan, type PlanInput, type Planner } from '../../src/plan/planner.js';
 import type { Action, InstanceSets, RecordedJob } from '../../src/plan/types.js';
 import type { JobSpec } from '../../src/jobspec/types.js';
 import { recorded, running, spec, task } from '../support/specs.js';
@@ -356,7 +356,7 @@ const CASES: Case[] = [
   },
 ];
 
-function run(testCase: Case, memo?: PlanMemo) {
+function run(testCase: Case, planner: Planner = plan) {
   const input: PlanInput = {
     commit: 'abc',
     cluster: 'local',
@@ -366,9 +366,8 @@ function run(testCase: Case, memo?: PlanMemo) {
     now: NOW,
     retryHeld: testCase.retryHeld,
     prune: testCase.prune,
-    memo,
   };
-  return plan(input);
+  return planner(input);
 }
 
 describe('plan', () => {
@@ -451,13 +450,36 @@ describe('plan', () => {
   });
 });
 
-describe('plan with a memo of earlier decisions', () => {
-  it('plans every table case exactly as without one, the second time round too', () => {
-    // One memo across all cases: many share a spec object with different records and tasks.
-    const memo = new PlanMemo();
+describe('plan, pure', () => {
+  it('leaves its input as it was and hands out a frozen plan, every time', () => {
+    for (const testCase of CASES) {
+      const before = structuredClone(testCase);
+      const result = run(testCase);
+      assert.deepEqual(testCase, before, `${testCase.name}: the input is unchanged`);
+      assert.deepEqual(run(testCase), result, `${testCase.name}: the same plan again`);
+      assert.ok(Object.isFrozen(result) && Object.isFrozen(result.changes), `${testCase.name}: frozen`);
+      assert.ok(Object.isFrozen(result.warnings) && Object.isFrozen(result.summary), testCase.name);
+      for (const change of result.changes) {
+        assert.ok(Object.isFrozen(change) && Object.isFrozen(change.instances), change.job);
+        for (const list of [
+          ...(Object.values(change.instances) as number[][]),
+          change.killTasks,
+          change.deferred,
+          change.diff,
+        ])
+          assert.ok(Object.isFrozen(list), change.job);
+      }
+    }
+  });
+});
+
+describe('the incremental planner', () => {
+  it('plans every table case exactly as the pure plan, the second time round too', () => {
+    // One planner across all cases: many share a spec object with different records and tasks.
+    const incremental = new IncrementalPlanner();
     for (const round of [1, 2])
       for (const testCase of CASES)
-        assert.deepEqual(run(testCase, memo), run(testCase), `${testCase.name}, round ${round}`);
+        assert.deepEqual(run(testCase, incremental.plan), run(testCase), `${testCase.name}, round ${round}`);
   });
 
   const steady = (): Case => ({
@@ -469,31 +491,31 @@ describe('plan with a memo of earlier decisions', () => {
   });
 
   it('reuses a decision while the spec, record and tasks are the same objects', () => {
-    const memo = new PlanMemo();
+    const incremental = new IncrementalPlanner().plan;
     const input = steady();
-    const first = run(input, memo);
-    const again = run({ ...input, observed: [...input.observed] }, memo);
+    const first = run(input, incremental);
+    const again = run({ ...input, observed: [...input.observed] }, incremental);
     assert.equal(again.changes[0], first.changes[0], 'the same tasks in a new snapshot');
     assert.throws(() => again.changes[0]!.instances.unchanged.push(9), TypeError, 'frozen');
     const moved = [...input.observed];
     moved[0] = { ...moved[0]!, state: 'LOST' };
-    const lost = run({ ...input, observed: moved }, memo);
+    const lost = run({ ...input, observed: moved }, incremental);
     const apiChange = (result: ReturnType<typeof run>) => result.changes.find((c) => c.job === api.id);
     const webChange = (result: ReturnType<typeof run>) => result.changes.find((c) => c.job === web.id);
     assert.notEqual(webChange(lost), webChange(first), 'a changed task is planned again');
     assert.equal(webChange(lost)!.action, 'heal');
     assert.equal(apiChange(lost), apiChange(first), 'the other job is not');
-    const rerecorded = run({ ...input, recorded: [recorded(web), recorded(api)] }, memo);
+    const rerecorded = run({ ...input, recorded: [recorded(web), recorded(api)] }, incremental);
     assert.notEqual(apiChange(rerecorded), apiChange(first), 'a new record is planned again');
     assert.notEqual(
-      run({ ...input, prune: false }, memo).changes[1],
+      run({ ...input, prune: false }, incremental).changes[1],
       first.changes[1],
       'so is another prune',
     );
   });
 
   it('keeps no decision that read the time: a deferred relaunch becomes due', () => {
-    const memo = new PlanMemo();
+    const incremental = new IncrementalPlanner();
     const input: Case = {
       name: '',
       desired: [web],
@@ -502,38 +524,27 @@ describe('plan with a memo of earlier decisions', () => {
       expect: {},
     };
     assert.deepEqual(
-      run(input, memo).changes[0]!.deferred.map((d) => d.instance),
+      run(input, incremental.plan).changes[0]!.deferred.map((d) => d.instance),
       [2],
     );
-    const later = plan({
+    const later = incremental.plan({
       commit: 'abc',
       cluster: 'local',
       desired: input.desired,
       observed: input.observed,
       recorded: input.recorded,
       now: NOW + 60_000,
-      memo,
     });
     assert.deepEqual(later.changes[0]!.instances.heal, [2]);
   });
 
-  it('sorts the job ids again only when their union changes', () => {
-    const memo = new PlanMemo();
-    const of = (...ids: string[]) => new Map(ids.map((id) => [id, true]));
-    const first = memo.jobIds([of('b', 'a'), of('a'), of('c')]);
-    assert.deepEqual(first, ['a', 'b', 'c']);
-    assert.equal(memo.jobIds([of('c', 'b'), of('a'), of()]), first, 'the same union');
-    assert.deepEqual(memo.jobIds([of('b', 'a'), of(), of()]), ['a', 'b'], 'one id gone');
-    assert.deepEqual(memo.jobIds([of('b', 'a'), of('d'), of()]), ['a', 'b', 'd'], 'one id more');
-  });
-
   it('groups tasks by job, keeping the array of a job whose tasks are unchanged', () => {
-    const memo = new PlanMemo();
+    const grouping = new TaskGrouping();
     const tasks = [...running(web), ...running(api)];
-    const first = memo.group(tasks);
-    assert.equal(memo.group(tasks), first, 'the same snapshot: the same grouping');
+    const first = grouping.group(tasks);
+    assert.equal(grouping.group(tasks), first, 'the same snapshot: the same grouping');
     const changed = tasks.map((t) => (t.jobId === api.id && t.instance === 1 ? { ...t, healthy: true } : t));
-    const second = memo.group(changed);
+    const second = grouping.group(changed);
     assert.equal(second.get(web.id), first.get(web.id));
     assert.notEqual(second.get(api.id), first.get(api.id));
     assert.deepEqual(second.get(api.id), changed.slice(3));
