@@ -271,7 +271,7 @@ async function deployOpened(
         await finish('failed', because('STATE_CORRUPT', `nothing applied: ${error.message}`));
       throw error;
     });
-  // Jobs left as they are are counted in the summary only: listing each of 10,000 made every
+  // Jobs left as they are are counted in the summary only: listing each of them made every
   // record of a large repository megabytes, read and written on every pass.
   const planned = {
     plan: { ...plan, changes: visibleChanges(plan) },

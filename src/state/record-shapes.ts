@@ -170,7 +170,7 @@ export function checkRecord<T>(
 
 /**
  * A job record's configuration, checked against its hash before it is launched (a held
- * job's instances, a rollback): job records are 10,000 on a large cluster and are not all
+ * job's instances, a rollback): a large cluster has very many job records, not all
  * hashed on every read, so the few that run are hashed where they run.
  */
 export function recordedInstance(record: {

@@ -198,7 +198,7 @@ export class Records {
    * The write and a new stamp, in one transaction. When the cached records were current
    * just before it (nobody else wrote since they were read; only the leader writes), the
    * cache takes the change itself: every other record keeps its object, so what the
-   * planner decided from it stays valid, and the next pass need not read 10,000 again.
+   * planner decided from it stays valid, and the next pass need not read them all again.
    */
   private async changeJobs(
     operations: StateOperation[],

@@ -1,6 +1,6 @@
 /**
  * The leading reconciler's view of a Mesos cluster, asked for as soon as a command starts:
- * its answer (half a second for a large cluster) travels while the commit is loaded, and
+ * its answer (costly for a large cluster; docs/performance.md) travels while the commit is loaded, and
  * is dropped when the commit says the cluster is not Mesos. Why a leader gave no view is
  * said only when the view was wanted, so a local cluster's commands never mention it.
  */

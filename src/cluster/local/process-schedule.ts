@@ -84,7 +84,12 @@ export interface StartDecision {
   wakeAt?: number;
 }
 
-export function decideStarts(plan: ProcessSchedule, runs: Runs, maxConcurrency: number, now: number): StartDecision {
+export function decideStarts(
+  plan: ProcessSchedule,
+  runs: Runs,
+  maxConcurrency: number,
+  now: number,
+): StartDecision {
   const candidates = startable(plan, runs);
   const ready: string[] = [];
   let wakeAt: number | undefined;

@@ -1,6 +1,6 @@
 /**
  * The driver's tasks by id, and by job: a plan's placement check needs only the launching
- * jobs' tasks, and walking all 100,000 for them was most of a one-job commit's check.
+ * jobs' tasks, and walking every task of a large cluster for them was most of a one-job commit's check.
  */
 export class TaskTable<T extends { taskId: string; jobId: string }> {
   private readonly byId = new Map<string, T>();

@@ -70,7 +70,13 @@ import {
 } from './chunks.js';
 import { decodeValue, parseJson, type StoredValue } from './node-data.js';
 import { childPath, isInternalName, keyPath, normaliseRoot, parentPath, prefixPath } from './paths.js';
-import { buildTransaction, requestBytes, type KeyNode, type Payload, type Transaction } from './transaction.js';
+import {
+  buildTransaction,
+  requestBytes,
+  type KeyNode,
+  type Payload,
+  type Transaction,
+} from './transaction.js';
 
 export interface ZooKeeperStateStoreOptions {
   session: ZkSession;
