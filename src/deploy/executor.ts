@@ -216,7 +216,7 @@ async function driveRollouts(
       const step = stepRollout(state, observed.get(id) ?? [], {
         now: now(),
         newTaskId: (instance) => newTaskId(job.key, instance),
-        halt: halt === 'boundary',
+        yielding: halt === 'boundary',
       });
       await options.records.putRollout(step.state);
       rollouts.set(id, step.state);

@@ -98,8 +98,8 @@ export interface RolloutStep {
 export interface StepContext {
   now: number;
   newTaskId: (instance: number) => string;
-  /** Start no further instances (a newer commit is waiting); in-flight ones still finish. */
-  halt?: boolean;
+  /** Start no further instances: a newer commit is waiting; in-flight ones still finish. */
+  yielding?: boolean;
 }
 
 /**
@@ -170,7 +170,7 @@ export function stepRollout(
   if (stalled) missDeadline(turn);
   else if (failedCount(state) > state.settings.max_total_failures) failRollout(turn);
   if (!isFinished(state)) {
-    if (!context.halt) startNextInstances(turn);
+    if (!context.yielding) startNextInstances(turn);
     if (state.instances.every(isThrough)) completeRollout(turn);
   }
   return finish(turn);

@@ -11,7 +11,7 @@ export function massKillCheck(
   changes: readonly JobChange[],
   observedByJob: ReadonlyMap<JobId, readonly ObservedTask[]>,
 ): Plan['massKill'] {
-  // Nearly every plan kills nothing: answer that before looking at 100,000 tasks.
+  // Nearly every plan kills nothing: answer that before looking at every task of a large cluster.
   const killing = changes.filter((change) => change.action === 'kill' || change.action === 'orphan');
   if (killing.length === 0) return undefined;
   const running = new Set<JobId>();

@@ -15,7 +15,7 @@ import { formatRanges } from './describe.js';
 import type { JobChange, Plan } from './types.js';
 
 export function plannedLaunches(plan: Plan, desired: readonly JobSpec[]): PlannedLaunch[] {
-  // Most passes launch nothing or a few jobs: look up only those among 10,000 desired.
+  // Most passes launch nothing or a few jobs: look up only those among every desired job.
   const launching = plan.changes.filter(launches);
   if (launching.length === 0) return [];
   const wanted = new Set(launching.map((change) => change.job));

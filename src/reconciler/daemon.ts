@@ -7,7 +7,6 @@
 import { isTerminal, type Cluster, type ObservedTask } from '../cluster/types.js';
 import type { DeployProgress, HaltRequest } from '../deploy/executor.js';
 import type { Leadership } from '../leadership.js';
-import type { SignaturePolicy } from '../source/signatures.js';
 import type { CommitInfo, TrackedSource } from '../source/tracked.js';
 import { currentProducer, SpecCache } from '../jobspec/spec-cache.js';
 import type { JobSpec } from '../jobspec/types.js';
@@ -18,7 +17,7 @@ import { applyPass, forgetHistory, planPass, type PassInput } from './reconcile.
 import { hasWork, summaryLine } from '../plan/describe.js';
 import { IncrementalPlanner } from '../plan/incremental.js';
 import type { Plan } from '../plan/types.js';
-import { DEFAULT_KILL_WINDOW, type KillWindow } from '../plan/guard.js';
+import { DEFAULT_KILL_WINDOW } from '../plan/guard.js';
 import { withKillWindow } from './kill-window.js';
 import type { DriftPolicy } from '../drift/detect.js';
 import type { NotificationEvent } from '../notify/events.js';
@@ -30,19 +29,17 @@ import type { Log } from '../util/log.js';
 import type { LoadLimits } from '../jobspec/limits.js';
 import { DEFAULT_LOAD_BUDGET, OffThreadLoader, type LoadBudget } from './off-thread.js';
 
-export interface DaemonOptions {
+/** The deployment's own settings are declared once, in `DeployCommitContext`. */
+export interface DaemonOptions extends Pick<
+  DeployCommitContext,
+  'allowMassKill' | 'killWindow' | 'requireSigned' | 'prune'
+> {
   /** How often a remote is fetched (ms); jittered by up to 20% so replicas do not fetch in step. */
   pollMs: number;
   /** How often the cluster is compared with the applied commit even without a commit (ms). */
   resyncMs: number;
-  allowMassKill?: boolean;
-  /** Kills of recent deployments counted with each commit's by the mass-kill guard. */
-  killWindow?: KillWindow;
-  requireSigned?: SignaturePolicy;
   /** Apply new commits as they arrive (default); false: announce them and apply on request. */
   autoApply?: boolean;
-  /** Kill tasks no commit declares (default); false leaves them running and reports them. */
-  prune?: boolean;
   drift?: DriftPolicy;
   /** An open drift is announced again no more often than this (ms; default 4 hours). */
   reminderMs?: number;

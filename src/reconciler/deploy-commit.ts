@@ -8,7 +8,6 @@ import type { Cluster } from '../cluster/types.js';
 import {
   clearSettledRollouts,
   releaseObsoleteHolds,
-  type DeployProgress,
   type DeployResult,
   type HaltRequest,
 } from '../deploy/executor.js';
@@ -30,25 +29,34 @@ import type {
 } from '../state/deployments.js';
 import type { Records } from '../state/records.js';
 import { StateCorruptError } from '../state/types.js';
-import { applyPass, forgetHistory, jobsFor, planPass, type PassInput } from './reconcile.js';
+import {
+  applyPass,
+  forgetHistory,
+  jobsFor,
+  planPass,
+  type ApplyOptions,
+  type PassInput,
+} from './reconcile.js';
 import { isOperational, judgeAttempt, THIS_PROCESS, type AttemptVerdict } from './attempts.js';
 import { failpoint } from './failpoint.js';
 import { JobEvents } from './job-events.js';
 import { withKillWindow } from './kill-window.js';
 import { DEFAULT_KILL_WINDOW, type KillWindow } from '../plan/guard.js';
 
-export interface DeployCommitContext {
+/** A pass's hooks are `ApplyOptions`' (the executor's, declared once there). */
+export interface DeployCommitContext extends Pick<
+  ApplyOptions,
+  'allowMassKill' | 'onProgress' | 'halt' | 'beforeKill'
+> {
   source: TrackedSource;
   clusterName: string;
   cluster: Cluster;
   records: Records;
   deployments: DeploymentLog;
-  allowMassKill?: boolean;
   /** The recent deployments whose kills count with this commit's (default DEFAULT_KILL_WINDOW). */
   killWindow?: KillWindow;
   /** When set, only commits whose signature is trusted under this policy are applied. */
   requireSigned?: SignaturePolicy;
-  onProgress?: (progress: DeployProgress) => void;
   /** Called once the commit is read, before anything else: `resuming` when its record was left unfinished. */
   onStart?: (info: CommitInfo, resuming: boolean) => void;
   /** Called with the plan before anything is applied (the CLI prints it). */
@@ -57,10 +65,6 @@ export interface DeployCommitContext {
   onProblems?: (problems: readonly Problem[]) => void;
   /** Called with a valid commit's jobs, so a caller that needs them again need not load them twice. */
   onLoaded?: (commit: string, jobs: JobSpec[]) => void;
-  /** Between rollout steps: stop at a batch boundary (a newer commit) or now (shutdown). */
-  halt?: () => HaltRequest;
-  /** Called with task ids just before they are killed. */
-  beforeKill?: (taskIds: string[]) => Promise<void>;
   now?: () => number;
   /** Try again updates held after failing: an operator asked for this commit explicitly. */
   retryHeld?: boolean;

@@ -5,7 +5,7 @@
  * same, and running it again on the same commit changes nothing.
  */
 import type { Cluster, ObservedTask } from '../cluster/types.js';
-import { executePlan, type DeployProgress, type DeployResult, type HaltRequest } from '../deploy/executor.js';
+import { executePlan, type DeployOptions, type DeployResult } from '../deploy/executor.js';
 import { BorealisError } from '../errors.js';
 import { DEFAULT_BACKOFF } from '../plan/backoff.js';
 import { forgettableTasks } from '../plan/history.js';
@@ -71,12 +71,9 @@ async function placementWarnings(
   }
 }
 
-export interface ApplyOptions {
+/** The executor's hooks, declared once there (`DeployOptions`), and the guard's override. */
+export interface ApplyOptions extends Pick<DeployOptions, 'onProgress' | 'signal' | 'halt' | 'beforeKill'> {
   allowMassKill?: boolean;
-  onProgress?: (progress: DeployProgress) => void;
-  signal?: AbortSignal;
-  halt?: () => HaltRequest;
-  beforeKill?: (taskIds: string[]) => Promise<void>;
 }
 
 export async function applyPass(

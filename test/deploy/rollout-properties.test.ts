@@ -307,7 +307,7 @@ class Run {
     const step = stepRollout(before, observed, {
       now: this.cluster.now,
       newTaskId: this.cluster.newTaskId,
-      halt: this.halt,
+      yielding: this.halt,
     });
     this.noteRelaunches(before, step);
     this.state = step.state;
