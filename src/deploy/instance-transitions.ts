@@ -139,7 +139,10 @@ export function advanceInstance(progress: InstanceProgress, turn: Turn): void {
 export function startInstance(progress: InstanceProgress, turn: Turn): void {
   const task = activeTask(turn.tasks, progress.instance);
   if (!task) return move(progress, { observation: 'runs-nothing' }, turn);
-  const observation = task.configHash === turn.state.target.configHash ? 'runs-target' : 'runs-other';
+  // A task being killed (a rollback reaching an instance the update was stopping) is never
+  // adopted: its end would count as the instance failing. It is waited for like an old task.
+  const adoptable = task.configHash === turn.state.target.configHash && !task.killRequested;
+  const observation = adoptable ? 'runs-target' : 'runs-other';
   move(progress, { observation, task }, turn);
 }
 

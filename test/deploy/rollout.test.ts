@@ -190,6 +190,29 @@ describe('stepRollout', () => {
     assert.ok(sim.log.includes('INSTANCE_ROLLED_BACK:0') && sim.log.includes('INSTANCE_ROLLED_BACK:1'));
   });
 
+  it('never adopts a task it is still killing when a rollback reaches that instance', async () => {
+    const sim = simulate(v1, v2);
+    const taskOf = (instance: number, state: TaskState) =>
+      sim.all().find((task) => task.instance === instance && task.state === state)!;
+    await sim.step();
+    sim.tasks.settle(taskOf(1, 'KILLING').taskId, 'KILLED');
+    await sim.step();
+    // Instance 1's new task fails while instance 0's old task is still being killed.
+    sim.tasks.settle(taskOf(1, 'STARTING').taskId, 'FAILED');
+    await sim.step();
+    assert.equal(sim.state.status, 'ROLLING_BACK');
+    for (let i = 0; i < 8 && sim.state.status === 'ROLLING_BACK'; i++) {
+      await sim.step();
+      sim.settle();
+      sim.advance(10_000);
+    }
+    assert.equal(sim.state.status, 'ROLLED_BACK', sim.log.join(' '));
+    assert.deepEqual(
+      sim.active().map((t) => [t.instance, t.configHash]),
+      [0, 1, 2, 3].map((i) => [i, v1.configHash]),
+    );
+  });
+
   it('fails without rolling back when rollback_on_failure is false', async () => {
     const noRollback = {
       ...v2,
