@@ -117,6 +117,9 @@ export async function deployCommit(
     // a rollout under way from its record, which says what stopped it.
     if (isOperational(error)) {
       if (phase === 'applying') await deployment.stopApplying(error);
+      // Not a death while planning: without its marker, a restart plans the commit again.
+      else if (deployment.record.outcome === 'in_progress' && deployment.record.attempt)
+        await deployment.finish('in_progress').catch(() => undefined);
       throw error;
     }
     const message = oneLine(error);
