@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { headClusterConfig } from '../../src/cli/compose/cluster-config.js';
+import { deployClusterConfig, headClusterConfig } from '../../src/cli/compose/cluster-config.js';
 import type { GlobalOptions } from '../../src/cli/global-options.js';
 import { BorealisError } from '../../src/errors.js';
+import { TrackedSource } from '../../src/source/tracked.js';
 import { TempGitRepo } from '../support/git-repo.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -137,5 +138,55 @@ describe('the cluster entry at the branch head', () => {
     assert.match(first!, /^borealis: SOURCE_UNREADABLE: cannot read clusters\.yaml at main: /);
     assert.match(hint!, /^hint: /);
     assert.deepEqual(rest, []);
+  });
+});
+
+describe('the cluster entry reconcile and watch open their backend with', () => {
+  const BROKEN = 'clusters:\n  - name: west\n    type: mesos\n    master: [\n';
+
+  async function entryFor(repo: TempGitRepo, applied: string | undefined) {
+    const source = await TrackedSource.open({
+      repo: repo.dir,
+      path: '',
+      stateDir: join(repo.dir, '.borealis'),
+    });
+    try {
+      return await deployClusterConfig(source, () => Promise.resolve(applied), { cluster: 'west' });
+    } finally {
+      await source.close();
+    }
+  }
+
+  it("is the head's when its clusters.yaml is valid", async () => {
+    const repo = repoWith({ 'clusters.yaml': WEST });
+    assert.equal((await entryFor(repo, undefined))?.type, 'mesos');
+  });
+
+  it('is the applied commit’s when the head’s clusters.yaml is invalid: never the local cluster by default', async () => {
+    const repo = repoWith({ 'clusters.yaml': WEST });
+    const applied = repo.git('rev-parse', 'HEAD');
+    repo.commit('break clusters.yaml', { 'clusters.yaml': BROKEN });
+    const entry = await entryFor(repo, applied);
+    assert.equal(entry?.type, 'mesos');
+    assert.equal(entry?.name, 'west');
+  });
+
+  it('is CLUSTERS_INVALID, naming the place, when the head’s is invalid and nothing was applied', async () => {
+    const repo = repoWith({ 'clusters.yaml': BROKEN });
+    const error = await entryFor(repo, undefined).then(
+      () => assert.fail('an entry was guessed'),
+      (caught: unknown) => caught,
+    );
+    assert.ok(error instanceof BorealisError);
+    assert.equal(error.code, 'CLUSTERS_INVALID');
+    assert.match(
+      error.message,
+      /^clusters\.yaml at the branch head [0-9a-f]{12} is invalid: clusters\.yaml:\d+:\d+: /,
+    );
+  });
+
+  it('is undefined (the local cluster) when there is no clusters.yaml at all', async () => {
+    const repo = repoWith({ 'jobs/.keep': '' });
+    assert.equal(await entryFor(repo, undefined), undefined);
   });
 });

@@ -65,16 +65,32 @@ async function readHeadClusterConfig(options: GlobalOptions): Promise<ClusterCon
   }
 }
 
-/** The cluster's entry in clusters.yaml at a commit; an invalid file is left to the deployment to reject. */
-export async function clusterConfigAt(
+/**
+ * The cluster's entry that `reconcile` and `watch` open their backend with: the branch
+ * head's. A head whose clusters.yaml is invalid is never deployed, so the reconciler goes
+ * on with the commit it last applied, and that commit's entry says which backend it runs
+ * on: guessing the local cluster would heal a Mesos cluster's jobs onto this machine. With
+ * nothing applied yet there is nothing to go on with, and the invalid file is the error.
+ */
+export async function deployClusterConfig(
   source: TrackedSource,
-  commit: string,
+  appliedCommit: () => Promise<string | undefined>,
   options: Pick<GlobalOptions, 'cluster'>,
 ): Promise<ClusterConfig | undefined> {
+  const head = await source.head();
+  const atHead = await declaredAt(source, head);
+  if (atHead.kind === 'absent') return undefined;
+  if (atHead.kind === 'declared') return clusterConfig(options, atHead.clusters);
+  const applied = await appliedCommit();
+  const atApplied = applied === undefined ? undefined : await declaredAt(source, applied);
+  if (atApplied?.kind === 'declared') return clusterConfig(options, atApplied.clusters);
+  throw invalidClusters(atHead, `the branch head ${head.slice(0, 12)}`);
+}
+
+async function declaredAt(source: TrackedSource, commit: string): Promise<DeclaredClusters> {
   const tree = source.tree(commit);
   try {
-    const declared = await declaredClusters(tree);
-    return declared.kind === 'declared' ? clusterConfig(options, declared.clusters) : undefined;
+    return await declaredClusters(tree);
   } finally {
     await tree.close();
   }

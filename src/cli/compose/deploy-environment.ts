@@ -16,7 +16,7 @@ import { Coordinator } from '../../zookeeper/coordinator.js';
 import { isZkUrl, parseZkUrl } from '../../zookeeper/url.js';
 import type { GlobalOptions } from '../global-options.js';
 import { openLocal, openMesosDriver, openReader } from './backends.js';
-import { clusterConfigAt } from './cluster-config.js';
+import { deployClusterConfig } from './cluster-config.js';
 import { localDir } from './local-dir.js';
 import { openRecords, recordsIn } from './open-records.js';
 import { zkAuth, zkSessionTimeoutMs } from './zookeeper.js';
@@ -40,20 +40,28 @@ export async function openDeployEnvironment(options: GlobalOptions, log: Log): P
     path: options.path,
     stateDir: localDir(options),
   });
-  const config = await clusterConfigAt(source, await source.head(), options);
-  return isZkUrl(options.state)
-    ? openCoordinated(options, source, config, log)
-    : openAlone(options, source, config, log);
+  return isZkUrl(options.state) ? openCoordinated(options, source, log) : openAlone(options, source, log);
+}
+
+function configFor(
+  options: GlobalOptions,
+  source: TrackedSource,
+  records: Records,
+): Promise<ClusterConfig | undefined> {
+  return deployClusterConfig(source, async () => (await records.applied())?.commit, options);
 }
 
 /** State in a directory: one reconciler, which holds the backend from the start. */
 async function openAlone(
   options: GlobalOptions,
   source: TrackedSource,
-  config: ClusterConfig | undefined,
   log: Log,
 ): Promise<DeployEnvironment> {
   const records = await openRecords(options);
+  const config = await configFor(options, source, records).catch(async (error: unknown) => {
+    await records.store.close();
+    throw error;
+  });
   const cluster = await openBackend(options, config, records.store, log);
   const close = async () => {
     await cluster.close();
@@ -67,7 +75,6 @@ async function openAlone(
 async function openCoordinated(
   options: GlobalOptions,
   source: TrackedSource,
-  config: ClusterConfig | undefined,
   log: Log,
 ): Promise<DeployEnvironment> {
   const { connect, chroot } = parseZkUrl(options.state);
@@ -80,6 +87,10 @@ async function openCoordinated(
     log,
   });
   const records = recordsIn(options, coordinator.store);
+  const config = await configFor(options, source, records).catch(async (error: unknown) => {
+    await coordinator.close();
+    throw error;
+  });
   // Mesos keeps one subscription per framework: only the leader subscribes; followers read.
   const backend =
     config?.type === 'mesos'
