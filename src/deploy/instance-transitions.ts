@@ -12,7 +12,7 @@ import type {
   RolloutState,
   RolloutStep,
   StepContext,
-} from './rollout.js';
+} from './rollout-types.js';
 
 /**
  * A task lost with its agent (or dropped with a rescinded offer) says nothing about the
