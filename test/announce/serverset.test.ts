@@ -203,7 +203,9 @@ describe('ServerSetAnnouncer', { timeout: 120_000 }, () => {
 
     const output = await runZkCli(zk.connect, [`ls ${dir}`, ...paths.map((path) => `get ${path}`)]);
     const lines = output.split('\n').map((line) => line.trim());
-    assert.ok(lines.includes(`[${names.join(', ')}]`), `zkCli.sh listed:\n${output}`);
+    // zkCli.sh prints its session's watcher events as they come, even in the middle of a listing.
+    const printed = lines.filter((line) => line && line !== 'WATCHER::' && !line.startsWith('WatchedEvent'));
+    assert.ok(printed.join('').includes(`[${names.join(', ')}]`), `zkCli.sh listed:\n${output}`);
     // `get` prints the raw data, one line per command, in command order.
     const data = lines.filter((line) => line.startsWith('{'));
     const direct = await Promise.all(
