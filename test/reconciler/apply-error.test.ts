@@ -94,7 +94,12 @@ describe('an error that stops applying', () => {
     const commit = landFailing('v2');
     const stopped = await stoppedRecord(commit);
     assertStopped(stopped);
-    assert.ok(running.logs.some((line) => /pass failed .*injected fault while rollout/.test(line)));
+    // The record is written before the error reaches the daemon's loop, which logs it.
+    await running.until(
+      () =>
+        Promise.resolve(running.logs.some((line) => /pass failed .*injected fault while rollout/.test(line))),
+      'the failed pass in the log',
+    );
     delete process.env[FAILPOINT_ENV];
     running.daemon.trigger('manual');
     await assertResumed(commit, stopped);
