@@ -1,7 +1,8 @@
 /**
  * Everything that applies commits, wired for `reconcile` and `watch`: the tracked source,
- * the cluster backend clusters.yaml names at the branch head, and the records, in a state
- * directory or in ZooKeeper (then with leadership and fencing).
+ * the cluster backend clusters.yaml names (at the branch head, or at the commit last applied
+ * when the head's is invalid: `deployClusterConfig`), and the records, in a state directory
+ * or in ZooKeeper (then with leadership and fencing).
  */
 import { FencedCluster } from '../../cluster/fenced.js';
 import { LeaderScopedCluster } from '../../cluster/leader-scoped.js';
@@ -40,7 +41,13 @@ export async function openDeployEnvironment(options: GlobalOptions, log: Log): P
     path: options.path,
     stateDir: localDir(options),
   });
-  return isZkUrl(options.state) ? openCoordinated(options, source, log) : openAlone(options, source, log);
+  const opening = isZkUrl(options.state)
+    ? openCoordinated(options, source, log)
+    : openAlone(options, source, log);
+  return opening.catch(async (error: unknown) => {
+    await source.close();
+    throw error;
+  });
 }
 
 function configFor(
