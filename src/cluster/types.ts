@@ -41,6 +41,11 @@ export interface TaskLaunch {
   configHash: string;
   commit: string;
   config: InstanceConfig;
+  /**
+   * The cron run this task belongs to (src/cron/): such a task is the cron scheduler's,
+   * never the planner's, so it is neither healed, updated nor killed as surplus.
+   */
+  cronRun?: string;
 }
 
 /** One task as the cluster reports it, rebuilt from the labels given at launch. */
@@ -50,6 +55,8 @@ export interface ObservedTask {
   instance: number;
   configHash: string;
   commit: string;
+  /** Set on a task a cron run launched (`TaskLaunch.cronRun`). */
+  cronRun?: string;
   state: TaskState;
   /** Undefined when the job has no health check or the check has not decided yet. */
   healthy?: boolean;

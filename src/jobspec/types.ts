@@ -125,9 +125,15 @@ export interface ContainerConfig {
   mesos?: { image: string };
 }
 
+export type CronCollisionPolicy = 'KILL_EXISTING' | 'CANCEL_NEW';
+
 export interface CronConfig {
   cron_schedule: string;
-  cron_collision_policy: 'KILL_EXISTING' | 'CANCEL_NEW';
+  cron_collision_policy: CronCollisionPolicy;
+  /** IANA time zone the schedule is read in; UTC when absent. */
+  cron_timezone?: string;
+  /** No run starts while true; runs in progress go on. */
+  cron_paused: boolean;
 }
 
 /** A job's normalised configuration, exactly as the planner and the clusters see it. */
@@ -140,7 +146,9 @@ export interface JobConfig extends JobKey {
   production: boolean;
   max_task_failures: number;
   cron_schedule?: string;
-  cron_collision_policy: 'KILL_EXISTING' | 'CANCEL_NEW';
+  cron_collision_policy: CronCollisionPolicy;
+  cron_timezone?: string;
+  cron_paused: boolean;
   constraints: Record<string, string>;
   metadata: Record<string, string>;
   env: Record<string, string>;

@@ -25,6 +25,9 @@ export function marker(change: JobChange): string {
     heal: '~',
     noop: ' ',
     update: '~',
+    schedule: '+',
+    reschedule: '~',
+    deschedule: '-',
   };
   return change.action === 'update' && change.instances.update.length > 0 ? '-/+' : markers[change.action];
 }

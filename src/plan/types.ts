@@ -16,11 +16,45 @@ export const PLAN_FORMAT_VERSION = '1';
  * - kill: the job is no longer declared; all its tasks are killed.
  * - heal: instances lost or failed with an unchanged configuration are relaunched.
  * - orphan: tasks carrying Borealis labels that no commit or record declares.
+ * - schedule: a cron job is registered with the cron scheduler; nothing is launched now.
+ * - reschedule: a cron job's schedule or configuration changed; it applies to the next run.
+ * - deschedule: a cron job is no longer declared (or no longer cron); a run in progress finishes.
  * - noop: nothing to do.
  */
-export type Action = 'create' | 'update' | 'scale' | 'kill' | 'heal' | 'orphan' | 'noop';
+export type Action =
+  | 'create'
+  | 'update'
+  | 'scale'
+  | 'kill'
+  | 'heal'
+  | 'orphan'
+  | 'schedule'
+  | 'reschedule'
+  | 'deschedule'
+  | 'noop';
 
-export const ACTIONS: readonly Action[] = ['create', 'update', 'scale', 'kill', 'heal', 'orphan', 'noop'];
+export const ACTIONS: readonly Action[] = [
+  'create',
+  'update',
+  'scale',
+  'kill',
+  'heal',
+  'orphan',
+  'schedule',
+  'reschedule',
+  'deschedule',
+  'noop',
+];
+
+/** A cron job's schedule as a plan shows it. */
+export interface CronPlan {
+  schedule: string;
+  timezone: string;
+  collisionPolicy: 'KILL_EXISTING' | 'CANCEL_NEW';
+  paused: boolean;
+  /** The next three runs after the plan's `now`, epoch ms; empty while paused. */
+  nextRuns: number[];
+}
 
 export interface InstanceSets {
   /** Instances to launch that did not exist (create, scale up). */
@@ -79,6 +113,8 @@ export interface JobChange {
   diff: FieldChange[];
   from?: { configHash: string; instances: number };
   to?: { configHash: string; instances: number };
+  /** Set on a cron job's change (schedule, reschedule, deschedule, or noop). */
+  cron?: CronPlan;
 }
 
 export type PlanSummary = Record<Action, number>;

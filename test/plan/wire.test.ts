@@ -57,7 +57,7 @@ const everything: Plan = {
       diff: [],
     },
   ],
-  summary: { create: 0, update: 0, scale: 0, kill: 0, heal: 1, orphan: 0, noop: 2 },
+  summary: { create: 0, update: 0, scale: 0, kill: 0, heal: 1, orphan: 0, schedule: 0, reschedule: 0, deschedule: 0, noop: 2 },
   massKill: { killed: 2, running: 3, message: 'this plan would kill 2 of 3 running jobs' },
   warnings: ['a warning'],
   nextWakeAt: AT,
