@@ -28,6 +28,10 @@ import { createLog, type Log } from '../util/log.js';
 import { onceEach, setWarningSink } from '../util/warnings.js';
 import { BorealisError } from '../errors.js';
 import { systemCode } from './operator-error.js';
+import { CronScheduler } from '../cron/scheduler.js';
+import { CronRecords } from '../cron/records.js';
+import { systemClock } from '../cron/clock.js';
+import { cronReporter } from '../cron/report.js';
 
 /** The webhook deliveries remembered to refuse replays, in the local state directory. */
 const REPLAY_JOURNAL = 'webhook-deliveries.jsonl';
@@ -65,6 +69,18 @@ async function serve(options: WatchOptions, self: Command, log: Log): Promise<vo
     onResult: (sink, result) => metrics.notification(sink, result),
   });
   const published = await env.source.publishedUrl();
+  const cron = new CronScheduler({
+    cluster: env.cluster,
+    records: env.records,
+    cron: new CronRecords(env.records.store),
+    clock: systemClock,
+    log,
+    reporter: cronReporter({
+      cluster: global.cluster,
+      now: () => Date.now(),
+      notify: (event) => notifier.notify(event),
+    }),
+  });
   const daemon = new Daemon(
     {
       ...env,
@@ -75,6 +91,7 @@ async function serve(options: WatchOptions, self: Command, log: Log): Promise<vo
       leadership: env.coordinator,
       announcer,
       metrics,
+      cron,
       notify: (event) => notifier.notify(event),
       commitUrl: (sha) => commitUrl(published, sha, options.commitUrl),
     },

@@ -36,9 +36,16 @@ export class CronRecords {
 
   /** Every job's cron record, in job id order. */
   async list(): Promise<CronJobState[]> {
+    return (await this.listVersioned()).map((entry) => entry.state);
+  }
+
+  /** Every job's cron record with the version it was read at, in job id order. */
+  async listVersioned(): Promise<VersionedCronState[]> {
     const ids = (await this.store.list(PREFIX)).map(decodeKeySegment);
     const found = await this.store.getMany(ids.map(cronKey));
-    return found.flatMap((entry, index) => (entry ? [this.check(ids[index]!, entry.value)] : []));
+    return found.flatMap((entry, index) =>
+      entry ? [{ state: this.check(ids[index]!, entry.value), version: entry.version }] : [],
+    );
   }
 
   /**

@@ -80,6 +80,11 @@ export interface CronJobState {
   /** The schedule `lastTick` was reckoned by; a new one restarts nothing. */
   schedule: string;
   timezone: string;
+  /**
+   * Paused or descheduled when last looked at: ticks then are nobody's, so when the job
+   * runs again they are counted from when that was applied, not reported missed.
+   */
+  dormant?: boolean;
   /** Newest last, bounded (`CRON_HISTORY_LIMIT`). */
   runs: CronRun[];
 }

@@ -56,13 +56,32 @@ export interface DriftEvent {
   at: number;
 }
 
-export type NotificationEvent = DeploymentEvent | DriftEvent;
+/** A cron run that failed: told once, when the scheduler records its end. */
+export interface CronRunEvent {
+  type: 'cron_run';
+  status: 'failed';
+  cluster: string;
+  job: string;
+  /** The run's id, e.g. `schedule-20261208T030000Z`. */
+  run: string;
+  trigger: 'schedule' | 'manual';
+  /** Epoch milliseconds of the tick (or of the run-now request). */
+  scheduled_at: number;
+  /** Which instances failed, in one sentence. */
+  detail: string;
+  /** The commit whose configuration the run ran. */
+  commit?: string;
+  at: number;
+}
+
+export type NotificationEvent = DeploymentEvent | DriftEvent | CronRunEvent;
 
 /** How bad it is, for colours and titles: every sink speaks the same three levels. */
 export type Severity = 'good' | 'warning' | 'danger';
 
 export function severityOf(event: NotificationEvent): Severity {
   if (event.type === 'drift') return event.status === 'resolved' ? 'good' : 'warning';
+  if (event.type === 'cron_run') return 'danger';
   if (event.status === 'succeeded') return 'good';
   if (event.status === 'started') return 'warning';
   return 'danger';

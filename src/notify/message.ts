@@ -6,6 +6,7 @@
 import {
   severityOf,
   type DeploymentEvent,
+  type CronRunEvent,
   type DriftEvent,
   type NotificationEvent,
   type Severity,
@@ -45,7 +46,9 @@ export const MAX_JOBS = 20;
 const MAX_LINE = 300;
 
 export function messageOf(event: NotificationEvent): Message {
-  return event.type === 'deployment' ? deploymentMessage(event) : driftMessage(event);
+  if (event.type === 'deployment') return deploymentMessage(event);
+  if (event.type === 'cron_run') return cronRunMessage(event);
+  return driftMessage(event);
 }
 
 export function shortSha(sha: string): string {
@@ -118,6 +121,26 @@ function driftMessage(event: DriftEvent): Message {
     title,
     headline: `${title} — ${clip(event.detail)}`,
     link: event.commit?.url,
+    body: clip(event.detail),
+    facts,
+    lists: [],
+    at: event.at,
+  };
+}
+
+function cronRunMessage(event: CronRunEvent): Message {
+  const title = `Cron run failed: ${event.job}`;
+  const facts: Fact[] = [
+    { title: 'Cluster', value: event.cluster, short: true },
+    { title: 'Run', value: event.run, short: true },
+    { title: 'Scheduled', value: utcMinute(event.scheduled_at), short: true },
+  ];
+  if (event.commit !== undefined) facts.push({ title: 'Commit', value: shortSha(event.commit), short: true });
+  return {
+    severity: severityOf(event),
+    title,
+    headline: `${title} — ${clip(event.detail)}`,
+    link: undefined,
     body: clip(event.detail),
     facts,
     lists: [],

@@ -10,7 +10,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { SinkConfig } from './config.js';
-import type { DeploymentEvent, DriftEvent, NotificationEvent } from './events.js';
+import type { CronRunEvent, DeploymentEvent, DriftEvent, NotificationEvent } from './events.js';
 import { JSON_HEADERS, is2xx, type PreparedRequest, type SinkProtocol } from './protocol.js';
 
 /**
@@ -22,7 +22,10 @@ export const WEBHOOK_PAYLOAD_VERSION = 3;
 type WithIsoTimes<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
 
 /** The event as sent: the same fields, its instants as ISO 8601 UTC strings. */
-export type WebhookEvent = WithIsoTimes<DeploymentEvent, 'at'> | WithIsoTimes<DriftEvent, 'at' | 'since'>;
+export type WebhookEvent =
+  | WithIsoTimes<DeploymentEvent, 'at'>
+  | WithIsoTimes<DriftEvent, 'at' | 'since'>
+  | WithIsoTimes<CronRunEvent, 'at' | 'scheduled_at'>;
 
 export interface WebhookPayload {
   format_version: typeof WEBHOOK_PAYLOAD_VERSION;
@@ -34,6 +37,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function webhookEvent(event: NotificationEvent): WebhookEvent {
   if (event.type === 'deployment') return { ...event, at: iso(event.at) };
+  if (event.type === 'cron_run') return { ...event, scheduled_at: iso(event.scheduled_at), at: iso(event.at) };
   return { ...event, since: iso(event.since), at: iso(event.at) };
 }
 

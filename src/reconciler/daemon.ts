@@ -28,6 +28,9 @@ import { problemLines } from '../jobspec/problem-text.js';
 import type { Log } from '../util/log.js';
 import type { LoadLimits } from '../jobspec/limits.js';
 import { DEFAULT_LOAD_BUDGET, OffThreadLoader, type LoadBudget } from './off-thread.js';
+import type { CronScheduler } from '../cron/scheduler.js';
+import type { CronStartResult } from '../cron/step.js';
+import type { JobId } from '../jobspec/types.js';
 
 /** The deployment's own settings are declared once, in `DeployCommitContext`. */
 export interface DaemonOptions extends Pick<
@@ -89,6 +92,8 @@ export interface DaemonDeps {
   /** A web page of a commit, when the repository's host is known. */
   commitUrl?: (sha: string) => string | undefined;
   metrics?: DaemonMetrics;
+  /** Starts cron runs at their ticks; runs only while this daemon leads. */
+  cron?: CronScheduler;
 }
 
 /** What the daemon reports as it works (src/metrics/ implements it for Prometheus). */
@@ -182,6 +187,7 @@ export class Daemon {
       );
     }
     if (this.deps.source.remote) this.every(this.options.pollMs, 'poll', 0.2);
+    this.followLeadershipWithCron();
     this.pending = 'manual';
     this.running = this.loop();
   }
@@ -193,6 +199,27 @@ export class Daemon {
     // A commit-carrying trigger outranks a resync: it decides the record's trigger field.
     if (!this.pending || this.pending === 'resync') this.pending = kind;
     this.wake?.();
+  }
+
+  /** The cron scheduler runs exactly while this daemon leads, and stops with it. */
+  private followLeadershipWithCron(): void {
+    const { cron, leadership } = this.deps;
+    if (!cron) return;
+    if (!leadership || leadership.isLeader()) cron.start();
+    if (leadership) {
+      this.cleanups.push(leadership.onChange((leading) => (leading ? cron.start() : void cron.stop())));
+    }
+    this.cleanups.push(() => cron.stop());
+  }
+
+  /** Starts a run of a cron job now (`borealis cron start`); only the leader schedules. */
+  async startCronRun(job: JobId): Promise<CronStartResult | { refused: 'not_leader' | 'no_scheduler'; detail: string }> {
+    const { cron, leadership } = this.deps;
+    if (!cron) return { refused: 'no_scheduler', detail: 'this reconciler runs no cron scheduler' };
+    if ((leadership && !leadership.isLeader()) || !cron.started) {
+      return { refused: 'not_leader', detail: 'this reconciler is not the leader; the leader starts cron runs' };
+    }
+    return cron.startNow(job);
   }
 
   /** Applies the branch head on the next pass even with auto-apply off (`POST /api/sync`). */
@@ -275,6 +302,8 @@ export class Daemon {
       }
       this.deps.metrics?.passFinished(kind, (this.now() - started) / 1000, ok, this.now());
       this.busy = false;
+      // A deployment may have scheduled, changed or descheduled cron jobs.
+      this.deps.cron?.poke();
       await this.announce();
       for (const listener of this.passListeners.splice(0)) listener();
     }
