@@ -119,6 +119,28 @@ export function testCluster(
         assert.deepEqual([killed?.state, killed?.killRequested], ['KILLED', true]);
       }));
 
+    it('reports a cron run’s task with its run, in snapshots, updates and after a restart; other tasks without one', () =>
+      withCluster(async ({ cluster, events, start, restart }) => {
+        const [run, plain] = [{ ...sleeper(0), cronRun: 'schedule-20261208T0100Z' }, sleeper(1)];
+        await start(run);
+        await start(plain);
+        assert.equal((await taskOf(cluster, run.taskId))?.cronRun, run.cronRun);
+        assert.equal((await taskOf(cluster, plain.taskId))?.cronRun, undefined);
+        const heard = events.forTask(run.taskId).map((update) => update.task.cronRun);
+        assert.deepEqual(new Set(heard), new Set([run.cronRun]), events.history(run.taskId));
+        const { cluster: next, events: after } = await restart();
+        await eventually(
+          async () => (await taskOf(next, run.taskId))?.state === 'RUNNING',
+          SETTLE_MS,
+          'the run adopted',
+        );
+        assert.equal((await taskOf(next, run.taskId))?.cronRun, run.cronRun, 'adopted with its run');
+        assert.equal((await taskOf(next, plain.taskId))?.cronRun, undefined);
+        await next.kill([run.taskId]);
+        await after.waitFor(run.taskId, 'KILLED', SETTLE_MS);
+        assert.equal(after.forTask(run.taskId).at(-1)?.task.cronRun, run.cronRun, 'its end names the run');
+      }));
+
     it('starts a task launched twice in one call, and again in the next, once', () =>
       withCluster(async ({ backend, cluster, events, start }) => {
         const launch = sleeper();

@@ -76,9 +76,14 @@ describe('GET /api/observed and its reader', () => {
     const other = { ...task(2), jobId: 'west/www/prod/api', healthy: undefined, reason: 'R', message: 'M' };
     delete other.healthy;
     const killed = { ...task(1), state: 'KILLED' as const, killRequested: true };
-    const tasks = [task(0), other, killed, { ...task(3), configHash: 'h2' }];
+    const runs = [
+      { ...task(4), cronRun: 'schedule-20261208T0100Z' },
+      { ...task(5), cronRun: 'schedule-20261208T0100Z' },
+      { ...task(6), cronRun: 'manual-20261208T0102Z-1' },
+    ];
+    const tasks = [task(0), other, killed, { ...task(3), configHash: 'h2' }, ...runs];
     answer = observedView('west', tasks);
-    assert.equal((answer as { groups: unknown[] }).groups.length, 3, 'by job and configuration');
+    assert.equal((answer as { groups: unknown[] }).groups.length, 5, 'by job, configuration and cron run');
     assert.ok((answer as ObservedView).strings.includes('R'), 'shared texts said once');
     const read = await fetchLeaderView({ url: server.url, cluster: 'west' });
     const byId = (list: ObservedTask[]) => [...list].sort((a, b) => a.taskId.localeCompare(b.taskId));
@@ -95,7 +100,7 @@ describe('GET /api/observed and its reader', () => {
   const refusals: [string, () => unknown, RegExp][] = [
     ['a follower (409)', () => undefined, /answered 409: .*does not lead/],
     ['another cluster', () => observedView('east', [task(0)]), /reconciles cluster "east", not "west"/],
-    ['another format', () => ({ ...observedView('west', []), format: 1 }), /format 1, not 4/],
+    ['another format', () => ({ ...observedView('west', []), format: 1 }), /format 1, not 5/],
     [
       'other columns',
       () => ({ ...observedView('west', []), columns: [...TASK_COLUMNS].reverse() }),

@@ -8,7 +8,7 @@
  */
 import { TERMINAL_STATES, type ObservedTask, type TaskState } from '../types.js';
 
-export const OBSERVED_VIEW_FORMAT = 4;
+export const OBSERVED_VIEW_FORMAT = 5;
 
 /**
  * A task's own fields, in the order of each row: a row instead of an object per task, and
@@ -44,6 +44,8 @@ export interface ObservedGroup {
   jobId: string;
   configHash: string;
   commit: string;
+  /** Present on the group of a cron run's tasks (`ObservedTask.cronRun`). */
+  cronRun?: string;
   tasks: TaskRow[];
 }
 
@@ -77,10 +79,11 @@ export function observedView(
     return typeof value === 'string' && SHARED_TEXT.has(column) ? intern(value) : value;
   };
   for (const task of tasks) {
-    const key = `${task.jobId}\u0000${task.configHash}\u0000${task.commit}`;
+    const key = `${task.jobId}\u0000${task.configHash}\u0000${task.commit}\u0000${task.cronRun ?? ''}`;
     let group = groups.get(key);
     if (!group) {
       group = { jobId: task.jobId, configHash: task.configHash, commit: task.commit, tasks: [] };
+      if (task.cronRun !== undefined) group.cronRun = task.cronRun;
       groups.set(key, group);
     }
     group.tasks.push(TASK_COLUMNS.map((column) => cell(task, column)));
@@ -175,6 +178,7 @@ function taskOf(
     host,
     ports,
   } as Record<string, unknown>;
+  if (group.cronRun !== undefined) task.cronRun = group.cronRun;
   if (healthy !== null && healthy !== undefined) task.healthy = healthy;
   if (reason !== null && reason !== undefined) task.reason = reason;
   if (message !== null && message !== undefined) task.message = message;
@@ -198,6 +202,7 @@ function isObservedTask(task: unknown): task is ObservedTask {
     Number.isInteger(t.instance) &&
     typeof t.configHash === 'string' &&
     typeof t.commit === 'string' &&
+    (t.cronRun === undefined || typeof t.cronRun === 'string') &&
     typeof t.state === 'string' &&
     STATES.has(t.state) &&
     typeof t.updatedAt === 'number' &&

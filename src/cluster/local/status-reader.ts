@@ -77,6 +77,7 @@ export function toObservedTask(view: SandboxView): ObservedTask {
     host: record.hostname,
     ports: { ...record.ports },
   };
+  if (record.cronRun !== undefined) task.cronRun = record.cronRun;
   if (status.healthy !== undefined) task.healthy = status.healthy;
   if (status.reason !== undefined) task.reason = status.reason;
   if (status.message !== undefined) task.message = status.message;

@@ -160,13 +160,14 @@ export class MemoryTasks {
     const ports = Object.fromEntries(
       launch.config.task.resources.ports.map((name, index) => [name, 31_000 + index]),
     );
-    const { taskId, jobId, instance, configHash, commit } = launch;
+    const { taskId, jobId, instance, configHash, commit, cronRun } = launch;
     return {
       taskId,
       jobId,
       instance,
       configHash,
       commit,
+      ...(cronRun === undefined ? {} : { cronRun }),
       state: 'STARTING',
       updatedAt: at,
       launchedAt: at,

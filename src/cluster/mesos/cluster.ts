@@ -461,6 +461,7 @@ export class MesosCluster implements Cluster {
       host: task.hostname ?? '',
       ports: task.ports,
     };
+    if (task.cronRun !== undefined) observed.cronRun = task.cronRun;
     if (task.healthy !== undefined) observed.healthy = task.healthy;
     if (task.reason) observed.reason = task.reason;
     if (task.message) observed.message = task.message;

@@ -58,6 +58,8 @@ export function observedTask(task: OperatorTaskSummary, host: string, now: numbe
     host,
     ports: { ...task.ports },
   };
+  const cronRun = task.labels[LABELS.cronRun];
+  if (cronRun !== undefined) observed.cronRun = cronRun;
   if (latest?.healthy !== undefined) observed.healthy = latest.healthy;
   if (latest?.reason !== undefined) observed.reason = latest.reason;
   if (latest?.message !== undefined) observed.message = latest.message;

@@ -18,6 +18,8 @@ export const LABELS = {
   instance: 'borealis.instance',
   config: 'borealis.config',
   commit: 'borealis.commit',
+  /** Only on a cron run's tasks: the run id. */
+  cronRun: 'borealis.cron_run',
 } as const;
 
 /** Where placement put the task. */
@@ -87,12 +89,14 @@ function command(
 }
 
 function labels(launch: TaskLaunch): { key: string; value: string }[] {
-  return [
+  const labels: { key: string; value: string }[] = [
     { key: LABELS.job, value: launch.jobId },
     { key: LABELS.instance, value: String(launch.instance) },
     { key: LABELS.config, value: launch.configHash },
     { key: LABELS.commit, value: launch.commit },
   ];
+  if (launch.cronRun !== undefined) labels.push({ key: LABELS.cronRun, value: launch.cronRun });
+  return labels;
 }
 
 function discovery(launch: TaskLaunch, ports: Record<string, number>): Record<string, unknown> {

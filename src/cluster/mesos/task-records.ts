@@ -16,6 +16,8 @@ export interface TaskRecord {
   instance: number;
   configHash: string;
   commit: string;
+  /** The cron run the task belongs to (`TaskLaunch.cronRun`). */
+  cronRun?: string;
   launchedAt: number;
   hasHealthCheck: boolean;
   agentId?: string;
@@ -50,6 +52,7 @@ export function launchRecord(launch: TaskLaunch, now: number): TaskRecord {
     instance: launch.instance,
     configHash: launch.configHash,
     commit: launch.commit,
+    ...(launch.cronRun === undefined ? {} : { cronRun: launch.cronRun }),
     launchedAt: now,
     hasHealthCheck: launch.config.health_check_config !== undefined,
     ports: {},

@@ -94,6 +94,18 @@ const running = (extra: Json = {}) => status('TASK_RUNNING', LAUNCHED + 10, extr
 const ROWS: Row[] = [
   { what: 'a running task without health check', task: mesosTask(), expected: {} },
   {
+    what: 'a cron run’s task: its run label',
+    task: mesosTask({
+      labels: {
+        labels: [
+          ...(borealisLabels().labels as Json[]),
+          { key: 'borealis.cron_run', value: 'schedule-20261208T0100Z' },
+        ],
+      },
+    }),
+    expected: { cronRun: 'schedule-20261208T0100Z' },
+  },
+  {
     what: 'a task of another framework',
     task: mesosTask({ framework_id: { value: 'someone-else' } }),
     expected: undefined,

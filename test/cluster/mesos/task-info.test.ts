@@ -78,6 +78,18 @@ describe('taskInfo', () => {
     assert.equal(info.container, undefined);
   });
 
+  it('labels a cron run’s task with its run, and only such a task', () => {
+    const labelsOf = (launch: TaskLaunch) =>
+      (taskInfo(launch, assignment).labels as { labels: { key: string; value: string }[] }).labels;
+    const launch = launchOf({ name: 'backup' });
+    const run = labelsOf({ ...launch, cronRun: 'manual-20261208T0102Z-1' });
+    assert.deepEqual(run.at(-1), { key: LABELS.cronRun, value: 'manual-20261208T0102Z-1' });
+    assert.equal(
+      labelsOf(launch).some((label) => label.key === LABELS.cronRun),
+      false,
+    );
+  });
+
   it('runs several processes under the supervisor and maps a Docker container', () => {
     const launch = launchOf({
       name: 'multi',
