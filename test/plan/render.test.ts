@@ -70,7 +70,7 @@ describe('renderers', () => {
     const parsed = JSON.parse(renderJson(mixed)) as Record<string, unknown> & {
       changes: { job: string; action: string; instances: unknown; diff: unknown[] }[];
     };
-    assert.equal(parsed.format_version, 2);
+    assert.equal(parsed.format_version, 3);
     assert.equal(parsed.commit, '0123456789abcdef0123');
     assert.equal(parsed.cluster, 'local');
     assert.deepEqual(parsed.summary, {
@@ -80,6 +80,9 @@ describe('renderers', () => {
       kill: 1,
       heal: 0,
       orphan: 0,
+      schedule: 0,
+      reschedule: 0,
+      deschedule: 0,
       noop: 1,
     });
     assert.deepEqual(
