@@ -91,7 +91,8 @@ export function isAnnounceable(task: ObservedTask): boolean {
 
 /**
  * The tasks that should have a member: announceable tasks of jobs with `announce`, whose
- * primary port was assigned. Tasks of a job still running an older configuration during an
+ * primary port was assigned, but for a cron run's (a batch run is no server to send
+ * requests to). Tasks of a job still running an older configuration during an
  * update are announced with the job's current `announce`, because the old one is not known
  * here; a task lacking the current primary port is left out rather than announced wrongly.
  */
@@ -102,7 +103,7 @@ export function desiredMembers(jobs: readonly JobSpec[], tasks: readonly Observe
   for (const task of tasks) {
     const job = announcing.get(task.jobId);
     const announce = job?.config.announce;
-    if (!job || !announce || !isAnnounceable(task)) continue;
+    if (!job || !announce || !isAnnounceable(task) || task.cronRun !== undefined) continue;
     if (task.ports[announce.primary_port] === undefined) continue;
     desired.push({ job, announce, task });
   }

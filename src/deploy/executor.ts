@@ -3,12 +3,16 @@
  * rollouts advance together, each at its own batch pace), lost instances are relaunched
  * alongside, and kills come last, so a commit that replaces one job with another never
  * leaves a gap. Each rollout's state is saved before the actions it decides are taken.
+ * Cron jobs launch nothing: their record, which the cron scheduler reads, is written (or
+ * deleted) once the tasks that are no run's are gone; the runs are the scheduler's.
  */
 import type { Cluster, ObservedTask, TaskLaunch } from '../cluster/types.js';
 import type { HeldUpdate, JobChange, Plan, RecordedJob } from '../plan/types.js';
 import type { Records } from '../state/records.js';
 import type { JobId, JobSpec } from '../jobspec/types.js';
 import { effectiveSpec, releasedHolds } from '../plan/held.js';
+import { isCronJob } from '../plan/cron-plan.js';
+import { describeSchedule } from '../plan/describe.js';
 import { needsRollout, newRollout } from './new-rollout.js';
 import {
   canYield,
@@ -38,7 +42,15 @@ export interface DeployProgress {
   job: JobId;
   instance?: number;
   /** `ROLLOUT_PHASE`: the rollout moved to another phase (`rollout.phase`) without an instance event. */
-  event: RolloutEvent | 'LAUNCHED' | 'KILLING' | 'KILLED' | 'ROLLOUT_PHASE' | 'ROLLOUT_FINISHED';
+  event:
+    | RolloutEvent
+    | 'LAUNCHED'
+    | 'KILLING'
+    | 'KILLED'
+    | 'ROLLOUT_PHASE'
+    | 'ROLLOUT_FINISHED'
+    | 'SCHEDULED'
+    | 'DESCHEDULED';
   detail?: string;
   /** Where the job's rollout stands after this event. */
   rollout?: RolloutProgress;
@@ -87,6 +99,7 @@ export async function executePlan(
   const rollouts = await prepareRollouts(plan, jobs, recorded, options, now());
   const outcomes: JobOutcome[] = [];
   await healInstances(plan, jobs, options);
+  outcomes.push(...(await applyCronChanges(plan, jobs, options, now)));
   outcomes.push(...(await recordConfigOnlyChanges(plan, jobs, recorded, rollouts, options, now())));
   outcomes.push(...(await driveRollouts(rollouts, plan, jobs, options, now)));
   const interrupted = [...rollouts.keys()];
@@ -149,7 +162,10 @@ async function prepareRollouts(
   for (const change of plan.changes) {
     const job = jobs.get(change.job);
     if (!job || rollouts.has(change.job) || !needsRollout(change)) continue;
-    const state = newRollout(change, job, recorded.get(change.job), plan.commit, at);
+    // A job that was cron starts anew: what it ran was runs, not instances to roll back to.
+    const record = recorded.get(change.job);
+    const previous = record && !isCronJob(record.config) ? record : undefined;
+    const state = newRollout(change, job, previous, plan.commit, at);
     await options.records.putRollout(state);
     rollouts.set(change.job, state);
   }
@@ -174,6 +190,43 @@ async function healInstances(plan: Plan, jobs: Map<JobId, JobSpec>, options: Dep
     });
 }
 
+const CRON_ACTIONS: ReadonlySet<JobChange['action']> = new Set(['schedule', 'reschedule', 'deschedule']);
+
+const isCronChange = (change: JobChange): boolean => CRON_ACTIONS.has(change.action);
+
+/**
+ * Schedules, reschedules and deschedules: the tasks that are no run's (the service the job
+ * was) are killed first, then the record is written (the scheduler runs the job from it) or
+ * deleted (the scheduler stops). A crash in between leaves the plan to be made again.
+ */
+async function applyCronChanges(
+  plan: Plan,
+  jobs: Map<JobId, JobSpec>,
+  options: DeployOptions,
+  now: () => number,
+): Promise<JobOutcome[]> {
+  const changes = plan.changes.filter(isCronChange);
+  const killing = changes.filter((change) => change.killTasks.length > 0);
+  await killAndWait(
+    changes.flatMap((change) => change.killTasks),
+    killing,
+    options,
+  );
+  for (const change of killing) toldKilled(change, options);
+  const outcomes: JobOutcome[] = [];
+  for (const change of changes) {
+    const job = jobs.get(change.job);
+    if (change.action === 'deschedule') await options.records.deleteJob(change.job);
+    else if (job) await options.records.putJob(recordOf(job, plan.commit, now()));
+    else continue;
+    const schedule = change.cron ? describeSchedule(change.cron) : undefined;
+    const event = change.action === 'deschedule' ? 'DESCHEDULED' : 'SCHEDULED';
+    options.onProgress?.({ job: change.job, event, detail: schedule });
+    outcomes.push({ job: change.job, action: change.action, result: 'succeeded' });
+  }
+  return outcomes;
+}
+
 /** A changed job with nothing to restart (e.g. only update_config changed): record the new config. */
 async function recordConfigOnlyChanges(
   plan: Plan,
@@ -186,7 +239,8 @@ async function recordConfigOnlyChanges(
   const outcomes: JobOutcome[] = [];
   for (const change of plan.changes) {
     const job = jobs.get(change.job);
-    if (!job || rollouts.has(change.job) || change.held) continue; // a held job's record stays as it is
+    // A held job's record stays as it is; a cron job's was written when it was scheduled.
+    if (!job || rollouts.has(change.job) || change.held || isCronChange(change)) continue;
     const record = recorded.get(job.id);
     // No record yet, or one whose hold no longer applies: the desired configuration changed.
     const recordNeeded = change.action !== 'noop' || !record || record.held !== undefined;
@@ -295,7 +349,8 @@ async function holdFailedUpdate(
   at: number,
 ): Promise<void> {
   const record = await options.records.job(job.id);
-  if (!record || record.configHash === job.configHash) return; // a failed create heals with back-off instead
+  // A failed create (of a job new, or that was cron) heals with back-off instead.
+  if (!record || record.configHash === job.configHash || isCronJob(record.config)) return;
   const held: HeldUpdate =
     outcome.result === 'rolled_back'
       ? { configHash: job.configHash, commit: state.commit, outcome: 'rolled_back', at }
@@ -324,9 +379,29 @@ async function perform(
  * their rollout has already killed; killing twice is harmless). Waits until they ended.
  */
 async function killUndeclared(plan: Plan, options: DeployOptions): Promise<JobOutcome[]> {
-  const taskIds = plan.changes.flatMap((change) => change.killTasks);
-  const killing = plan.changes.filter((c) => c.action === 'kill' || c.action === 'orphan');
+  const rest = plan.changes.filter((change) => !isCronChange(change));
+  const killing = rest.filter((c) => c.action === 'kill' || c.action === 'orphan');
+  await killAndWait(
+    rest.flatMap((change) => change.killTasks),
+    killing,
+    options,
+  );
+  const outcomes: JobOutcome[] = [];
   for (const change of killing) {
+    if (change.action === 'kill') await options.records.deleteJob(change.job);
+    toldKilled(change, options);
+    outcomes.push({ job: change.job, action: change.action, result: 'succeeded' });
+  }
+  return outcomes;
+}
+
+/** Kills `taskIds` and waits until they ended, telling `told` changes' kills as they start. */
+async function killAndWait(
+  taskIds: string[],
+  told: readonly JobChange[],
+  options: DeployOptions,
+): Promise<void> {
+  for (const change of told) {
     const rollout = { done: 0, total: change.killTasks.length, phase: 'killing' };
     options.onProgress?.({ job: change.job, event: 'KILLING', detail: tasksCount(change), rollout });
   }
@@ -339,14 +414,11 @@ async function killUndeclared(plan: Plan, options: DeployOptions): Promise<JobOu
       options.pollMs ?? 1_000,
       options.signal,
     );
-  const outcomes: JobOutcome[] = [];
-  for (const change of killing) {
-    if (change.action === 'kill') await options.records.deleteJob(change.job);
-    const rollout = { done: change.killTasks.length, total: change.killTasks.length, phase: 'killed' };
-    options.onProgress?.({ job: change.job, event: 'KILLED', detail: tasksCount(change), rollout });
-    outcomes.push({ job: change.job, action: change.action, result: 'succeeded' });
-  }
-  return outcomes;
+}
+
+function toldKilled(change: JobChange, options: DeployOptions): void {
+  const rollout = { done: change.killTasks.length, total: change.killTasks.length, phase: 'killed' };
+  options.onProgress?.({ job: change.job, event: 'KILLED', detail: tasksCount(change), rollout });
 }
 
 const tasksCount = (change: JobChange) => `${change.killTasks.length} task(s)`;
@@ -384,5 +456,8 @@ function groupByJob(
   tasks: readonly ObservedTask[],
   jobs: ReadonlyMap<JobId, unknown>,
 ): Map<JobId, ObservedTask[]> {
-  return groupBy(tasks, (task) => (jobs.has(task.jobId) ? task.jobId : undefined));
+  // A cron run's tasks are the cron scheduler's, even of a job that is no longer cron.
+  return groupBy(tasks, (task) =>
+    jobs.has(task.jobId) && task.cronRun === undefined ? task.jobId : undefined,
+  );
 }

@@ -16,9 +16,15 @@
  * `flapping`, and an instance whose last task Borealis stopped is not `missing` until it
  * has stayed without a task for `settleMs` while the daemon watched: the next pass
  * relaunches it quietly, and only a relaunch that does not happen is worth a message.
+ *
+ * Tasks of cron runs are the cron scheduler's: a run that ended is no missing instance, runs
+ * that end are no flapping, and a run of a job no longer declared (descheduled, finishing)
+ * is not unexpected. A cron job has no instances between its runs, so nothing of it is
+ * missing; a live task of it that no run started is unexpected.
  */
 import { endedOnItsOwn, isTerminal, type ObservedTask } from '../cluster/types.js';
 import { isInFlight, lastProgress, type RolloutState } from '../deploy/rollout.js';
+import { isCronJob } from '../plan/cron-plan.js';
 import type { RecordedJob } from '../plan/types.js';
 import type { DriftKind } from '../notify/events.js';
 import type { JobSpec } from '../jobspec/types.js';
@@ -93,14 +99,15 @@ export function detectDrift(input: DriftInput): Detection {
     });
   }
   if (!input.desired) return detection;
-  const tasksOf = groupBy(input.observed, (task) => task.jobId);
+  const tasksOf = groupBy(input.observed, (task) => (task.cronRun === undefined ? task.jobId : undefined));
   const rollouts = new Map(input.rollouts.map((state) => [state.jobId, state]));
   const records = new Map(input.recorded.map((record) => [record.id, record]));
   const declared = new Set(input.desired.map((job) => job.id));
   for (const job of input.desired) {
     const tasks = tasksOf.get(job.id) ?? [];
     const rollout = rollouts.get(job.id);
-    if (rollout) stuckDrift(job, rollout, input, detection);
+    if (isCronJob(job.config)) cronJobDrift(job, tasks, detection);
+    else if (rollout) stuckDrift(job, rollout, input, detection);
     else jobDrift(job, records.get(job.id), tasks, input, detection);
   }
   for (const [jobId, tasks] of tasksOf) {
@@ -111,6 +118,12 @@ export function detectDrift(input: DriftInput): Detection {
       );
   }
   return detection;
+}
+
+/** A cron job runs only as runs: any other live task of it is unexpected. */
+function cronJobDrift(job: JobSpec, tasks: readonly ObservedTask[], detection: Detection): void {
+  for (const task of tasks.filter((t) => !isTerminal(t.state)))
+    detection.present.push(unexpected(task, `runs cron job ${job.id} outside any run`));
 }
 
 function stuckDrift(job: JobSpec, rollout: RolloutState, input: DriftInput, detection: Detection): void {

@@ -1,5 +1,5 @@
 /** Words and markers shared by the plan renderers. */
-import type { Action, FieldChange, HeldUpdate, JobChange, Plan } from './types.js';
+import type { Action, CronPlan, FieldChange, HeldUpdate, JobChange, Plan } from './types.js';
 
 /** `[0, 1, 2, 5, 7, 8]` → `0-2, 5, 7-8` */
 export function formatRanges(numbers: readonly number[]): string {
@@ -39,6 +39,10 @@ export function describeChange(change: JobChange): string {
   const { add, update, remove, heal } = change.instances;
   const parts: string[] = [];
   switch (change.action) {
+    case 'schedule':
+    case 'reschedule':
+    case 'deschedule':
+      return describeCron(change, change.action);
     case 'create':
       return `create ${plural(add.length, 'instance')} [${formatRanges(add)}]`;
     case 'kill':
@@ -66,6 +70,40 @@ export function describeChange(change: JobChange): string {
   return parts.join('; ') || 'no change';
 }
 
+/**
+ * A cron job's line: its schedule and next runs; nothing is launched now. `schedule
+ * "0 3 * * *" UTC, next 2026-12-08 03:00Z, ...; kill 2 instances [0-1] of the job it was`.
+ */
+function describeCron(change: JobChange, action: 'schedule' | 'reschedule' | 'deschedule'): string {
+  const { cron, instances } = change;
+  const schedule = cron ? describeSchedule(cron) : '';
+  const parts = [
+    {
+      schedule: `schedule ${schedule}`,
+      reschedule: `reschedule ${schedule}; the next run uses it, a run in progress goes on`,
+      deschedule: `deschedule ${schedule}: no more runs; a run in progress finishes`,
+    }[action],
+  ];
+  const stray = instances.remove.length;
+  if (stray > 0)
+    parts.push(`kill ${plural(stray, 'instance')} [${formatRanges(instances.remove)}] that no run started`);
+  return parts.join('; ');
+}
+
+/** `"0 3 * * *" Europe/Berlin, next 2026-12-08 02:00Z, ...`; "paused" instead of the next runs. */
+export function describeSchedule(cron: CronPlan): string {
+  const when = `${JSON.stringify(cron.schedule)} ${cron.timezone}`;
+  if (cron.paused) return `${when}, paused`;
+  if (cron.nextRuns.length === 0) return when;
+  return `${when}, next ${cron.nextRuns.map(minuteUtc).join(', ')}`;
+}
+
+/** An instant to the minute in UTC: `2026-12-08 03:00Z`. */
+export function minuteUtc(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z`;
+}
+
 /** Why a job's desired configuration is not rolled out, and how to get past it. */
 export function describeHold(held: HeldUpdate, running: string | undefined): string {
   const failed =
@@ -88,6 +126,9 @@ export function summaryLine({ summary, changes }: Plan): string {
   const extra = [
     summary.scale ? `${summary.scale} to scale` : '',
     summary.heal ? `${summary.heal} to heal` : '',
+    summary.schedule ? `${summary.schedule} to schedule` : '',
+    summary.reschedule ? `${summary.reschedule} to reschedule` : '',
+    summary.deschedule ? `${summary.deschedule} to deschedule` : '',
     summary.orphan ? `${plural(summary.orphan, 'orphaned job')} to kill` : '',
     held ? `${held} held` : '',
   ].filter(Boolean);
@@ -112,7 +153,8 @@ export function hasChanges(plan: Plan): boolean {
 
 /**
  * Whether applying the plan would do anything. A held update alone is not work: passes of
- * the daemon leave it as it is rather than retry it in a loop.
+ * the daemon leave it as it is rather than retry it in a loop. A scheduled cron job with
+ * nothing to change is a noop while its runs come and go.
  */
 export function hasWork(plan: Plan): boolean {
   return plan.changes.some((change) => change.action !== 'noop');

@@ -3,7 +3,8 @@
  * instance that FINISHED must not run again, and recent failures set the relaunch
  * back-off — so per declared instance the newest ended task and every one inside the
  * back-off window are kept; everything else, and anything of a job no longer declared,
- * is forgotten once it is older than the window.
+ * is forgotten once it is older than the window. Tasks of cron runs are the cron
+ * scheduler's to forget, with its run history: they are never named here.
  */
 import { isTerminal, type ObservedTask } from '../cluster/types.js';
 import type { JobId } from '../jobspec/types.js';
@@ -14,9 +15,10 @@ export function forgettableTasks(
   now: number,
   windowMs: number,
 ): string[] {
-  const ended = tasks.filter((task) => isTerminal(task.state) && now - task.updatedAt >= windowMs);
+  const mine = tasks.filter((task) => task.cronRun === undefined);
+  const ended = mine.filter((task) => isTerminal(task.state) && now - task.updatedAt >= windowMs);
   const newestEnded = new Map<string, ObservedTask>();
-  for (const task of tasks.filter((t) => isTerminal(t.state))) {
+  for (const task of mine.filter((t) => isTerminal(t.state))) {
     const key = `${task.jobId}#${task.instance}`;
     const newest = newestEnded.get(key);
     if (!newest || task.updatedAt > newest.updatedAt) newestEnded.set(key, task);

@@ -12,7 +12,9 @@
  *   the time or warned) are decided again; the job sets are not built again.
  * - In full (a job added or dropped, other options): the sets are built again, and a job
  *   whose inputs are the same objects as last time keeps its decision.
- * A decision that read the time (a relaunch or its back-off) or warned is never kept.
+ * A decision that read the time (a relaunch or its back-off) or warned is never kept. A cron
+ * job's decision read the clock too, for its next runs, but those change only when the
+ * first of them passes: it is kept until then (`JobDecision.standsUntil`).
  */
 import type { ObservedTask } from '../cluster/types.js';
 import type { JobId, JobSpec } from '../jobspec/types.js';
@@ -34,9 +36,19 @@ import type { Plan, RecordedJob } from './types.js';
 interface Entry {
   inputs: JobInputs;
   decision: JobDecision;
-  /** The decision read neither the time nor gave a warning: it stands while its inputs do. */
-  keepable: boolean;
+  /**
+   * While its inputs are the same, the decision stands for a `now` in [from, until): for
+   * ever when it read neither the time nor gave a warning, never when it did (an empty
+   * span), until a cron job's next run when it read the clock for that.
+   */
+  stands: { from: number; until: number };
 }
+
+const FOR_EVER = Object.freeze({ from: -Infinity, until: Infinity });
+const NEVER = Object.freeze({ from: Infinity, until: -Infinity });
+
+const standsAt = (entry: Entry, now: number): boolean => entry.stands.from <= now && now < entry.stands.until;
+const keptForEver = (entry: Entry): boolean => entry.stands === FOR_EVER;
 
 /** What the last plan was made from and decided; never handed out, so the next plan updates it in place. */
 interface LastPlan {
@@ -48,7 +60,7 @@ interface LastPlan {
   entries: Entry[];
   /** Each job's index in `entries`. */
   at: ReadonlyMap<JobId, number>;
-  /** Jobs whose entry is not keepable: decided again by every plan. */
+  /** Jobs whose entry does not stand for ever: looked at again by every plan. */
   volatile: Set<JobId>;
   /** No id twice in the commit or the records: the next inputs can be compared position by position. */
   comparable: boolean;
@@ -96,7 +108,9 @@ function inFull(
   const entries = jobSets(input.desired, input.recorded, byJob).map((inputs) => {
     const index = reusable?.at.get(inputs.id);
     const before = index === undefined ? undefined : reusable!.entries[index];
-    return before?.keepable && sameInputs(before.inputs, inputs) ? before : decided(inputs, options);
+    return before && standsAt(before, options.now) && sameInputs(before.inputs, inputs)
+      ? before
+      : decided(inputs, options);
   });
   const comparable =
     distinctIds(input.desired) === input.desired.length &&
@@ -108,12 +122,12 @@ function inFull(
     options,
     entries,
     at: new Map(entries.map((entry, index) => [entry.inputs.id, index])),
-    volatile: new Set(entries.filter((entry) => !entry.keepable).map((entry) => entry.inputs.id)),
+    volatile: new Set(entries.filter((entry) => !keptForEver(entry)).map((entry) => entry.inputs.id)),
     comparable,
   };
 }
 
-/** The last plan with the changed jobs, and those whose decision read the time or warned, decided again. */
+/** The last plan with the changed jobs, and those whose decision no longer stands, decided again. */
 function fromLast(
   last: LastPlan,
   changed: ReadonlyMap<JobId, JobInputs>,
@@ -124,9 +138,11 @@ function fromLast(
   const { entries, at, volatile } = last;
   for (const id of new Set([...changed.keys(), ...volatile])) {
     const index = at.get(id)!;
-    const entry = decided(changed.get(id) ?? entries[index]!.inputs, options);
+    const inputs = changed.get(id);
+    if (!inputs && standsAt(entries[index]!, options.now)) continue;
+    const entry = decided(inputs ?? entries[index]!.inputs, options);
     entries[index] = entry;
-    if (entry.keepable) volatile.delete(id);
+    if (keptForEver(entry)) volatile.delete(id);
     else volatile.add(id);
   }
   return { ...last, desired: input.desired, recorded: input.recorded, byJob, options };
@@ -135,9 +151,11 @@ function fromLast(
 function decided(inputs: JobInputs, options: DecisionOptions): Entry {
   const decision = decideJob(inputs, options);
   const change = decision.change;
-  // Only a relaunch or its back-off reads the time; a warning must be given again.
+  // A relaunch or its back-off reads the time; a warning must be given again.
   const readsTime = change !== undefined && (change.instances.heal.length > 0 || change.deferred.length > 0);
-  return { inputs, decision, keepable: !readsTime && decision.warnings.length === 0 };
+  if (readsTime || decision.warnings.length > 0) return { inputs, decision, stands: NEVER };
+  if (decision.standsUntil === undefined) return { inputs, decision, stands: FOR_EVER };
+  return { inputs, decision, stands: { from: options.now, until: decision.standsUntil } };
 }
 
 /**

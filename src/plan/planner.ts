@@ -5,8 +5,14 @@
  * 1. The sets: every job id the commit declares, a record names or a task carries, with
  *    its spec, its record and its tasks (`jobSets`).
  * 2. One decision per job (`decideJob`), one named case each:
+ *    - declared cron, recorded cron, changed → reschedule: the next run uses it, nothing restarts
+ *    - declared cron, recorded cron          → noop (or orphan: stray non-run tasks)
+ *    - declared cron, otherwise              → schedule: the record is written, nothing launched;
+ *                                              a service it was is killed
  *    - declared, update held after failing   → planned as it last rolled out (`held`)
- *    - declared                              → one decision per instance (below)
+ *    - declared                              → one decision per instance (below); a job that
+ *                                              was cron is planned as a new one
+ *    - not declared, recorded cron           → deschedule: a run in progress finishes
  *    - not declared, recorded                → kill: Borealis applied it, the commit dropped it
  *    - not declared, not recorded, live tasks → orphan, killed only when pruning
  *    - not declared, not recorded, otherwise → nothing to say
@@ -14,6 +20,9 @@
  *    refused, finished, failed too often, relaunch now (heal) or after its back-off (defer).
  * 4. The plan: the changes in job order, their summary, the warnings, the mass-kill
  *    verdict and the next wake-up (`assemblePlan`).
+ *
+ * Tasks of cron runs (`cronRun`) are the cron scheduler's: they are left out when tasks are
+ * grouped per job (`groupTasks`), so no decision, and no mass-kill count, ever sees them.
  *
  * "When unsure, don't delete": the record is the inventory of what Borealis owns, so a job
  * missing from the commit is killed only if a record says Borealis applied it. A decision
@@ -28,6 +37,7 @@ import { classifyTasks, type TaskSets } from './classify.js';
 import { diffConfigs } from './diff.js';
 import { massKillCheck } from './guard.js';
 import { holdOf, recordedSpec } from './held.js';
+import { cronPlanOf, isCronJob } from './cron-plan.js';
 import {
   ACTIONS,
   PLAN_FORMAT_VERSION,
@@ -79,6 +89,11 @@ export interface DecisionOptions {
 export interface JobDecision {
   readonly change: JobChange | undefined;
   readonly warnings: readonly string[];
+  /**
+   * Set when the decision read the clock for a cron job's next runs: with the same inputs it
+   * stands for every `now` from the one it was made at up to this one (excluded).
+   */
+  readonly standsUntil?: number;
 }
 
 /** The sets, a decision per job, the plan. */
@@ -100,8 +115,9 @@ export function decisionOptions(input: PlanInput): DecisionOptions {
 
 // ---- 1. The sets -------------------------------------------------------------------------
 
+/** Each job's tasks, but for those of cron runs: the cron scheduler's, not the planner's. */
 export function groupTasks(observed: readonly ObservedTask[]): Map<JobId, readonly ObservedTask[]> {
-  return groupBy(observed, (task) => task.jobId);
+  return groupBy(observed, (task) => (task.cronRun === undefined ? task.jobId : undefined));
 }
 
 const NO_TASKS: readonly ObservedTask[] = Object.freeze([]);
@@ -127,13 +143,19 @@ export function jobSets(
 
 /** One row of the table: the first case that matches the job decides it. */
 export function decideJob(inputs: JobInputs, options: DecisionOptions): JobDecision {
-  const { id, job, record, tasks } = inputs;
+  const { id, job, tasks } = inputs;
+  const cronRecord = inputs.record && isCronJob(inputs.record.config) ? inputs.record : undefined;
+  if (job && isCronJob(job.config))
+    return cronJob(job, inputs.record, cronRecord !== undefined, tasks, options);
+  // A job that was cron and is no longer: its runs finish on their own; it starts anew.
+  const record = cronRecord ? undefined : inputs.record;
   if (job) {
     const held = holdOf(job, record, options.retryHeld);
     if (held && record) return heldJob(job, record, tasks, options, held);
     return declaredJob(job, record, tasks, options);
   }
   const live = tasks.filter((task) => !isTerminal(task.state));
+  if (cronRecord) return decided(descheduledJob(id, cronRecord, live));
   if (record) return decided(droppedJob(id, record, live));
   if (live.length > 0 && options.prune) return decided(orphanedJob(id, live));
   return NOTHING_TO_SAY;
@@ -169,6 +191,68 @@ function droppedJob(id: JobId, record: RecordedJob, live: readonly ObservedTask[
   change.instances.remove = uniqueSorted(live.map((task) => task.instance));
   change.killTasks = live.map((task) => task.taskId).sort();
   change.from = { configHash: record.configHash, instances: record.config.instances };
+  return change;
+}
+
+/**
+ * A declared cron job. Its record is what the cron scheduler reads, so a new or changed job
+ * only needs it written: nothing is launched now, and a run in progress goes on. Live tasks
+ * that are no run's (the service the job was) are killed.
+ */
+function cronJob(
+  job: JobSpec,
+  record: RecordedJob | undefined,
+  wasCron: boolean,
+  tasks: readonly ObservedTask[],
+  options: DecisionOptions,
+): JobDecision {
+  const strays = strayTasks(tasks, record, wasCron, options.prune);
+  const diff = record ? diffConfigs(record.config, job.config) : [];
+  const changed = diff.length > 0 || record?.configHash !== job.configHash;
+  const action: Action = !wasCron
+    ? 'schedule'
+    : changed
+      ? 'reschedule'
+      : strays.length > 0
+        ? 'orphan'
+        : 'noop';
+  const change = emptyChange(job.id, action);
+  change.instances.remove = uniqueSorted(strays.map((task) => task.instance));
+  change.killTasks = strays.map((task) => task.taskId).sort();
+  change.diff = diff;
+  if (record) change.from = { configHash: record.configHash, instances: record.config.instances };
+  change.to = { configHash: job.configHash, instances: job.config.instances };
+  change.cron = cronPlanOf(job.config, options.now);
+  const [next] = change.cron?.nextRuns ?? [];
+  // The next runs change when the first of them passes; a paused job's read no clock.
+  const standsUntil = job.config.cron_paused ? undefined : (next ?? options.now);
+  return decided(change, [], standsUntil);
+}
+
+/**
+ * A cron job's live tasks that belong to no run: those of the service or batch job it was
+ * (killed: Borealis applied them), and otherwise tasks someone else started (killed only
+ * when pruning).
+ */
+function strayTasks(
+  tasks: readonly ObservedTask[],
+  record: RecordedJob | undefined,
+  wasCron: boolean,
+  prune: boolean,
+): ObservedTask[] {
+  const live = tasks.filter((task) => !isTerminal(task.state));
+  if (prune) return live;
+  const applied = record && !wasCron ? record.config.instances : 0;
+  return live.filter((task) => task.instance < applied);
+}
+
+/** A cron job no longer declared: the scheduler stops scheduling it; a run in progress finishes. */
+function descheduledJob(id: JobId, record: RecordedJob, live: readonly ObservedTask[]): JobChange {
+  const change = emptyChange(id, 'deschedule');
+  change.instances.remove = uniqueSorted(live.map((task) => task.instance));
+  change.killTasks = live.map((task) => task.taskId).sort();
+  change.from = { configHash: record.configHash, instances: record.config.instances };
+  change.cron = cronPlanOf(record.config, 0, false);
   return change;
 }
 
@@ -364,13 +448,15 @@ export function assemblePlan(
 // ---- Values ------------------------------------------------------------------------------
 
 /** A decision is shared by every plan that reuses it: nothing may alter it. */
-function decided(change: JobChange, warnings: readonly string[] = []): JobDecision {
+function decided(change: JobChange, warnings: readonly string[] = [], standsUntil?: number): JobDecision {
   for (const list of Object.values(change.instances)) Object.freeze(list);
   Object.freeze(change.instances);
   Object.freeze(change.killTasks);
   Object.freeze(change.deferred);
   Object.freeze(change.diff);
-  return Object.freeze({ change: Object.freeze(change), warnings: Object.freeze(warnings) });
+  if (change.cron) Object.freeze(Object.freeze(change.cron).nextRuns);
+  const decision = { change: Object.freeze(change), warnings: Object.freeze(warnings) };
+  return Object.freeze(standsUntil === undefined ? decision : { ...decision, standsUntil });
 }
 
 function emptyChange(job: JobId, action: Action): JobChange {

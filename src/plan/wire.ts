@@ -9,6 +9,7 @@ import type { PlanSource } from './source.js';
 import {
   PLAN_FORMAT_VERSION,
   type Action,
+  type CronPlan,
   type FieldChange,
   type HeldUpdate,
   type InstanceSets,
@@ -17,8 +18,12 @@ import {
   type PlanSummary,
 } from './types.js';
 
-/** 2: snake_case keys and ISO times (1 was a string beside camelCase keys and epoch milliseconds). */
-export const PLAN_DOCUMENT_VERSION = 2;
+/**
+ * 3: the cron actions (schedule, reschedule, deschedule) and a change's `cron`, which a
+ * reader of 2 would not know; 2: snake_case keys and ISO times (1 was a string beside
+ * camelCase keys and epoch milliseconds).
+ */
+export const PLAN_DOCUMENT_VERSION = 3;
 
 export interface HeldUpdateDocument {
   config_hash: string;
@@ -33,6 +38,14 @@ export interface ConfigSideDocument {
   instances: number;
 }
 
+export interface CronPlanDocument {
+  schedule: string;
+  timezone: string;
+  collision_policy: CronPlan['collisionPolicy'];
+  paused: boolean;
+  next_runs: string[];
+}
+
 export interface JobChangeDocument {
   job: string;
   action: Action;
@@ -43,6 +56,7 @@ export interface JobChangeDocument {
   diff: FieldChange[];
   from?: ConfigSideDocument;
   to?: ConfigSideDocument;
+  cron?: CronPlanDocument;
 }
 
 export interface PlanDocument {
@@ -91,6 +105,27 @@ function toChangeDocument(change: JobChange): JobChangeDocument {
     diff: change.diff,
     ...(change.from && { from: side(change.from) }),
     ...(change.to && { to: side(change.to) }),
+    ...(change.cron && { cron: toCronDocument(change.cron) }),
+  };
+}
+
+function toCronDocument(cron: CronPlan): CronPlanDocument {
+  return {
+    schedule: cron.schedule,
+    timezone: cron.timezone,
+    collision_policy: cron.collisionPolicy,
+    paused: cron.paused,
+    next_runs: cron.nextRuns.map(isoTime),
+  };
+}
+
+function fromCronDocument(cron: CronPlanDocument): CronPlan {
+  return {
+    schedule: cron.schedule,
+    timezone: cron.timezone,
+    collisionPolicy: cron.collision_policy,
+    paused: cron.paused,
+    nextRuns: cron.next_runs.map((at) => Date.parse(at)),
   };
 }
 
@@ -131,6 +166,7 @@ function fromChangeDocument(change: JobChangeDocument): JobChange {
     diff: change.diff,
     ...(change.from && { from: side(change.from) }),
     ...(change.to && { to: side(change.to) }),
+    ...(change.cron && { cron: fromCronDocument(change.cron) }),
   };
 }
 

@@ -11,6 +11,8 @@ import type { DeploymentRecord, JobResultRecord, Person } from './deployments.js
 /**
  * 3: `reason` is a code (deployment-reasons.ts), its sentence `detail`; jobs have a `reason`.
  * 2: versioned at the top, ISO event times, the plan in plan document form 2 (1 was each record's `format`).
+ * The plan carries its own `format_version` (3 since the cron actions), so a new plan form
+ * does not change this one.
  */
 export const HISTORY_DOCUMENT_VERSION = 3;
 

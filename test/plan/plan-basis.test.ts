@@ -3,6 +3,8 @@
  * equal the pure plan,
  * whatever happened in between. Random walks over a small universe of jobs change one input
  * at a time, as passes of the daemon do: a spec, a record, a task, the options, the clock.
+ * Job `d` is a cron job in two of its configurations, so cron runs come and go and its next
+ * runs move on as minutes pass.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -17,7 +19,7 @@ import { recorded, task } from '../support/specs.js';
 const NOW = 1_000_000_000;
 const NAMES = ['a', 'b', 'c', 'd', 'e'];
 
-const UNIVERSE = jobVariants(NAMES, 'e');
+const UNIVERSE = jobVariants(NAMES, 'e', 'd');
 
 /** Mulberry32: a seeded generator, so a failing walk can be replayed. */
 function random(seed: number): () => number {
@@ -113,6 +115,15 @@ const STEPS: [string, Step][] = [
     },
   ],
   [
+    'a cron run starts',
+    (w, pick) => {
+      const job = pick(UNIVERSE.get('d')!);
+      const run = `schedule-${w.now}`;
+      const started = [0, 1].map((instance) => task(job, instance, { cronRun: run, updatedAt: w.now }));
+      return { ...w, observed: [...w.observed, ...started] };
+    },
+  ],
+  [
     'a task is forgotten',
     (w, _pick, roll) => {
       if (w.observed.length === 0) return w;
@@ -129,6 +140,7 @@ const STEPS: [string, Step][] = [
   ],
   ['the options change', (w, pick) => ({ ...w, prune: pick([true, false]), retryHeld: pick([true, false]) })],
   ['time passes', (w, _pick, roll) => ({ ...w, now: w.now + Math.floor(roll() * 4_000) })],
+  ['a minute or so passes', (w, _pick, roll) => ({ ...w, now: w.now + Math.floor(roll() * 150_000) })],
   ['nothing changes, a new snapshot', (w) => ({ ...w, observed: [...w.observed] })],
 ];
 

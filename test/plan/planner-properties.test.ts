@@ -56,8 +56,8 @@ const STATES: TaskState[] = [
   'LOST',
 ];
 
-/** Each job in three configurations; `d` is a batch job. */
-const UNIVERSE = jobVariants(NAMES, 'd');
+/** Each job in three configurations; `d` is a batch job, `c` a service once and a cron job twice. */
+const UNIVERSE = jobVariants(NAMES, 'd', 'c');
 const variantOf = (name: Name, variant: number): JobSpec => UNIVERSE.get(name)![variant]!;
 const JOB_IDS = [...NAMES.map((name) => variantOf(name, 0).id), ...STRANGERS];
 
@@ -106,6 +106,8 @@ const taskArb = fc.record({
   age: fc.nat({ max: 20_000 }),
   invalid: fc.boolean(),
   killRequested: fc.boolean(),
+  /** A cron run's task: the cron scheduler's, which no plan may touch or count. */
+  cronRun: fc.boolean(),
 });
 type TaskChoice = typeof taskArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -128,6 +130,7 @@ function taskOf(choice: TaskChoice, now: number): ObservedTask {
     ports: {},
     ...(choice.state === 'FAILED' && choice.invalid ? { reason: REASON_TASK_INVALID, message: 'bad' } : {}),
     ...(ended && choice.killRequested ? { killRequested: true } : {}),
+    ...(choice.cronRun ? { cronRun: `run-${choice.age}` } : {}),
   };
 }
 
@@ -141,8 +144,13 @@ const worldArb: fc.Arbitrary<World> = fc
   })
   .map(({ tasks, ...rest }) => ({ ...rest, observed: tasks.map((t) => taskOf(t, NOW)), now: NOW }));
 
+/** The planner's own tasks: not a cron run's. */
+const plannersTasks = (world: World) => world.observed.filter((task) => task.cronRun === undefined);
+
 const live = (world: World, job: string) =>
-  world.observed.filter((task) => task.jobId === job && !isTerminal(task.state)).map((task) => task.taskId);
+  plannersTasks(world)
+    .filter((task) => task.jobId === job && !isTerminal(task.state))
+    .map((task) => task.taskId);
 
 const PARAMETERS = { seed: SEED, numRuns: 300 };
 
@@ -154,7 +162,9 @@ describe('planner properties: ownership', () => {
         const result = plan(inputOf(world));
         const recordedIds = new Set(world.recorded.map((record) => record.id));
         const declared = new Map(world.desired.map((job) => [job.id, job]));
+        const runs = new Set(world.observed.filter((task) => task.cronRun).map((task) => task.taskId));
         for (const change of result.changes) {
+          assert.ok(!change.killTasks.some((id) => runs.has(id)), `${change.job}: kills no cron run`);
           if (change.action === 'kill')
             assert.ok(recordedIds.has(change.job) && !declared.has(change.job), `${change.job}: kill`);
           if (recordedIds.has(change.job)) continue;
@@ -194,7 +204,11 @@ describe('planner properties: the mass-kill guard', () => {
     fc.assert(
       fc.property(worldArb, (world) => {
         const result = plan(inputOf(world));
-        const running = new Set(world.observed.filter((task) => !isTerminal(task.state)).map((t) => t.jobId));
+        const running = new Set(
+          plannersTasks(world)
+            .filter((task) => !isTerminal(task.state))
+            .map((t) => t.jobId),
+        );
         const killed = result.changes.filter(
           (change) => (change.action === 'kill' || change.action === 'orphan') && running.has(change.job),
         ).length;
@@ -267,6 +281,7 @@ const stepArb = fc.oneof(
   fc.record({ kind: fc.constant('new snapshot' as const) }),
   fc.record({ kind: fc.constant('options' as const), prune: fc.boolean(), retryHeld: fc.boolean() }),
   fc.record({ kind: fc.constant('time passes' as const), ms: fc.nat({ max: 5_000 }) }),
+  fc.record({ kind: fc.constant('time passes' as const), ms: fc.nat({ max: 150_000 }) }),
 );
 type Step = typeof stepArb extends fc.Arbitrary<infer T> ? T : never;
 /** What changed between two passes: mostly one thing, sometimes several (a commit and a new snapshot). */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { REASON_TASK_INVALID, type ObservedTask } from '../../src/cluster/types.js';
 import { IncrementalPlanner, TaskGrouping } from '../../src/plan/incremental.js';
 import { plan, type PlanInput, type Planner } from '../../src/plan/planner.js';
-import type { Action, InstanceSets, RecordedJob } from '../../src/plan/types.js';
+import type { Action, CronPlan, InstanceSets, RecordedJob } from '../../src/plan/types.js';
 import type { JobSpec } from '../../src/jobspec/types.js';
 import { recorded, running, spec, task } from '../support/specs.js';
 
@@ -26,12 +26,51 @@ const api = spec({ name: 'api', instances: 2, service: true });
 const batch = spec({ name: 'batch', max_task_failures: 2 });
 const old = spec({ name: 'old', instances: 2, service: true });
 
+// Cron jobs. NOW is 1970-01-12T13:46:40Z: "0 3 * * *" next fires on the 13th, 14th and 15th.
+const DAILY = '0 3 * * *';
+const backup = spec({ name: 'backup', instances: 2, cron_schedule: DAILY });
+const backupHourly = spec({ name: 'backup', instances: 2, cron_schedule: '0 * * * *' });
+const backupNewCmd = spec({
+  name: 'backup',
+  instances: 2,
+  cron_schedule: DAILY,
+  task: {
+    processes: [{ name: 'main', cmdline: 'sleep 2000' }],
+    resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
+  },
+});
+const backupPaused = spec({ name: 'backup', instances: 2, cron_schedule: DAILY, cron_paused: true });
+const backupBerlin = spec({
+  name: 'backup',
+  instances: 2,
+  cron_schedule: DAILY,
+  cron_timezone: 'Europe/Berlin',
+  cron_collision_policy: 'CANCEL_NEW',
+});
+const webAsCron = spec({ name: 'web', instances: 3, cron_schedule: DAILY });
+const at3 = (day: number) => Date.UTC(1970, 0, day, 3);
+const DAILY_RUNS = [at3(13), at3(14), at3(15)];
+
+/** The tasks of a cron run: each instance of `job`, in `state`, labelled with the run. */
+const runTasks = (job: JobSpec, state: ObservedTask['state'] = 'RUNNING', run = 'schedule-19700112T0300Z') =>
+  Array.from({ length: job.config.instances }, (_, instance) =>
+    task(job, instance, { state, cronRun: run, updatedAt: NOW - 1_000 }),
+  );
+/** A run going, and earlier runs that failed and finished: none of it is the planner's. */
+const runsOf = (job: JobSpec) => [
+  ...runTasks(job),
+  ...runTasks(job, 'FAILED', 'schedule-19700111T0300Z'),
+  ...runTasks(job, 'FAILED', 'schedule-19700110T0300Z'),
+  ...runTasks(job, 'FINISHED', 'schedule-19700109T0300Z'),
+];
+
 interface Expect {
   action: Action;
   instances?: Partial<InstanceSets>;
   killTasks?: number;
   deferred?: number[];
   diffPaths?: string[];
+  cron?: Partial<CronPlan>;
 }
 
 interface Case {
@@ -354,6 +393,188 @@ const CASES: Case[] = [
     expect: { [api.id]: { action: 'kill' }, [old.id]: { action: 'kill' }, [web.id]: { action: 'noop' } },
     massKill: true,
   },
+  {
+    name: 'cron-new-job-is-scheduled-nothing-launched',
+    desired: [backup],
+    observed: [],
+    recorded: [],
+    expect: {
+      [backup.id]: {
+        action: 'schedule',
+        instances: { add: [], update: [], heal: [], unchanged: [], remove: [] },
+        killTasks: 0,
+        cron: {
+          schedule: DAILY,
+          timezone: 'UTC',
+          collisionPolicy: 'KILL_EXISTING',
+          paused: false,
+          nextRuns: DAILY_RUNS,
+        },
+      },
+    },
+  },
+  {
+    name: 'cron-scheduled-job-is-noop-while-runs-come-and-go',
+    desired: [backup],
+    observed: runsOf(backup),
+    recorded: [recorded(backup)],
+    expect: {
+      [backup.id]: {
+        action: 'noop',
+        instances: { add: [], heal: [], unchanged: [], remove: [] },
+        killTasks: 0,
+        deferred: [],
+        cron: { nextRuns: DAILY_RUNS },
+      },
+    },
+  },
+  {
+    name: 'cron-schedule-changed-is-rescheduled',
+    desired: [backupHourly],
+    observed: runsOf(backup),
+    recorded: [recorded(backup)],
+    expect: {
+      [backup.id]: {
+        action: 'reschedule',
+        instances: { add: [], update: [], remove: [] },
+        killTasks: 0,
+        diffPaths: ['cron_schedule'],
+        cron: { schedule: '0 * * * *', nextRuns: [14, 15, 16].map((h) => Date.UTC(1970, 0, 12, h)) },
+      },
+    },
+  },
+  {
+    name: 'cron-task-changed-applies-to-the-next-run-restarting-nothing',
+    desired: [backupNewCmd],
+    observed: runsOf(backup),
+    recorded: [recorded(backup)],
+    expect: {
+      [backup.id]: {
+        action: 'reschedule',
+        instances: { add: [], update: [], remove: [] },
+        killTasks: 0,
+        diffPaths: ['task.processes[0].cmdline'],
+      },
+    },
+  },
+  {
+    name: 'cron-paused-is-rescheduled-with-no-next-runs',
+    desired: [backupPaused],
+    observed: runsOf(backup),
+    recorded: [recorded(backup)],
+    expect: {
+      [backup.id]: {
+        action: 'reschedule',
+        killTasks: 0,
+        diffPaths: ['cron_paused'],
+        cron: { paused: true, nextRuns: [] },
+      },
+    },
+  },
+  {
+    name: 'cron-in-a-time-zone-is-scheduled-in-it',
+    desired: [backupBerlin],
+    observed: [],
+    recorded: [],
+    expect: {
+      [backup.id]: {
+        action: 'schedule',
+        cron: {
+          timezone: 'Europe/Berlin',
+          collisionPolicy: 'CANCEL_NEW',
+          nextRuns: DAILY_RUNS.map((at) => at - 3_600_000),
+        },
+      },
+    },
+  },
+  {
+    name: 'service-becoming-cron-is-scheduled-and-its-instances-killed',
+    desired: [webAsCron],
+    observed: running(web),
+    recorded: [recorded(web)],
+    expect: {
+      [web.id]: {
+        action: 'schedule',
+        instances: { add: [], update: [], heal: [], remove: [0, 1, 2] },
+        killTasks: 3,
+        diffPaths: ['cron_schedule', 'service'],
+        cron: { nextRuns: DAILY_RUNS },
+      },
+    },
+  },
+  {
+    name: 'service-becoming-cron-kills-its-instances-without-pruning-too',
+    desired: [webAsCron],
+    observed: [...running(web), task(web, 7)],
+    recorded: [recorded(web)],
+    prune: false,
+    expect: { [web.id]: { action: 'schedule', instances: { remove: [0, 1, 2] }, killTasks: 3 } },
+  },
+  {
+    name: 'cron-becoming-service-is-created-anew-its-runs-left-to-finish',
+    desired: [web],
+    observed: runsOf(webAsCron),
+    recorded: [recorded(webAsCron)],
+    expect: {
+      [web.id]: {
+        action: 'create',
+        instances: { add: [0, 1, 2], update: [], heal: [], remove: [] },
+        killTasks: 0,
+      },
+    },
+  },
+  {
+    name: 'cron-dropped-from-the-commit-is-descheduled-its-run-finishes',
+    desired: [],
+    observed: runsOf(backup),
+    recorded: [recorded(backup)],
+    expect: {
+      [backup.id]: {
+        action: 'deschedule',
+        instances: { remove: [] },
+        killTasks: 0,
+        cron: { schedule: DAILY, nextRuns: [] },
+      },
+    },
+    massKill: false,
+  },
+  {
+    name: 'cron-dropped-kills-a-task-no-run-started',
+    desired: [],
+    observed: [...runsOf(backup), task(backup, 0)],
+    recorded: [recorded(backup)],
+    expect: { [backup.id]: { action: 'deschedule', instances: { remove: [0] }, killTasks: 1 } },
+  },
+  {
+    name: 'cron-job-kills-a-stray-task-no-run-started',
+    desired: [backup],
+    observed: [...runsOf(backup), task(backup, 1)],
+    recorded: [recorded(backup)],
+    expect: { [backup.id]: { action: 'orphan', instances: { remove: [1] }, killTasks: 1 } },
+  },
+  {
+    name: 'cron-job-without-pruning-leaves-a-stray-task',
+    desired: [backup],
+    observed: [...runsOf(backup), task(backup, 1)],
+    recorded: [recorded(backup)],
+    prune: false,
+    expect: { [backup.id]: { action: 'noop', killTasks: 0 } },
+  },
+  {
+    name: 'cron-runs-are-not-running-jobs-for-the-mass-kill-guard',
+    desired: [backup],
+    observed: [...running(web), ...runsOf(backup)],
+    recorded: [recorded(web), recorded(backup)],
+    expect: { [web.id]: { action: 'kill' }, [backup.id]: { action: 'noop' } },
+    massKill: true,
+  },
+  {
+    name: 'cron-runs-of-a-job-nothing-declares-are-no-orphans',
+    desired: [],
+    observed: runsOf(backup),
+    recorded: [],
+    expect: {},
+  },
 ];
 
 function run(testCase: Case, planner: Planner = plan) {
@@ -399,6 +620,12 @@ describe('plan', () => {
             expected.diffPaths,
             `${job} diff`,
           );
+        for (const [field, value] of Object.entries(expected.cron ?? {}))
+          assert.deepEqual(change.cron?.[field as keyof CronPlan], value, `${job} cron.${field}`);
+        const cronAction = ['schedule', 'reschedule', 'deschedule'].includes(expected.action);
+        if (cronAction) assert.ok(change.cron, `${job}: a cron action shows the schedule`);
+        if (!cronAction && !['noop', 'orphan'].includes(expected.action))
+          assert.equal(change.cron, undefined, `${job}: no schedule on a ${expected.action}`);
       }
       if (testCase.massKill !== undefined)
         assert.equal(Boolean(result.massKill), testCase.massKill, 'mass-kill guard');
@@ -409,6 +636,17 @@ describe('plan', () => {
         );
     });
   }
+
+  it('leaves cron-run tasks alone: every case plans the same without them', () => {
+    let withRuns = 0;
+    for (const testCase of CASES) {
+      const others = testCase.observed.filter((t) => t.cronRun === undefined);
+      if (others.length === testCase.observed.length) continue;
+      withRuns++;
+      assert.deepEqual(run(testCase), run({ ...testCase, observed: others }), testCase.name);
+    }
+    assert.ok(withRuns >= 8, `${withRuns} cases with runs`);
+  });
 
   it('is idempotent: planning the applied state again is all noop', () => {
     const result = run({

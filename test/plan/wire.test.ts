@@ -56,8 +56,36 @@ const everything: Plan = {
       deferred: [],
       diff: [],
     },
+    {
+      job: 'local/www-data/prod/backup',
+      action: 'schedule',
+      instances: { add: [], update: [], remove: [0], heal: [], unchanged: [] },
+      killTasks: ['t-service'],
+      deferred: [],
+      diff: [{ path: 'cron_schedule', to: '0 3 * * *' }],
+      from: { configHash: 'h3', instances: 1 },
+      to: { configHash: 'h4', instances: 1 },
+      cron: {
+        schedule: '0 3 * * *',
+        timezone: 'Europe/Berlin',
+        collisionPolicy: 'CANCEL_NEW',
+        paused: false,
+        nextRuns: [AT, AT + 86_400_000],
+      },
+    },
   ],
-  summary: { create: 0, update: 0, scale: 0, kill: 0, heal: 1, orphan: 0, schedule: 0, reschedule: 0, deschedule: 0, noop: 2 },
+  summary: {
+    create: 0,
+    update: 0,
+    scale: 0,
+    kill: 0,
+    heal: 1,
+    orphan: 0,
+    schedule: 1,
+    reschedule: 0,
+    deschedule: 0,
+    noop: 2,
+  },
   massKill: { killed: 2, running: 3, message: 'this plan would kill 2 of 3 running jobs' },
   warnings: ['a warning'],
   nextWakeAt: AT,
@@ -100,6 +128,12 @@ const deployment: DeploymentRecord = {
         { at: AT, event: 'ROLLOUT_FINISHED' },
       ],
     },
+    {
+      job: 'local/www-data/prod/backup',
+      action: 'schedule',
+      result: 'succeeded',
+      events: [{ at: AT, event: 'SCHEDULED', detail: '"0 3 * * *" Europe/Berlin, next 2026-12-07 15:04Z' }],
+    },
   ],
   errors: [{ file: 'jobs/a.yaml', line: 1, column: 7, path: '', message: 'invalid YAML' }],
   started_at: ISO,
@@ -139,9 +173,17 @@ describe('the published plan and deployment documents', () => {
     assert.deepEqual(schemaErrors('plan', document), []);
     assert.deepEqual(
       document.changes.map((change) => change.job),
-      ['local/www-data/prod/held', 'local/www-data/prod/waiting'],
+      ['local/www-data/prod/held', 'local/www-data/prod/waiting', 'local/www-data/prod/backup'],
       'a noop job is listed only while its relaunch is deferred',
     );
+    assert.equal(document.format_version, 3, 'the cron actions came with version 3');
+    assert.deepEqual(document.changes[2]!.cron, {
+      schedule: '0 3 * * *',
+      timezone: 'Europe/Berlin',
+      collision_policy: 'CANCEL_NEW',
+      paused: false,
+      next_runs: [ISO, '2026-12-08T15:04:05.123Z'],
+    });
     assert.equal(document.next_wake_at, ISO);
     assert.equal(document.changes[0]!.held?.at, ISO);
     assert.deepEqual(document.changes[1]!.deferred, [{ instance: 1, retry_at: ISO }]);

@@ -19,21 +19,35 @@ export function inputOf(world: PlanWorld): PlanInput {
   return { commit: 'c', cluster: 'local', ...world };
 }
 
-/** Each job in three configurations, of one to three instances; `batch` names the one batch job. */
-export function jobVariants<Name extends string>(names: readonly Name[], batch: Name): Map<Name, JobSpec[]> {
-  return new Map(names.map((name) => [name, variants(name, name === batch)]));
+/**
+ * Each job in three configurations, of one to three instances; `batch` names the one batch
+ * job, `cron` the one that is a service in its first configuration and a cron job in the
+ * other two (every minute, and every other minute).
+ */
+export function jobVariants<Name extends string>(
+  names: readonly Name[],
+  batch: Name,
+  cron?: Name,
+): Map<Name, JobSpec[]> {
+  return new Map(names.map((name) => [name, variants(name, name === batch, name === cron)]));
 }
 
-function variants(name: string, batch: boolean): JobSpec[] {
-  const fields = { name, service: !batch, max_task_failures: batch ? 2 : 1 };
-  return [1, 2, 3].map((instances) =>
-    spec({
-      ...fields,
+const CRON_VARIANTS: (string | undefined)[] = [undefined, '* * * * *', '*/2 * * * *'];
+
+function variants(name: string, batch: boolean, cron: boolean): JobSpec[] {
+  return [1, 2, 3].map((instances) => {
+    const schedule = cron ? CRON_VARIANTS[instances - 1] : undefined;
+    const service = !batch && schedule === undefined;
+    return spec({
+      name,
+      service,
+      max_task_failures: service ? 1 : 2,
+      ...(schedule !== undefined && { cron_schedule: schedule }),
       instances,
       task: {
         processes: [{ name: 'main', cmdline: `sleep ${1000 + instances}` }],
         resources: { cpu: 0.1, ram: '16MiB', disk: '16MiB' },
       },
-    }),
-  );
+    });
+  });
 }
