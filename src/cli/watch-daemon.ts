@@ -79,6 +79,7 @@ async function serve(options: WatchOptions, self: Command, log: Log): Promise<vo
       cluster: global.cluster,
       now: () => Date.now(),
       notify: (event) => notifier.notify(event),
+      onMissed: () => daemon.trigger('resync'),
     }),
   });
   const daemon = new Daemon(

@@ -17,13 +17,18 @@ export function cronReporter(options: {
   now: () => number;
   notify?: (event: NotificationEvent) => void;
   counter?: CronRunCounter;
+  /** Ticks were missed: the drift look that reports them (`missed_run`) should come soon. */
+  onMissed?: () => void;
 }): CronReporter {
   return {
     cronEvent(job: string, event: CronEvent): void {
       const { run } = event;
       if (event.type === 'run_ended' || event.type === 'tick_skipped')
         options.counter?.cronRunEnded(job, run.outcome);
-      if (event.type === 'ticks_missed') options.counter?.cronRunEnded(job, 'missed', run.missed?.count ?? 1);
+      if (event.type === 'ticks_missed') {
+        options.counter?.cronRunEnded(job, 'missed', run.missed?.count ?? 1);
+        options.onMissed?.();
+      }
       if (event.type !== 'run_ended' || run.outcome !== 'failed') return;
       options.notify?.({
         type: 'cron_run',

@@ -28,6 +28,7 @@ import { isCronJob } from '../plan/cron-plan.js';
 import type { RecordedJob } from '../plan/types.js';
 import type { DriftKind } from '../notify/events.js';
 import type { JobSpec } from '../jobspec/types.js';
+import type { CronJobState } from '../cron/types.js';
 import { groupBy } from '../util/group-by.js';
 
 export interface DriftPolicy {
@@ -72,6 +73,8 @@ export interface DriftInput {
    */
   watchingSince?: number;
   policy: DriftPolicy;
+  /** The cron scheduler's records (`cron/*`), for missed runs. */
+  cron?: readonly CronJobState[];
 }
 
 export interface Detection {
@@ -103,11 +106,14 @@ export function detectDrift(input: DriftInput): Detection {
   const rollouts = new Map(input.rollouts.map((state) => [state.jobId, state]));
   const records = new Map(input.recorded.map((record) => [record.id, record]));
   const declared = new Set(input.desired.map((job) => job.id));
+  const cronStates = new Map((input.cron ?? []).map((state) => [state.jobId, state]));
   for (const job of input.desired) {
     const tasks = tasksOf.get(job.id) ?? [];
     const rollout = rollouts.get(job.id);
-    if (isCronJob(job.config)) cronJobDrift(job, tasks, detection);
-    else if (rollout) stuckDrift(job, rollout, input, detection);
+    if (isCronJob(job.config)) {
+      cronJobDrift(job, tasks, detection);
+      missedRunDrift(job, cronStates.get(job.id), detection);
+    } else if (rollout) stuckDrift(job, rollout, input, detection);
     else jobDrift(job, records.get(job.id), tasks, input, detection);
   }
   for (const [jobId, tasks] of tasksOf) {
@@ -124,6 +130,27 @@ export function detectDrift(input: DriftInput): Detection {
 function cronJobDrift(job: JobSpec, tasks: readonly ObservedTask[], detection: Detection): void {
   for (const task of tasks.filter((t) => !isTerminal(t.state)))
     detection.present.push(unexpected(task, `runs cron job ${job.id} outside any run`));
+}
+
+/**
+ * Ticks the scheduler recorded as missed (no leader was up), until a run starts after them:
+ * one drift per job however many ticks, so a day without a scheduler is one message.
+ */
+function missedRunDrift(job: JobSpec, state: CronJobState | undefined, detection: Detection): void {
+  const id = driftId('missed_run', job.id);
+  const missed = state?.runs.filter((run) => run.outcome === 'missed').at(-1);
+  const lastStart = Math.max(-Infinity, ...(state?.runs ?? []).map((run) => run.startedAt ?? -Infinity));
+  if (!missed || lastStart > (missed.missed?.latest ?? missed.scheduledAt)) return;
+  const count = missed.missed?.count ?? 1;
+  const from = new Date(missed.scheduledAt).toISOString();
+  const to = new Date(missed.missed?.latest ?? missed.scheduledAt).toISOString();
+  detection.present.push({
+    id,
+    kind: 'missed_run',
+    job: job.id,
+    detail: `${count} scheduled run${count === 1 ? '' : 's'} ${count === 1 ? 'was' : 'were'} missed (${count === 1 ? from : `${from} to ${to}`}) while no scheduler was running; they are not run late`,
+    since: missed.scheduledAt,
+  });
 }
 
 function stuckDrift(job: JobSpec, rollout: RolloutState, input: DriftInput, detection: Detection): void {

@@ -34,7 +34,15 @@ export interface DeploymentEvent {
   at: number;
 }
 
-export type DriftKind = 'missing' | 'flapping' | 'unexpected' | 'config' | 'out-of-sync' | 'stuck';
+export type DriftKind =
+  | 'missing'
+  | 'flapping'
+  | 'unexpected'
+  | 'config'
+  | 'out-of-sync'
+  | 'stuck'
+  /** A cron job's ticks passed with no scheduler running: they were not run. */
+  | 'missed_run';
 
 export type DriftStatus = 'opened' | 'resolved' | 'reminder';
 

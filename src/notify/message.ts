@@ -102,6 +102,7 @@ const DRIFT_WORDS: Record<DriftEvent['kind'], string> = {
   config: 'config differs',
   'out-of-sync': 'out of sync',
   stuck: 'stuck',
+  missed_run: 'missed cron runs',
 };
 
 function driftMessage(event: DriftEvent): Message {

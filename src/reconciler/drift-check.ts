@@ -10,6 +10,7 @@ import type { CommitSummary, NotificationEvent } from '../notify/events.js';
 import type { Records } from '../state/records.js';
 import type { JobSpec } from '../jobspec/types.js';
 import { driftEvent, groupChanges } from './announcements.js';
+import { CronRecords } from '../cron/records.js';
 
 export interface DriftCheckDeps {
   clusterName: string;
@@ -44,11 +45,12 @@ export class DriftCheck {
   /** Looks, announces what changed, and says when to look again for drifts still undecided. */
   async run(look: DriftLook): Promise<{ recheckAt?: number }> {
     const now = (this.deps.now ?? Date.now)();
-    const [observed, recorded, rollouts, open] = await Promise.all([
+    const [observed, recorded, rollouts, open, cron] = await Promise.all([
       look.observed ?? this.deps.cluster.snapshot(),
       this.deps.records.jobs(),
       this.deps.records.rollouts(),
       this.deps.records.openDrift(),
+      new CronRecords(this.deps.records.store).list(),
     ]);
     const detection = detectDrift({
       desired: look.applied?.jobs,
@@ -59,6 +61,7 @@ export class DriftCheck {
       now,
       watchingSince: this.watchingSince,
       policy: this.deps.policy ?? DEFAULT_DRIFT_POLICY,
+      cron,
     });
     const next = nextTransition(open, detection, now, this.deps.reminderMs);
     if (next.changes.length > 0 || next.open.length !== open.length)
