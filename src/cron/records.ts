@@ -11,7 +11,7 @@ import { CRON_RECORD_FORMAT, type CronJobState } from './types.js';
 const PREFIX = 'cron';
 const cronKey = (id: JobId) => `${PREFIX}/${encodeKeySegment(id)}`;
 
-const cronShape = fields({
+export const cronShape = fields({
   jobId: 'string',
   lastTick: 'number',
   schedule: 'string',
@@ -61,9 +61,11 @@ export class CronRecords {
   }
 
   private check(id: JobId, value: unknown): CronJobState {
-    return checkRecord<CronJobState>(this.store, cronKey(id), value, {
-      shape: cronShape,
-      format: CRON_RECORD_FORMAT,
-    });
+    return checkCronRecord(this.store, cronKey(id), value);
   }
+}
+
+/** A `cron/<job id>` record as the scheduler reads it; anything else is a StateCorruptError. */
+export function checkCronRecord(store: StateStore, key: string, value: unknown): CronJobState {
+  return checkRecord<CronJobState>(store, key, value, { shape: cronShape, format: CRON_RECORD_FORMAT });
 }

@@ -8,6 +8,8 @@
  *   jobs-stamp        a new token (it only marks changes)
  *   deployments/…     not rebuilt: history is history; the rest of it stays readable
  *   updates/<job id>  not rebuilt: the next run plans the job again from its record
+ *   cron/<job id>     not rebuilt: the scheduler starts the job's ticks again from its
+ *                     record's time of applying (ticks since then are reported missed)
  *
  * Deployments left `in_progress` are closed as `failed`, saying so. A record written by
  * another version of Borealis (another `format`) is reported and left alone.
@@ -15,6 +17,7 @@
  * Run it with no reconciler writing the same state: it moves records another process may be
  * about to write.
  */
+import { checkCronRecord } from '../cron/records.js';
 import { BorealisError } from '../errors.js';
 import type { RecordedJob } from '../plan/types.js';
 import type { JobSpec } from '../jobspec/types.js';
@@ -114,6 +117,7 @@ function checkKey(store: StateStore, key: string, value: unknown): void {
   else if (key === 'drift/open') check(openDriftShape);
   else if (first === 'deployments' && rest !== '') checkDeployment(store, key, value);
   else if (first === 'updates' && rest !== '') check(rolloutShape, 'version');
+  else if (first === 'cron' && rest !== '') checkCronRecord(store, key, value);
   else if (first === 'jobs' && rest !== '')
     checkJob(store, key, decodeKeySegment(rest), check(jobRecordShape));
 }
