@@ -30,7 +30,7 @@ import { BorealisError } from '../errors.js';
 import { systemCode } from './operator-error.js';
 import { CronScheduler } from '../cron/scheduler.js';
 import { CronRecords } from '../cron/records.js';
-import { systemClock } from '../cron/clock.js';
+import { clockFromEnvironment } from '../cron/clock.js';
 import { cronReporter } from '../cron/report.js';
 
 /** The webhook deliveries remembered to refuse replays, in the local state directory. */
@@ -73,7 +73,7 @@ async function serve(options: WatchOptions, self: Command, log: Log): Promise<vo
     cluster: env.cluster,
     records: env.records,
     cron: new CronRecords(env.records.store),
-    clock: systemClock,
+    clock: clockFromEnvironment(),
     log,
     reporter: cronReporter({
       cluster: global.cluster,

@@ -27,3 +27,19 @@ export const systemClock: Clock = {
     return () => clearTimeout(handle);
   },
 };
+
+/**
+ * A test seam, inert unless BOREALIS_CRON_CLOCK_OFFSET_MS is set: the scheduler's clock runs
+ * that far ahead, so a test of real `watch` processes reaches a minute boundary in seconds
+ * instead of waiting for one. Nothing else sets this variable.
+ */
+export const CLOCK_OFFSET_ENV = 'BOREALIS_CRON_CLOCK_OFFSET_MS';
+
+export function clockFromEnvironment(env: NodeJS.ProcessEnv = process.env): Clock {
+  const offset = Number(env[CLOCK_OFFSET_ENV] ?? 0);
+  if (!Number.isFinite(offset) || offset === 0) return systemClock;
+  return {
+    now: () => Date.now() + offset,
+    timer: (at, fire) => systemClock.timer(at - offset, fire),
+  };
+}

@@ -18,6 +18,7 @@ import type { Records } from '../state/records.js';
 import { StateConflictError } from '../state/types.js';
 import type { Log } from '../util/log.js';
 import type { Clock } from './clock.js';
+import { failpoint } from '../reconciler/failpoint.js';
 import type { CronRecords, VersionedCronState } from './records.js';
 import { stepCron, type CronEvent, type CronJob, type CronStartResult, type CronStepResult } from './step.js';
 import type { CronOutcome, CronRun } from './types.js';
@@ -222,6 +223,7 @@ export class CronScheduler {
       }
     }
     requests.forEach((request, index) => request.answer(answers[index]!));
+    if (result.events.some((event) => event.type === 'run_started')) failpoint('cron-recorded', id);
     await this.act(id, record, result);
     return result.wakeAt;
   }
