@@ -48,6 +48,7 @@ export const SEARCH_HORIZON_DAYS = 8 * 366 + 14;
 /**
  * The first `count` instants (epoch milliseconds, whole minutes) strictly after `after`
  * at which the schedule fires. Fewer when it never fires again within the search horizon.
+ * Throws on an expression or zone the job file checks refuse (a loaded job has neither).
  */
 export function nextFires(schedule: CronSchedule, after: number, count: number): number[] {
   const fires: number[] = [];

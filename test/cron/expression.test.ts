@@ -76,6 +76,12 @@ const NEXT: NextCase[] = [
     after: '2026-01-01T00:00Z',
     fires: ['2026-01-01T00:05Z', '2026-01-01T00:25Z', '2026-01-01T00:45Z', '2026-01-01T01:05Z'],
   },
+  {
+    name: 'a/n in the day-of-week field ends at Saturday: Monday, Wednesday, Friday',
+    expression: '0 0 * * 1/2',
+    after: '2026-01-03T00:00Z', // a Saturday
+    fires: ['2026-01-05T00:00Z', '2026-01-07T00:00Z', '2026-01-09T00:00Z', '2026-01-12T00:00Z'],
+  },
   // ranges and lists
   {
     name: 'a range of minutes',
