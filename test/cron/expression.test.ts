@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  cronScheduleOf,
   firesBetween,
   isCronProblem,
   nextFires,
@@ -376,6 +377,17 @@ describe('nextFires', () => {
 
   it('gives nothing for a count of 0', () => {
     assert.deepEqual(nextFires({ expression: '* * * * *', timezone: 'UTC' }, 0, 0), []);
+  });
+});
+
+describe('cronScheduleOf', () => {
+  it('reads a job in UTC unless it names a zone; a job without a schedule has none', () => {
+    assert.deepEqual(cronScheduleOf({ cron_schedule: '@daily' }), { expression: '@daily', timezone: 'UTC' });
+    assert.deepEqual(cronScheduleOf({ cron_schedule: '0 3 * * *', cron_timezone: 'Europe/Berlin' }), {
+      expression: '0 3 * * *',
+      timezone: 'Europe/Berlin',
+    });
+    assert.equal(cronScheduleOf({ cron_timezone: 'Europe/Berlin' }), undefined);
   });
 });
 
