@@ -39,6 +39,15 @@ export interface CronSchedule {
   timezone: string;
 }
 
+/** The schedule a job declares, in its zone (UTC when it names none); undefined for a job that is not cron. */
+export function cronScheduleOf(config: {
+  cron_schedule?: string;
+  cron_timezone?: string;
+}): CronSchedule | undefined {
+  if (config.cron_schedule === undefined) return undefined;
+  return { expression: config.cron_schedule, timezone: config.cron_timezone ?? 'UTC' };
+}
+
 /**
  * How far the search looks for a fire: a schedule for 29 February waits up to eight years
  * (2096 to 2104); beyond that it never fires.
@@ -48,6 +57,7 @@ export const SEARCH_HORIZON_DAYS = 8 * 366 + 14;
 /**
  * The first `count` instants (epoch milliseconds, whole minutes) strictly after `after`
  * at which the schedule fires. Fewer when it never fires again within the search horizon.
+ * Throws on an expression or zone the job file checks refuse (a loaded job has neither).
  */
 export function nextFires(schedule: CronSchedule, after: number, count: number): number[] {
   const fires: number[] = [];

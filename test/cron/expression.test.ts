@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  cronScheduleOf,
   firesBetween,
   isCronProblem,
   nextFires,
@@ -75,6 +76,12 @@ const NEXT: NextCase[] = [
     expression: '5/20 * * * *',
     after: '2026-01-01T00:00Z',
     fires: ['2026-01-01T00:05Z', '2026-01-01T00:25Z', '2026-01-01T00:45Z', '2026-01-01T01:05Z'],
+  },
+  {
+    name: 'a/n in the day-of-week field ends at Saturday: Monday, Wednesday, Friday',
+    expression: '0 0 * * 1/2',
+    after: '2026-01-03T00:00Z', // a Saturday
+    fires: ['2026-01-05T00:00Z', '2026-01-07T00:00Z', '2026-01-09T00:00Z', '2026-01-12T00:00Z'],
   },
   // ranges and lists
   {
@@ -370,6 +377,17 @@ describe('nextFires', () => {
 
   it('gives nothing for a count of 0', () => {
     assert.deepEqual(nextFires({ expression: '* * * * *', timezone: 'UTC' }, 0, 0), []);
+  });
+});
+
+describe('cronScheduleOf', () => {
+  it('reads a job in UTC unless it names a zone; a job without a schedule has none', () => {
+    assert.deepEqual(cronScheduleOf({ cron_schedule: '@daily' }), { expression: '@daily', timezone: 'UTC' });
+    assert.deepEqual(cronScheduleOf({ cron_schedule: '0 3 * * *', cron_timezone: 'Europe/Berlin' }), {
+      expression: '0 3 * * *',
+      timezone: 'Europe/Berlin',
+    });
+    assert.equal(cronScheduleOf({ cron_timezone: 'Europe/Berlin' }), undefined);
   });
 });
 
@@ -737,6 +755,104 @@ describe('nextFires in UTC against a minute-by-minute matcher', () => {
         );
       }),
       { numRuns: 200, seed: 23, includeErrorInReport: true },
+    );
+  });
+});
+
+// The property in zones: around each clock change of 2026, against a plain walk over the
+// minutes that reads the wall clock from Intl and applies the rule as the README states it.
+
+const ZONES_WITH_CHANGES = ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'America/Santiago'];
+
+/** The wall clock of a zone at an instant: its hour and minute, and the whole reading as if it were UTC. */
+function wallClock(zone: string): (instant: number) => { hour: number; minute: number; wall: number } {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+  });
+  return (instant) => {
+    const [month, day, year, hour, minute] = format.format(instant).match(/\d+/g)!.map(Number);
+    return { hour: hour!, minute: minute!, wall: Date.UTC(year!, month! - 1, day, hour, minute) };
+  };
+}
+
+/** The instants of 2026 at which the zone's offset changes, found hour by hour. */
+function clockChanges(zone: string): number[] {
+  const wall = wallClock(zone);
+  const changes: number[] = [];
+  const hour = 3_600_000;
+  for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += hour) {
+    if (wall(t).wall - wall(t - hour).wall !== hour) changes.push(t);
+  }
+  return changes;
+}
+
+/** Fires in (after, until]: each minute whose wall time matches; a skipped matching time fires at the first minute after the gap and a repeated one only once, unless the hour field starts with `*`. */
+function walkWallClock(
+  zone: string,
+  e: { minute: Written; hour: Written },
+  after: number,
+  until: number,
+): number[] {
+  const followsClock = render(HOUR, e.hour).startsWith('*');
+  const matches = (hour: number, minute: number) =>
+    fieldMatches(HOUR, e.hour, hour) && fieldMatches(MINUTE, e.minute, minute);
+  const wall = wallClock(zone);
+  const minute = 60_000;
+  const seen = new Set<number>();
+  const fires: number[] = [];
+  const start = Math.floor((after - 4 * 3_600_000) / minute) * minute;
+  let previous = wall(start - minute);
+  for (let t = start; t <= until; t += minute) {
+    const now = wall(t);
+    let firesNow = matches(now.hour, now.minute) && (followsClock || !seen.has(now.wall));
+    // the wall times the clock skipped between the previous minute and this one
+    for (let skipped = previous.wall + minute; skipped < now.wall && !followsClock; skipped += minute) {
+      const time = new Date(skipped);
+      if (matches(time.getUTCHours(), time.getUTCMinutes())) firesNow = true;
+    }
+    if (firesNow && t > after) fires.push(t);
+    seen.add(now.wall);
+    previous = now;
+  }
+  return fires;
+}
+
+describe('nextFires across clock changes against a walk over the wall clock', () => {
+  it('agrees around every clock change of 2026 in zones with whole-hour, half-hour and midnight changes', () => {
+    const changes = ZONES_WITH_CHANGES.flatMap((zone) =>
+      clockChanges(zone).map((change) => ({ zone, change })),
+    );
+    assert.ok(changes.length >= 2 * ZONES_WITH_CHANGES.length, 'every zone changes its clock twice in 2026');
+    const hours = 3_600_000;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...changes),
+        fc.integer({ min: -30 * hours, max: 6 * hours }),
+        writtenArbitrary(MINUTE),
+        fc.oneof(
+          fc.constant<Written>({ items: [{ kind: 'star', step: 1 }], named: false, lowerCase: false }),
+          writtenArbitrary(HOUR),
+        ),
+        ({ zone, change }, offset, minute, hour) => {
+          const after = change + offset;
+          const until = change + 30 * hours;
+          const written = `${render(MINUTE, minute)} ${render(HOUR, hour)} * * *`;
+          const expected = walkWallClock(zone, { minute, hour }, after, until);
+          const found = nextFires({ expression: written, timezone: zone }, after, expected.length + 1);
+          assert.deepEqual(
+            found.filter((fire) => fire <= until).map(iso),
+            expected.map(iso),
+            `${written} in ${zone} after ${iso(after)}`,
+          );
+        },
+      ),
+      { numRuns: 150, seed: 23, includeErrorInReport: true },
     );
   });
 });
