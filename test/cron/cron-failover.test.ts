@@ -119,7 +119,7 @@ describe('cron across a leader failover (ZooKeeper)', () => {
     await doomed.exited;
     const recorded = await cronState();
     assert.equal(recorded?.runs.length, 1, logsOf(reconcilers));
-    const [run] = recorded!.runs;
+    const [run] = recorded.runs;
     assert.equal(run!.outcome, 'running');
     assert.deepEqual(startedTasks(), [], 'the doomed leader launched nothing');
 
