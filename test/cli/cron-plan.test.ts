@@ -47,7 +47,7 @@ describe('cron jobs through plan and reconcile on the local cluster', () => {
   };
   const recordOf = async (job: string) => new Records(await env.openStore()).job(job);
 
-  before(async () => {
+  before(() => {
     env = new DeployEnv();
     env.commitJobs('a service and a cron job', [web, daily]);
   });
@@ -156,7 +156,7 @@ describe('cron jobs through plan and reconcile on the local cluster', () => {
     );
     const going = (await env.liveTasks('backup')).map((task) => task.taskId);
     await reconcile();
-    assert.equal(await recordOf(BACKUP), undefined, 'the scheduler has nothing left to run');
+    assert.equal(await recordOf(BACKUP), null, 'the scheduler has nothing left to run');
     assert.deepEqual(
       (await env.liveTasks('backup')).map((task) => task.taskId),
       going,
