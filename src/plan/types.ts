@@ -18,7 +18,8 @@ export const PLAN_FORMAT_VERSION = '1';
  * - orphan: tasks carrying Borealis labels that no commit or record declares.
  * - schedule: a cron job is registered with the cron scheduler; nothing is launched now.
  * - reschedule: a cron job's schedule or configuration changed; it applies to the next run.
- * - deschedule: a cron job is no longer declared (or no longer cron); a run in progress finishes.
+ * - deschedule: a cron job is no longer declared; a run in progress finishes. (A job that is no
+ *   longer cron is planned as a new job; its last run, if one is going, finishes too.)
  * - noop: nothing to do.
  */
 export type Action =

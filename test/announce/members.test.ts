@@ -132,6 +132,7 @@ describe('desiredMembers', () => {
     { name: 'job-without-announce', task: task(silent, 0, { ports }), announce: false },
     { name: 'job-not-declared', task: task('local/www-data/prod/gone', 0, { ports }), announce: false },
     { name: 'primary-port-not-assigned', task: task(announced, 0, { ports: { other: 1 } }), announce: false },
+    { name: 'a-cron-run', task: task(announced, 0, { ports, cronRun: 'schedule-x' }), announce: false },
   ];
   for (const { name, task: observed, announce } of cases) {
     it(name, () => {

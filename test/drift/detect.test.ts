@@ -19,6 +19,21 @@ const policy = {
 const web = spec({ name: 'web', instances: 2, service: true });
 const webV2 = spec({ name: 'web', instances: 2, service: true, env: { V: '2' } });
 const batch = spec({ name: 'batch', instances: 1 });
+const backup = spec({ name: 'backup', instances: 2, cron_schedule: '* * * * *' });
+/** A cron run of `job`: each instance, ended `msAgo` in `state` (or running). */
+const run = (job: JobSpec, id: string, state: ObservedTask['state'], msAgo: number) =>
+  running(job, job.config.instances, {
+    cronRun: id,
+    state,
+    updatedAt: NOW - msAgo,
+    launchedAt: NOW - msAgo - 1_000,
+  });
+/** Five runs a minute apart that failed, one that finished, one going: none of it drift. */
+const runsOf = (job: JobSpec) => [
+  ...[1, 2, 3, 4, 5].flatMap((minutes) => run(job, `r-${minutes}`, 'FAILED', minutes * 60_000)),
+  ...run(job, 'r-6', 'FINISHED', 6 * 60_000),
+  ...run(job, 'r-0', 'RUNNING', 500),
+];
 
 /** Every instance RUNNING for long enough to have settled. */
 const settled = (job: JobSpec) => running(job).map((t) => ({ ...t, updatedAt: NOW - 60_000 }));
@@ -222,6 +237,46 @@ const CASES: Case[] = [
     input: { desired: [webV2], observed: settled(web), rollouts: [rolloutOf(web, webV2, 1_000_000)] },
     present: ['stuck:local/www-data/prod/web'],
     detail: /has moved no instance along for 17 min/,
+  },
+  {
+    name: 'cron-runs-ending-are-neither-missing-nor-flapping',
+    input: {
+      desired: [web, backup],
+      recorded: [recorded(web), recorded(backup)],
+      observed: [...settled(web), ...runsOf(backup)],
+    },
+    present: [],
+    pending: [],
+  },
+  {
+    name: 'a-cron-job-between-runs-misses-nothing',
+    input: { desired: [backup], recorded: [recorded(backup)], observed: [] },
+    present: [],
+    pending: [],
+  },
+  {
+    name: 'runs-of-a-service-job-that-was-cron-are-not-its-instances',
+    input: {
+      observed: [...settled(web), ...run(web, 'r-1', 'RUNNING', 60_000), ...run(web, 'r-2', 'FAILED', 1_000)],
+    },
+    present: [],
+    pending: [],
+  },
+  {
+    name: 'a-run-finishing-after-its-job-was-descheduled-is-not-unexpected',
+    input: { observed: [...settled(web), ...runsOf(backup)] },
+    present: [],
+    pending: [],
+  },
+  {
+    name: 'a-live-task-of-a-cron-job-no-run-started-is-unexpected',
+    input: {
+      desired: [backup],
+      recorded: [recorded(backup)],
+      observed: [...runsOf(backup), task(backup, 1)],
+    },
+    present: ['unexpected:local/www-data/prod/backup/1'],
+    detail: /runs cron job local\/www-data\/prod\/backup outside any run/,
   },
   {
     name: 'a-head-not-applied-is-out-of-sync',

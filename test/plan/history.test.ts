@@ -40,6 +40,23 @@ describe('forgettableTasks', () => {
       ],
       forget: ['g'],
     },
+    {
+      name: 'leaves-cron-runs-to-the-cron-scheduler',
+      tasks: [
+        task(gone, 0, { taskId: 'run-gone', cronRun: 'r1', state: 'FINISHED', updatedAt: at(WINDOW * 3) }),
+        task(web, 0, { taskId: 'run-old', cronRun: 'r1', state: 'FAILED', updatedAt: at(WINDOW * 3) }),
+        task(web, 0, { taskId: 'run-new', cronRun: 'r2', state: 'FINISHED', updatedAt: at(WINDOW * 2) }),
+      ],
+      forget: [],
+    },
+    {
+      name: 'a-cron-run-is-not-the-newest-ended-task-of-an-instance',
+      tasks: [
+        task(web, 0, { taskId: 'mine', state: 'FINISHED', updatedAt: at(WINDOW * 3) }),
+        task(web, 0, { taskId: 'run', cronRun: 'r1', state: 'FINISHED', updatedAt: at(WINDOW * 2) }),
+      ],
+      forget: [],
+    },
   ];
   for (const { name, tasks, forget } of cases) {
     it(name, () => assert.deepEqual(forgettableTasks(tasks, new Set([web]), NOW, WINDOW), forget));
