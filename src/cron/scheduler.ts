@@ -18,6 +18,7 @@ import type { Records } from '../state/records.js';
 import { StateConflictError } from '../state/types.js';
 import type { Log } from '../util/log.js';
 import type { Clock } from './clock.js';
+import { cronScheduleOf } from './expression.js';
 import { failpoint } from '../reconciler/failpoint.js';
 import type { CronRecords, VersionedCronState } from './records.js';
 import { stepCron, type CronEvent, type CronJob, type CronStartResult, type CronStepResult } from './step.js';
@@ -44,11 +45,12 @@ const RETRY_AFTER_FAILURE_MS = 5_000;
 /** The applied cron job a job record describes, or undefined for any other job. */
 export function cronJobOf(record: RecordedJob): CronJob | undefined {
   const { config } = record;
-  if (config.cron_schedule === undefined) return undefined;
+  const schedule = cronScheduleOf(config);
+  if (!schedule) return undefined;
   return {
     id: record.id,
     key: { cluster: config.cluster, role: config.role, environment: config.environment, name: config.name },
-    schedule: { expression: config.cron_schedule, timezone: config.cron_timezone ?? 'UTC' },
+    schedule,
     policy: config.cron_collision_policy,
     paused: config.cron_paused === true,
     instances: config.instances,
