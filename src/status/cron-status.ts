@@ -39,6 +39,8 @@ export interface CronStatus {
   next_run_at: string | null;
   /** The id of the run going now, if any. */
   running: string | null;
+  /** When the newest successful run ended, over the whole recorded history. */
+  last_success_at: string | null;
   /** The newest `STATUS_CRON_RUNS` entries of the history: runs, and ticks that started none. */
   last_runs: CronRunStatus[];
 }
@@ -60,6 +62,7 @@ export function cronStatus(
   const paused = config?.cron_paused ?? false;
   const next = config && !paused ? nextFires({ expression: schedule, timezone }, now, 1)[0] : undefined;
   const history = state?.runs ?? [];
+  const lastSuccess = newestFirst(history).find((run) => run.outcome === 'succeeded')?.endedAt;
   return {
     schedule,
     timezone,
@@ -68,6 +71,7 @@ export function cronStatus(
     scheduled: config !== undefined,
     next_run_at: next === undefined ? null : iso(next),
     running: history.find((run) => run.outcome === 'running')?.id ?? null,
+    last_success_at: lastSuccess === undefined ? null : iso(lastSuccess),
     last_runs: newestFirst(history)
       .slice(0, runs)
       .map((run) => cronRunStatus(run, now)),

@@ -428,6 +428,7 @@ describe('status of a cron job', () => {
       ['*/5 * * * *', 'Europe/Berlin', 'CANCEL_NEW', true, true, null],
     );
     assert.equal(cron.running, 'manual-1');
+    assert.equal(cron.last_success_at, new Date(NOW - 10 * MINUTE + 31_000).toISOString());
     assert.deepEqual(
       cron.last_runs.map((run) => [run.id, run.outcome]),
       [

@@ -177,6 +177,11 @@ describe('status of a cron job, -o json and text', () => {
     const job = report.jobs.find((j) => j.job === BACKUP)!;
     assert.equal(job.health, 'degraded', 'the last ended run failed');
     assert.equal(job.cron?.running, RUN);
+    assert.equal(
+      job.cron?.last_success_at,
+      '2026-12-08T01:00:13.000Z',
+      'the newest success, not the newest run',
+    );
     assert.deepEqual(
       job.cron?.last_runs.map((r) => [r.id, r.outcome, r.duration_secs === undefined]),
       [
