@@ -1,43 +1,28 @@
-/** Checks the five fields of a cron schedule, so a schedule that can never fire is caught at review time. */
-const FIELDS: { name: string; min: number; max: number; names?: string[] }[] = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day-of-month', min: 1, max: 31 },
-  {
-    name: 'month',
-    min: 1,
-    max: 12,
-    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
-  },
-  { name: 'day-of-week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
-];
+/**
+ * The job file checks of the cron fields, so a schedule that is wrong or can never fire,
+ * or a zone that does not exist, is caught at review time. The schedule language is the
+ * one `nextFires` runs (src/cron/expression.ts).
+ */
+import { isCronProblem, isKnownTimeZone, knownTimeZones, parseCron } from '../cron/expression.js';
+import { didYouMean } from './suggest.js';
 
-const ITEM = /^(\*|([A-Za-z0-9]+)(?:-([A-Za-z0-9]+))?)(?:\/([0-9]+))?$/;
-
-/** The first problem with a five-field schedule, or undefined when every field is valid. */
+/** The first problem with a schedule, or undefined when it is valid and can fire. */
 export function cronProblem(schedule: string): string | undefined {
-  const parts = schedule.trim().split(/\s+/);
-  for (const [index, field] of FIELDS.entries()) {
-    const text = parts[index] ?? '';
-    for (const item of text.split(',')) {
-      const problem = itemProblem(item, field);
-      if (problem) return `${field.name} ${problem} (got ${JSON.stringify(text)})`;
-    }
-  }
-  return undefined;
+  const parsed = parseCron(schedule);
+  return isCronProblem(parsed) ? parsed.problem : undefined;
 }
 
-function itemProblem(item: string, field: (typeof FIELDS)[number]): string | undefined {
-  const match = ITEM.exec(item);
-  if (!match) return `must be *, a value, a range a-b or a step */n`;
-  const [, , low, high, step] = match;
-  if (step !== undefined && Number(step) === 0) return 'step must be at least 1';
-  for (const value of [low, high]) {
-    if (value === undefined) continue;
-    const number = field.names?.includes(value.toUpperCase()) ? field.min : Number(value);
-    if (!Number.isInteger(number) || number < field.min || number > field.max) {
-      return `must be ${field.min}-${field.max}${field.names ? ` or a name like ${field.names[0]}` : ''}`;
-    }
-  }
-  return undefined;
+/** The problem with a `cron_timezone`, or undefined when Intl knows the zone. */
+export function timezoneProblem(name: string): string | undefined {
+  if (isKnownTimeZone(name)) return undefined;
+  const known = knownTimeZones();
+  const guess = knownCity(name, known) ?? didYouMean(name, known);
+  const advice = guess ? `did you mean ${guess}?` : 'use an IANA name like Europe/Berlin, or UTC';
+  return `unknown time zone ${JSON.stringify(name)}; ${advice}`;
+}
+
+/** A zone named by its city alone (`Berlin` → Europe/Berlin). */
+function knownCity(name: string, known: readonly string[]): string | undefined {
+  const city = name.trim().replaceAll(' ', '_').toLowerCase();
+  return known.find((zone) => zone.slice(zone.lastIndexOf('/') + 1).toLowerCase() === city);
 }

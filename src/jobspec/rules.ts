@@ -6,8 +6,8 @@
  * still run, so one run reports every problem, and none reasons from a value already
  * reported as wrong.
  */
-import { cronProblem } from './cron.js';
-import type { SchemaProblem } from './schema.js';
+import { cronProblem, timezoneProblem } from './cron.js';
+import { jobFieldDefault, type SchemaProblem } from './schema.js';
 import { sizeRangeProblem } from './sizes.js';
 import { progressDeadlineSecs } from './types.js';
 import { KNOWN_VARIABLES, templateReferences } from './templating.js';
@@ -159,11 +159,34 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
-    name: 'cron-fields-in-range',
+    name: 'cron-schedule-valid',
     reads: [['cron_schedule']],
     check: ({ cron_schedule }) => {
       const found = cron_schedule === undefined ? undefined : cronProblem(cron_schedule);
       return found ? [problem(['cron_schedule'], found)] : [];
+    },
+  },
+  {
+    name: 'cron-timezone-known',
+    reads: [['cron_timezone']],
+    check: ({ cron_timezone }) => {
+      const found = cron_timezone === undefined ? undefined : timezoneProblem(cron_timezone);
+      return found ? [problem(['cron_timezone'], found)] : [];
+    },
+  },
+  {
+    name: 'cron-fields-need-schedule',
+    reads: [['cron_schedule'], ['cron_timezone'], ['cron_paused'], ['cron_collision_policy']],
+    check: (job) => {
+      if (job.cron_schedule !== undefined) return [];
+      const set = [
+        job.cron_timezone !== undefined && 'cron_timezone',
+        job.cron_paused && 'cron_paused',
+        job.cron_collision_policy !== jobFieldDefault('cron_collision_policy') && 'cron_collision_policy',
+      ].filter((field) => field !== false);
+      return set.map((field) =>
+        problem([field], 'only meaningful with cron_schedule, which this job does not set'),
+      );
     },
   },
   {

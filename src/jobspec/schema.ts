@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type * as AjvModule from 'ajv/dist/2020.js';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { CRON_SHORTHANDS } from '../cron/expression-parse.js';
 import { lazily } from '../util/lazy-require.js';
 import { MAX_QUOTED_CHARS, shorten } from './limits.js';
 import { didYouMean } from './suggest.js';
@@ -41,6 +42,12 @@ function validator(name: 'job.schema.json' | 'clusters.schema.json'): ValidateFu
   const validate = ajv.compile(JSON.parse(readFileSync(new URL(name, SCHEMA_DIR), 'utf8')) as object);
   compiled.set(name, validate);
   return validate;
+}
+
+/** The default the job schema gives a top-level field, for rules that flag a value set on purpose. */
+export function jobFieldDefault(field: string): unknown {
+  const schema = validator('job.schema.json').schema as { properties: Record<string, { default?: unknown }> };
+  return schema.properties[field]?.default;
 }
 
 /** Validates (and fills defaults into) `value`, which is modified in place. */
@@ -162,7 +169,10 @@ const PATTERN_MESSAGES: [RegExp, string][] = [
     /properties\/constraints\/additionalProperties/,
     "must be 'limit:N' (N from 1 to 99999) or a comma-separated list of values, optionally negated with a leading '!'",
   ],
-  [/properties\/cron_schedule\//, 'must have five cron fields: minute hour day-of-month month day-of-week'],
+  [
+    /properties\/cron_schedule\//,
+    `must have five cron fields (minute hour day-of-month month day-of-week) or be one of ${Object.keys(CRON_SHORTHANDS).join(', ')}`,
+  ],
   [/properties\/endpoint\//, "must be a path starting with '/'"],
   [/properties\/connect\//, 'must be a ZooKeeper connect string like zk1:2181,zk2:2181'],
   [/properties\/master\//, 'must be an http://, https:// or zk:// URL'],

@@ -127,6 +127,20 @@ describe('config hash', () => {
     assert.equal(await hashOf(spelledOut), reference);
   });
 
+  // A schedule decides when runs start, not what an instance runs: changing it restarts nothing.
+  it('is unchanged by the cron fields', async () => {
+    const batch = { ...RICH_JOB, service: false };
+    const reference = await hashOf(batch);
+    const cron = {
+      cron_schedule: '30 2 * * *',
+      cron_timezone: 'Europe/Berlin',
+      cron_paused: true,
+      cron_collision_policy: 'CANCEL_NEW',
+    };
+    assert.equal(await hashOf({ ...batch, ...cron }), reference);
+    assert.equal(await hashOf({ ...batch, ...cron, cron_schedule: '@daily', cron_paused: false }), reference);
+  });
+
   const SHAPING_CHANGES: [string, string[], unknown][] = [
     [
       'a process command line',

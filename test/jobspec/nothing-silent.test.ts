@@ -58,15 +58,15 @@ const PROBLEMS: Case[] = [
     name: 'a top-level __proto__ map (it vanished: same config hash as without it)',
     file: jobWith('__proto__: {x: 1}\n'),
     expected: [
-      'jobs/web.yaml:10:1: __proto__: unknown field "__proto__"; known fields: extends, cluster, role, environment, name, instances, service, contact, tier, priority, production, max_task_failures, cron_schedule, cron_collision_policy, constraints, metadata, env, container, update_config, health_check_config, announce, task',
+      'jobs/web.yaml:10:1: __proto__: unknown field "__proto__"; known fields: extends, cluster, role, environment, name, instances, service, contact, tier, priority, production, max_task_failures, cron_schedule, cron_collision_policy, cron_timezone, cron_paused, constraints, metadata, env, container, update_config, health_check_config, announce, task',
     ],
   },
   {
     name: 'a top-level constructor and prototype',
     file: jobWith('constructor: 1\nprototype: 2\n'),
     expected: [
-      'jobs/web.yaml:10:1: constructor: unknown field "constructor"; known fields: extends, cluster, role, environment, name, instances, service, contact, tier, priority, production, max_task_failures, cron_schedule, cron_collision_policy, constraints, metadata, env, container, update_config, health_check_config, announce, task',
-      'jobs/web.yaml:11:1: prototype: unknown field "prototype"; known fields: extends, cluster, role, environment, name, instances, service, contact, tier, priority, production, max_task_failures, cron_schedule, cron_collision_policy, constraints, metadata, env, container, update_config, health_check_config, announce, task',
+      'jobs/web.yaml:10:1: constructor: unknown field "constructor"; known fields: extends, cluster, role, environment, name, instances, service, contact, tier, priority, production, max_task_failures, cron_schedule, cron_collision_policy, cron_timezone, cron_paused, constraints, metadata, env, container, update_config, health_check_config, announce, task',
+      'jobs/web.yaml:11:1: prototype: unknown field "prototype"; known fields: extends, cluster, role, environment, name, instances, service, contact, tier, priority, production, max_task_failures, cron_schedule, cron_collision_policy, cron_timezone, cron_paused, constraints, metadata, env, container, update_config, health_check_config, announce, task',
     ],
   },
   {
