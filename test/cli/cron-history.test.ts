@@ -5,6 +5,7 @@ import { CronRecords } from '../../src/cron/records.js';
 import { CRON_RECORD_FORMAT, type CronJobState, type CronRun } from '../../src/cron/types.js';
 import { DeployEnv } from '../support/deploy-env.js';
 import { sleeperJob } from '../support/jobs.js';
+import { assertMatchesSchema } from '../support/json-schemas.js';
 
 const BACKUP = 'local/www-data/prod/backup';
 const AT = Date.UTC(2026, 11, 8, 1, 0);
@@ -81,7 +82,10 @@ describe('borealis cron history', () => {
 
     const json = await env.cli('cron', 'history', 'www-data/prod/backup', '-n', '2', '-o', 'json');
     assert.equal(json.code, 0, json.stderr);
-    const document = JSON.parse(json.stdout) as { format_version: number; job: string; runs: unknown[] };
+    const document = assertMatchesSchema<{ format_version: number; job: string; runs: unknown[] }>(
+      'cron-history',
+      json.stdout,
+    );
     assert.equal(Object.keys(document)[0], 'format_version');
     assert.deepEqual([document.format_version, document.job], [1, BACKUP]);
     assert.deepEqual(document.runs, [
