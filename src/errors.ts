@@ -67,6 +67,14 @@ export type ErrorCode =
   | 'BAD_NOTIFY_OPTIONS'
   | 'DEPLOY_INTERNAL_ERROR'
   | 'DEPLOY_CRASHED'
+  // asking the daemon over HTTP (`cron start`)
+  | 'NO_DAEMON'
+  | 'API_UNAUTHORIZED'
+  | 'API_FAILED'
+  // cron jobs
+  | 'CRON_SKIPPED'
+  | 'CRON_PAUSED'
+  | 'CRON_UNAVAILABLE'
   // the machine
   | 'SYSTEM';
 

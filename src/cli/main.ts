@@ -11,6 +11,7 @@ import { registerStatus } from './status.js';
 import { registerLogs } from './logs.js';
 import { registerLocal } from './local.js';
 import { registerHistory } from './history.js';
+import { registerCron } from './cron.js';
 import { registerWatch } from './watch.js';
 import { registerState } from './state.js';
 import { registerValidate } from './validate.js';
@@ -34,6 +35,7 @@ export function buildProgram(io: Io = processIo): Command {
   registerLogs(program, io);
   registerLocal(program, io);
   registerHistory(program, io);
+  registerCron(program, io);
   registerWatch(program, io);
   registerState(program, io);
   reportUsageErrors(program, io);

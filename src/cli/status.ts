@@ -9,6 +9,7 @@ import {
   type JobStatus,
   type SyncStatus,
 } from '../status/job-status.js';
+import type { CronRunStatus, CronStatus } from '../status/cron-status.js';
 import type { CandidateInfo } from '../zookeeper/election.js';
 import { isZkUrl } from '../zookeeper/url.js';
 import { openCluster } from './compose/cluster-choice.js';
@@ -103,6 +104,7 @@ function renderText(statuses: JobStatus[], appliedCommit: string | undefined): s
   for (const status of statuses) {
     lines.push(jobLine(status, width));
     lines.push(...verdictDetails(status));
+    if (status.cron) lines.push(...cronLines(status.cron));
     for (const instance of status.instances) lines.push(`  ${formatInstance(instance)}`);
     for (const drift of status.drift ?? [])
       lines.push(`  drift ${drift.kind}: ${drift.detail} (since ${drift.since})`);
@@ -124,7 +126,9 @@ function verdictDetails(status: JobStatus): string[] {
 
 function jobLine(status: JobStatus, width: number): string {
   const finished = status.instances_finished ? `, ${status.instances_finished} finished` : '';
-  const count = `${status.instances_running}/${status.instances_desired} running${finished}`;
+  const count = status.cron
+    ? `cron, ${status.instances_desired} instance${status.instances_desired === 1 ? '' : 's'} a run`
+    : `${status.instances_running}/${status.instances_desired} running${finished}`;
   return [
     status.job.padEnd(width),
     SYNC_WORDS[status.sync].padEnd(11),
@@ -132,6 +136,39 @@ function jobLine(status: JobStatus, width: number): string {
     count,
     `config ${status.config ?? status.update?.config ?? '-'}`,
   ].join('  ');
+}
+
+function cronLines(cron: CronStatus): string[] {
+  const policy = cron.collision_policy ? `, ${cron.collision_policy}` : '';
+  const when = !cron.scheduled
+    ? 'descheduled'
+    : cron.paused
+      ? 'PAUSED'
+      : `next run ${cron.next_run_at ?? 'never'}`;
+  const lines = [`  schedule  ${cron.schedule} (${cron.timezone})${policy}; ${when}`];
+  if (cron.running) lines.push(`  running   ${cron.running}`);
+  cron.last_runs.forEach((run, index) =>
+    lines.push(`  ${index === 0 ? 'runs' : ''}`.padEnd(12) + formatRun(run)),
+  );
+  return lines;
+}
+
+/** One run of a cron job, as `status` and `cron history` print it. */
+export function formatRun(run: CronRunStatus): string {
+  const took = run.duration_secs === undefined ? '' : formatDuration(run.duration_secs * 1000);
+  const missed =
+    run.missed_count === undefined ? '' : `${run.missed_count} tick(s) to ${run.missed_latest_at}`;
+  return [
+    run.id,
+    run.trigger.padEnd(8),
+    run.scheduled_at,
+    run.outcome.padEnd(9),
+    took,
+    missed,
+    run.detail ?? '',
+  ]
+    .filter((part) => part !== '')
+    .join('  ');
 }
 
 function formatInstance(instance: InstanceStatus): string {

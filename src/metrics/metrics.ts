@@ -2,12 +2,15 @@
  * The daemon's Prometheus metrics (prom-client). Counters and histograms are fed as things
  * happen; the gauges that describe the cluster (instances by state, open drift, leadership,
  * time since the last good pass) are read when scraped, from the same sources `status`
- * reads, so `/metrics` and `status` cannot disagree.
+ * reads, so `/metrics` and `status` cannot disagree (a cron job's last success and next run
+ * included: they are `status`'s). The cron scheduler counts its runs (`cronRunEnded`).
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CronOutcome } from '../cron/types.js';
 import type { OpenDrift } from '../drift/transitions.js';
 import type { Plan } from '../plan/types.js';
 import { ACTIONS } from '../plan/types.js';
+import type { CronStatus } from '../status/cron-status.js';
 import type { JobStatus } from '../status/job-status.js';
 
 export type PassKind = 'deployment' | 'resync';
@@ -28,12 +31,15 @@ export class Metrics {
   private readonly webhookDeliveries: Counter<'provider' | 'code'>;
   private readonly notifications: Counter<'sink' | 'result'>;
   private readonly httpRefusals: Counter<'reason'>;
+  private readonly cronRuns: Counter<'job' | 'outcome'>;
   private readonly lastSuccess: Gauge;
   private lastSuccessAt: number | undefined;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
     const now = sources.now ?? Date.now;
+    // Several gauges read the jobs: one scrape reads them once.
+    const jobs = onePerScrape(() => sources.jobs());
     this.passDuration = new Histogram({
       name: 'borealis_reconcile_duration_seconds',
       help: 'Duration of reconciliation passes: deployments of a commit, and resyncs between commits.',
@@ -92,7 +98,7 @@ export class Metrics {
       registers,
       collect: async () => {
         instances.reset();
-        for (const job of await sources.jobs()) {
+        for (const job of await jobs()) {
           for (const [state, count] of countBy(job.instances.map((i) => i.state)))
             instances.set({ job: job.job, state }, count);
         }
@@ -109,6 +115,37 @@ export class Metrics {
           drift.set({ kind }, count);
       },
     });
+    this.cronRuns = new Counter({
+      name: 'borealis_cron_runs_total',
+      help: 'Cron runs by job and outcome as they end (succeeded, failed, killed), and ticks that started none (skipped, missed).',
+      labelNames: ['job', 'outcome'],
+      registers,
+    });
+    const cronTime = (name: string, help: string, at: (cron: CronStatus) => string | null) => {
+      const gauge: Gauge<'job'> = new Gauge({
+        name,
+        help,
+        labelNames: ['job'],
+        registers,
+        collect: async () => {
+          gauge.reset();
+          for (const job of await jobs()) {
+            const time = job.cron ? at(job.cron) : null;
+            if (time !== null) gauge.set({ job: job.job }, Date.parse(time) / 1000);
+          }
+        },
+      });
+    };
+    cronTime(
+      'borealis_cron_last_success_timestamp_seconds',
+      "When a cron job's last successful run ended (Unix seconds); absent before its first.",
+      (cron) => cron.last_success_at,
+    );
+    cronTime(
+      'borealis_cron_next_run_timestamp_seconds',
+      "A cron job's next tick (Unix seconds); absent while it is paused or descheduled.",
+      (cron) => cron.next_run_at,
+    );
     const leader: Gauge = new Gauge({
       name: 'borealis_leader',
       help: '1 while this reconciler leads (always 1 without ZooKeeper), else 0.',
@@ -144,9 +181,23 @@ export class Metrics {
     this.notifications.inc({ sink, result });
   }
 
+  /** A cron run ended, or `count` ticks started none (skipped, missed): called by the cron scheduler. */
+  cronRunEnded(job: string, outcome: Exclude<CronOutcome, 'running'>, count = 1): void {
+    this.cronRuns.inc({ job, outcome }, count);
+  }
+
   async exposition(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/** The reads of one scrape (its gauges are collected together) share one call of `read`. */
+function onePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= read().finally(() => {
+      pending = undefined;
+    }));
 }
 
 function countBy(values: readonly string[]): Map<string, number> {

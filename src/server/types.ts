@@ -33,6 +33,18 @@ export interface PlanRequest {
   retryHeld: boolean;
 }
 
+/**
+ * What asking for a cron run now gave: the run started (its id), or why none did: the last
+ * run is still going under CANCEL_NEW, the job is paused, it is no cron job, or this
+ * reconciler does not lead (the reason names the leader when known).
+ */
+export type CronStartResult =
+  | { started: string }
+  | { skipped: string }
+  | { paused: string }
+  | { unknown: string }
+  | { notLeader: string };
+
 export interface ServerDeps {
   secrets: WebhookSecrets;
   /** Called once per accepted push; must not throw and must return at once. */
@@ -59,7 +71,12 @@ export interface ServerDeps {
    * whether this reconciler will (only the leader applies). Absent: the route answers 404.
    */
   sync?(): { accepted: boolean; reason?: string };
-  /** The bearer token POST /api/sync requires; without one, sync is refused (403). */
+  /**
+   * POST /api/cron/start: start a run of a cron job now, under its collision policy (the
+   * cron scheduler's, leader only). Absent: the route answers 503, no scheduler runs here.
+   */
+  startCronRun?(jobId: string): Promise<CronStartResult>;
+  /** The bearer token POST /api/sync and POST /api/cron/start require; without one, both are refused (403). */
   apiToken?: string;
   /** Called once per webhook request answered, with its provider and status (for metrics). */
   onWebhook?(provider: WebhookProvider, status: number): void;

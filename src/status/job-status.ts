@@ -5,12 +5,15 @@
  * records); health says whether what runs is working. Both are defined in the README.
  */
 import { isTerminal, type Cluster, type ObservedTask } from '../cluster/types.js';
+import { CronRecords } from '../cron/records.js';
+import type { CronJobState } from '../cron/types.js';
 import type { RolloutState } from '../deploy/rollout.js';
 import type { OpenDrift } from '../drift/transitions.js';
 import { formatRanges } from '../plan/describe.js';
 import type { HeldUpdate, RecordedJob } from '../plan/types.js';
 import type { Records } from '../state/records.js';
 import type { JobId } from '../jobspec/types.js';
+import { cronHealth, cronStatus, isCronJob, type CronStatus } from './cron-status.js';
 
 export const STATUS_FORMAT_VERSION = 1;
 
@@ -33,6 +36,8 @@ export interface InstanceStatus {
   uptime_secs?: number;
   reason?: string;
   message?: string;
+  /** The cron run the task belongs to. */
+  cron_run?: string;
 }
 
 export interface JobStatus {
@@ -64,6 +69,8 @@ export interface JobStatus {
   held?: { config: string; commit: string; outcome: HeldUpdate['outcome']; at: string; reason?: string };
   /** Drift the daemon announced that what runs now still shows. */
   drift?: { kind: string; instance?: number; detail: string; since: string }[];
+  /** A cron job's schedule and runs (cron-status.ts); absent for every other job. */
+  cron?: CronStatus;
   instances: InstanceStatus[];
 }
 
@@ -75,17 +82,25 @@ export interface JobFacts {
   /** The job's saved rollout, in flight or left behind finished. */
   rollout: RolloutState | undefined;
   drift: readonly OpenDrift[];
+  /** The cron scheduler's record of the job (`cron/<job id>`), if it has one. */
+  cron?: CronJobState;
 }
 
+/**
+ * A job with only a cron record (descheduled) is listed while tasks of it are left, as a
+ * run left to finish; a job is listed for its records, its rollout or its tasks.
+ */
 export function jobStatuses(
   recorded: readonly RecordedJob[],
   tasks: readonly ObservedTask[],
   rollouts: readonly RolloutState[],
   now: number,
   openDrift: readonly OpenDrift[] = [],
+  cronStates: readonly CronJobState[] = [],
 ): JobStatus[] {
   const records = new Map(recorded.map((job) => [job.id, job]));
   const updates = new Map(rollouts.map((state) => [state.jobId, state]));
+  const crons = new Map(cronStates.map((state) => [state.jobId, state]));
   const ids = [...new Set([...records.keys(), ...updates.keys(), ...tasks.map((task) => task.jobId)])].sort();
   return ids.map((id) =>
     jobStatus(
@@ -95,6 +110,7 @@ export function jobStatuses(
         tasks: tasks.filter((task) => task.jobId === id),
         rollout: updates.get(id),
         drift: openDrift.filter((drift) => drift.job === id),
+        cron: crons.get(id),
       },
       now,
     ),
@@ -123,7 +139,9 @@ interface Reading {
 }
 
 export function jobStatus(facts: JobFacts, now: number): JobStatus {
-  const reading = read(facts);
+  if (isCronJob(facts.record, facts.cron)) return cronJobStatus(facts, now);
+  // A run left by a job that was a cron job belongs to the scheduler, not to the instances.
+  const reading = read({ ...facts, tasks: facts.tasks.filter((task) => task.cronRun === undefined) });
   const { record } = facts;
   const sync = syncOf(reading);
   const health = healthOf(reading);
@@ -132,12 +150,7 @@ export function jobStatus(facts: JobFacts, now: number): JobStatus {
     .sort((a, b) => a - b)
     .map((instance) => instanceStatus(instance, reading.current.get(instance), now));
   const status: JobStatus = {
-    job: facts.id,
-    sync: sync.status,
-    sync_detail: sync.detail,
-    health: health.status,
-    health_detail: health.detail,
-    recorded: record !== undefined,
+    ...verdicts(facts, sync, health),
     instances_desired: reading.desired,
     instances_running: declared.filter((i) => reading.current.get(i)?.state === 'RUNNING').length,
     instances_finished: declared.filter((i) => finishedWell(reading, reading.current.get(i))).length,
@@ -149,6 +162,60 @@ export function jobStatus(facts: JobFacts, now: number): JobStatus {
   const drift = stillShown(facts.drift, reading, sync.status);
   if (drift.length > 0) status.drift = drift.map(driftOf);
   return status;
+}
+
+/**
+ * A cron job's instances are its runs' tasks, there only while a run is (no MISSING rows
+ * between runs). Sync compares the record with what the commit declares, as for any job,
+ * and a task outside a run is out of place; health is the last ended run's outcome.
+ */
+function cronJobStatus(facts: JobFacts, now: number): JobStatus {
+  const reading = read(facts);
+  const { record } = facts;
+  const sync = cronSyncOf(reading);
+  const health = cronHealth(facts.cron);
+  const shown = [...reading.current.values()].sort((a, b) => a.instance - b.instance);
+  const status: JobStatus = {
+    ...verdicts(facts, sync, health),
+    instances_desired: record?.config.instances ?? 0,
+    instances_running: shown.filter((task) => task.state === 'RUNNING').length,
+    instances_finished: shown.filter((task) => task.state === 'FINISHED').length,
+    instances: shown.map((task) => instanceStatus(task.instance, task, now)),
+  };
+  if (record) Object.assign(status, { config: record.configHash, commit: record.commit });
+  if (record?.held) status.held = heldOf(record.held);
+  if (facts.drift.length > 0) status.drift = facts.drift.map(driftOf);
+  status.cron = cronStatus(record, facts.cron, now);
+  return status;
+}
+
+/** The fields every job's status begins with, in this order. */
+function verdicts(facts: JobFacts, sync: Verdict<SyncStatus>, health: Verdict<HealthStatus>) {
+  return {
+    job: facts.id,
+    sync: sync.status,
+    sync_detail: sync.detail,
+    health: health.status,
+    health_detail: health.detail,
+    recorded: facts.record !== undefined,
+  };
+}
+
+function cronSyncOf(reading: Reading): Verdict<SyncStatus> {
+  const { record } = reading.facts;
+  if (!record)
+    return {
+      status: 'out_of_sync',
+      detail: 'descheduled: no applied commit declares this job; its run is left to finish',
+    };
+  if (record.held) return { status: 'held', detail: describeHeld(record.held, record.configHash) };
+  const outside = [...reading.live.values()]
+    .flat()
+    .filter((task) => task.cronRun === undefined)
+    .map((task) => task.instance);
+  if (outside.length > 0)
+    return { status: 'out_of_sync', detail: `${instancesPhrase(unique(outside))} outside a cron run` };
+  return { status: 'synced', detail: `scheduled with configuration ${record.configHash}` };
 }
 
 function read(facts: JobFacts): Reading {
@@ -340,6 +407,7 @@ function instanceStatus(instance: number, task: ObservedTask | undefined, now: n
   }
   if (task.reason) status.reason = task.reason;
   if (task.message) status.message = task.message;
+  if (task.cronRun !== undefined) status.cron_run = task.cronRun;
   return status;
 }
 
@@ -362,23 +430,24 @@ export interface StatusReport {
 }
 
 export async function statusReport(
-  records: Pick<Records, 'jobs' | 'rollouts' | 'applied' | 'openDrift'>,
+  records: Pick<Records, 'jobs' | 'rollouts' | 'applied' | 'openDrift' | 'store'>,
   cluster: Pick<Cluster, 'snapshot'>,
   clusterName: string,
   now = Date.now(),
 ): Promise<StatusReport> {
-  const [recorded, tasks, rollouts, applied, openDrift] = await Promise.all([
+  const [recorded, tasks, rollouts, applied, openDrift, cronStates] = await Promise.all([
     records.jobs(),
     cluster.snapshot(),
     records.rollouts(),
     records.applied(),
     records.openDrift(),
+    new CronRecords(records.store).list(),
   ]);
   return {
     format_version: STATUS_FORMAT_VERSION,
     applied_commit: applied?.commit ?? null,
     applied_at: applied ? new Date(applied.appliedAt).toISOString() : null,
     cluster: clusterName,
-    jobs: jobStatuses(recorded, tasks, rollouts, now, openDrift),
+    jobs: jobStatuses(recorded, tasks, rollouts, now, openDrift, cronStates),
   };
 }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ObservedTask } from '../../src/cluster/types.js';
+import { CRON_RECORD_FORMAT, type CronJobState, type CronRun } from '../../src/cron/types.js';
 import { newRollout } from '../../src/deploy/new-rollout.js';
 import type { RolloutState } from '../../src/deploy/rollout.js';
 import type { OpenDrift } from '../../src/drift/transitions.js';
@@ -280,5 +281,203 @@ describe('job status: sync and health', () => {
       statuses.map((s) => [s.job, s.sync, s.health, s.update?.instances_total]),
       [[web.id, 'out_of_sync', 'progressing', 2]],
     );
+  });
+});
+
+describe('status of a cron job', () => {
+  const MINUTE = 60_000;
+  const backup = spec({
+    name: 'backup',
+    instances: 2,
+    cron_schedule: '*/5 * * * *',
+    cron_collision_policy: 'CANCEL_NEW',
+    task: process('backup'),
+  });
+  const cronRecord = (fields: Partial<RecordedJob['config']> = {}): RecordedJob => {
+    const base = recorded(backup);
+    return { ...base, config: { ...base.config, cron_paused: false, ...fields } };
+  };
+  const runAt = (
+    minutesAgo: number,
+    outcome: CronRun['outcome'],
+    fields: Partial<CronRun> = {},
+  ): CronRun => ({
+    id: `schedule-${minutesAgo}`,
+    trigger: 'schedule',
+    scheduledAt: NOW - minutesAgo * MINUTE,
+    ...(outcome === 'skipped' || outcome === 'missed'
+      ? {}
+      : { startedAt: NOW - minutesAgo * MINUTE + 1_000 }),
+    ...(outcome === 'running' || outcome === 'skipped' || outcome === 'missed'
+      ? {}
+      : { endedAt: NOW - minutesAgo * MINUTE + 31_000 }),
+    outcome,
+    instances: [],
+    ...fields,
+  });
+  /** The scheduler's record with `runs`, oldest first as it keeps them. */
+  const cronState = (...runs: CronRun[]): CronJobState => ({
+    format: CRON_RECORD_FORMAT,
+    jobId: backup.id,
+    lastTick: runs.at(-1)?.scheduledAt ?? 0,
+    schedule: '*/5 * * * *',
+    timezone: 'UTC',
+    runs,
+  });
+  const runTask = (instance: number, run: string, fields: Partial<ObservedTask> = {}) =>
+    task(backup, instance, { cronRun: run, ...fields });
+  const statusOf = (facts: Partial<JobFacts>) =>
+    jobStatus({ id: backup.id, record: undefined, tasks: [], rollout: undefined, drift: [], ...facts }, NOW);
+
+  interface CronCase {
+    name: string;
+    facts: Partial<JobFacts>;
+    sync: SyncStatus;
+    health: HealthStatus;
+    detail: RegExp;
+  }
+  const CRON_CASES: CronCase[] = [
+    {
+      name: 'scheduled, no run yet: nothing runs, and that is in sync and healthy',
+      facts: { record: cronRecord({ cron_paused: true }) },
+      sync: 'synced',
+      health: 'healthy',
+      detail: /scheduled with configuration \w+ \| no run has ended yet/,
+    },
+    {
+      name: 'the last run succeeded, and between runs its tasks are gone',
+      facts: { record: cronRecord({ cron_paused: true }), cron: cronState(runAt(10, 'succeeded')) },
+      sync: 'synced',
+      health: 'healthy',
+      detail: /the last run, schedule-10, succeeded/,
+    },
+    {
+      name: 'the last run failed: degraded, whatever ticks were skipped or missed since',
+      facts: {
+        record: cronRecord({ cron_paused: true }),
+        cron: cronState(
+          runAt(20, 'succeeded'),
+          runAt(15, 'failed', { detail: 'instance 1 failed 1 time(s)' }),
+          runAt(10, 'skipped'),
+          runAt(5, 'missed', { missed: { count: 2, latest: NOW } }),
+        ),
+      },
+      sync: 'synced',
+      health: 'degraded',
+      detail: /the last run, schedule-15, failed: instance 1 failed 1 time\(s\)/,
+    },
+    {
+      name: 'the last run was killed by the next tick',
+      facts: { record: cronRecord({ cron_paused: true }), cron: cronState(runAt(10, 'killed')) },
+      sync: 'synced',
+      health: 'degraded',
+      detail: /the last run, schedule-10, was killed/,
+    },
+    {
+      name: 'a run going now, one instance finished, one failed once and relaunched: in sync, healthy',
+      facts: {
+        record: cronRecord({ cron_paused: true }),
+        cron: cronState(runAt(10, 'succeeded'), runAt(0, 'running')),
+        tasks: [
+          runTask(0, 'schedule-0', { state: 'FINISHED' }),
+          runTask(1, 'schedule-0', { state: 'FAILED', launchedAt: NOW - 3_000 }),
+          runTask(1, 'schedule-0', { state: 'RUNNING', launchedAt: NOW - 1_000 }),
+        ],
+      },
+      sync: 'synced',
+      health: 'healthy',
+      detail: /scheduled with configuration/,
+    },
+    {
+      name: 'a task of the job outside any run (left from before it was a cron job)',
+      facts: { record: cronRecord({ cron_paused: true }), tasks: [task(backup, 0)] },
+      sync: 'out_of_sync',
+      health: 'healthy',
+      detail: /instance 0 runs outside a cron run/,
+    },
+    {
+      name: 'descheduled, its last run left to finish',
+      facts: { cron: cronState(runAt(0, 'running')), tasks: [runTask(0, 'schedule-0')] },
+      sync: 'out_of_sync',
+      health: 'healthy',
+      detail: /descheduled: no applied commit declares this job; its run is left to finish/,
+    },
+  ];
+  for (const testCase of CRON_CASES) {
+    it(testCase.name, () => {
+      const status = statusOf(testCase.facts);
+      assert.deepEqual([status.sync, status.health], [testCase.sync, testCase.health], status.health_detail);
+      assert.match(`${status.sync_detail} | ${status.health_detail}`, testCase.detail);
+      assert.ok(
+        status.instances.every((instance) => instance.state !== 'MISSING'),
+        'no MISSING row between runs',
+      );
+    });
+  }
+
+  it('shows the schedule, the run going and the last five runs newest first, with durations', () => {
+    const history = [6, 5, 4, 3, 2, 1].map((age) => runAt(age * 5 + 5, 'succeeded'));
+    const status = statusOf({
+      record: cronRecord({ cron_paused: true, cron_timezone: 'Europe/Berlin' }),
+      cron: cronState(...history, runAt(0, 'running', { trigger: 'manual', id: 'manual-1' })),
+      tasks: [runTask(1, 'manual-1', { state: 'RUNNING' })],
+    });
+    const cron = status.cron!;
+    assert.deepEqual(
+      [cron.schedule, cron.timezone, cron.collision_policy, cron.paused, cron.scheduled, cron.next_run_at],
+      ['*/5 * * * *', 'Europe/Berlin', 'CANCEL_NEW', true, true, null],
+    );
+    assert.equal(cron.running, 'manual-1');
+    assert.equal(cron.last_success_at, new Date(NOW - 10 * MINUTE + 31_000).toISOString());
+    assert.deepEqual(
+      cron.last_runs.map((run) => [run.id, run.outcome]),
+      [
+        ['manual-1', 'running'],
+        ['schedule-10', 'succeeded'],
+        ['schedule-15', 'succeeded'],
+        ['schedule-20', 'succeeded'],
+        ['schedule-25', 'succeeded'],
+      ],
+    );
+    assert.deepEqual(cron.last_runs[0], {
+      id: 'manual-1',
+      trigger: 'manual',
+      outcome: 'running',
+      scheduled_at: new Date(NOW).toISOString(),
+      started_at: new Date(NOW + 1_000).toISOString(),
+      duration_secs: 0,
+    });
+    assert.equal(cron.last_runs[1]!.duration_secs, 30);
+    assert.deepEqual(
+      status.instances.map((instance) => [instance.instance, instance.state, instance.cron_run]),
+      [[1, 'RUNNING', 'manual-1']],
+    );
+  });
+
+  it('gives the next run from the schedule unless paused or descheduled', () => {
+    const at = Date.UTC(2026, 11, 8, 1, 2, 30);
+    const next = (facts: Partial<JobFacts>) =>
+      jobStatus({ id: backup.id, record: undefined, tasks: [], rollout: undefined, drift: [], ...facts }, at)
+        .cron?.next_run_at;
+    assert.equal(next({ record: cronRecord() }), '2026-12-08T01:05:00.000Z');
+    assert.equal(next({ record: cronRecord({ cron_paused: true }) }), null);
+    assert.equal(next({ cron: cronState(runAt(0, 'running')), tasks: [runTask(0, 'schedule-0')] }), null);
+  });
+
+  it('leaves a run’s tasks out of a job that is no longer a cron job', () => {
+    const service = recorded(web);
+    const status = jobStatus(
+      {
+        id: web.id,
+        record: service,
+        tasks: [...running(web), task(web, 2, { cronRun: 'schedule-0' })],
+        rollout: undefined,
+        drift: [],
+        cron: { ...cronState(runAt(0, 'running')), jobId: web.id },
+      },
+      NOW,
+    );
+    assert.deepEqual([status.sync, status.health, status.instances.length], ['synced', 'healthy', 2]);
+    assert.equal(status.cron, undefined);
   });
 });

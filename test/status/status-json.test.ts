@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { CronRecords } from '../../src/cron/records.js';
+import { CRON_RECORD_FORMAT } from '../../src/cron/types.js';
 import { DeployEnv } from '../support/deploy-env.js';
+import { buildLaunch, processConfig } from '../support/launch-builder.js';
 import { startDaemon } from '../support/daemon-env.js';
 import { sleeperJob } from '../support/jobs.js';
 import { eventually } from '../support/waiting.js';
@@ -95,5 +98,108 @@ describe('status -o json', () => {
     } finally {
       await running.stop();
     }
+  });
+});
+
+describe('status of a cron job, -o json and text', () => {
+  const BACKUP = 'local/www-data/prod/backup';
+  const RUN = 'manual-20261208T0102Z-1';
+  let env: DeployEnv;
+  before(() => (env = new DeployEnv()));
+  after(() => env.cleanup());
+
+  it('its schedule, next run, the run going and the last runs', async () => {
+    const backup = sleeperJob(
+      'backup',
+      { service: false, instances: 1, cron_schedule: '*/5 * * * *', cron_collision_policy: 'CANCEL_NEW' },
+      'true',
+    );
+    env.commitJobs('backup', [backup]);
+    assert.equal((await env.cli('reconcile')).code, 0);
+    const store = await env.openStore();
+    const at = Date.UTC(2026, 11, 8, 1, 0);
+    const ended = { startedAt: at + 1_000, endedAt: at + 13_000, instances: [] };
+    await new CronRecords(store)
+      .put(
+        {
+          format: CRON_RECORD_FORMAT,
+          jobId: BACKUP,
+          lastTick: at + 5 * 60_000,
+          schedule: '*/5 * * * *',
+          timezone: 'UTC',
+          runs: [
+            {
+              id: 'schedule-20261208T0100Z',
+              trigger: 'schedule',
+              scheduledAt: at,
+              outcome: 'succeeded',
+              ...ended,
+            },
+            {
+              id: 'schedule-20261208T0105Z',
+              trigger: 'schedule',
+              scheduledAt: at + 5 * 60_000,
+              outcome: 'failed',
+              detail: 'instance 0 failed 1 time(s)',
+              ...ended,
+            },
+            {
+              id: RUN,
+              trigger: 'manual',
+              scheduledAt: at + 6 * 60_000,
+              startedAt: at + 6 * 60_000,
+              outcome: 'running',
+              instances: [],
+            },
+          ],
+        },
+        null,
+      )
+      .finally(() => store.close());
+    const launch = {
+      ...buildLaunch({ name: 'backup', processes: [processConfig('main', 'exec sleep 1000')] }),
+      jobId: BACKUP,
+      cronRun: RUN,
+    };
+    const observer = env.observer();
+    await observer.launch([launch]).finally(() => observer.close());
+    await eventually(
+      async () =>
+        (await env.liveTasks('backup')).some((task) => task.state === 'RUNNING' && task.cronRun === RUN),
+      20_000,
+      'the run’s task running',
+    );
+
+    const run = await env.cli('status', '-o', 'json');
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as StatusReport;
+    assert.ok(validate(report), JSON.stringify(validate.errors, null, 2));
+    const job = report.jobs.find((j) => j.job === BACKUP)!;
+    assert.equal(job.health, 'degraded', 'the last ended run failed');
+    assert.equal(job.cron?.running, RUN);
+    assert.equal(
+      job.cron?.last_success_at,
+      '2026-12-08T01:00:13.000Z',
+      'the newest success, not the newest run',
+    );
+    assert.deepEqual(
+      job.cron?.last_runs.map((r) => [r.id, r.outcome, r.duration_secs === undefined]),
+      [
+        [RUN, 'running', false],
+        ['schedule-20261208T0105Z', 'failed', false],
+        ['schedule-20261208T0100Z', 'succeeded', false],
+      ],
+    );
+    assert.match(job.cron.next_run_at!, /^\d{4}-\d{2}-\d{2}T\d{2}:[0-5][05]:00\.000Z$/);
+    assert.ok(job.instances.some((i) => i.cron_run === RUN && i.state === 'RUNNING'));
+
+    const text = await env.cli('status', BACKUP);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /schedule {2}\*\/5 \* \* \* \* \(UTC\), CANCEL_NEW; next run \d{4}-/);
+    assert.match(text.stdout, /running {3}manual-20261208T0102Z-1/);
+    assert.match(
+      text.stdout,
+      /schedule-20261208T0105Z {2}schedule {2}2026-12-08T01:05:00\.000Z {2}failed +12s {2}instance 0 failed/,
+    );
   });
 });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
 const SCHEMA_DIR = new URL('../../../schemas/', import.meta.url);
-const PUBLISHED = ['plan', 'deployment', 'history', 'validate'] as const;
+const PUBLISHED = ['plan', 'deployment', 'history', 'validate', 'cron-history'] as const;
 type Published = (typeof PUBLISHED)[number];
 
 let validators: Map<Published, ValidateFunction> | undefined;
