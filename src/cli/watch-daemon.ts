@@ -5,7 +5,7 @@ import { ServerSetAnnouncer } from '../announce/serverset.js';
 import { Daemon } from '../reconciler/daemon.js';
 import type { Coordinator } from '../zookeeper/coordinator.js';
 import type { ZkSession } from '../zookeeper/session.js';
-import type { ServerDeps, WebhookSecrets } from '../server/types.js';
+import type { CronStartAnswer, ServerDeps, WebhookSecrets } from '../server/types.js';
 import { writeNote } from '../source/notes.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { commitUrl, createNotifier, parseSinks } from '../notify/index.js';
@@ -79,6 +79,7 @@ async function serve(options: WatchOptions, self: Command, log: Log): Promise<vo
       cluster: global.cluster,
       now: () => Date.now(),
       notify: (event) => notifier.notify(event),
+      counter: metrics,
       onMissed: () => daemon.trigger('resync'),
     }),
   });
@@ -251,8 +252,8 @@ function operationDeps(
   daemon: Daemon,
   env: Pick<DeployEnvironment, 'coordinator'>,
   metrics: Metrics,
-): Pick<ServerDeps, 'sync' | 'apiToken' | 'metrics' | 'onWebhook' | 'onRefusal'> {
-  const deps: Pick<ServerDeps, 'sync' | 'apiToken' | 'metrics' | 'onWebhook' | 'onRefusal'> = {
+): OperationDeps {
+  const deps: OperationDeps = {
     sync: () => {
       if (env.coordinator && !env.coordinator.isLeader())
         return {
@@ -262,6 +263,7 @@ function operationDeps(
       daemon.requestSync();
       return { accepted: true };
     },
+    startCronRun: async (job) => serverAnswer(await daemon.startCronRun(job)),
     metrics: () => metrics.exposition(),
     onWebhook: (provider, status) => metrics.webhook(provider, status),
     onRefusal: (reason) => metrics.httpRefused(reason),
@@ -269,6 +271,20 @@ function operationDeps(
   // From the environment, never a flag: flags show up in `ps`.
   if (process.env.BOREALIS_API_TOKEN) deps.apiToken = process.env.BOREALIS_API_TOKEN;
   return deps;
+}
+
+type OperationDeps = Pick<
+  ServerDeps,
+  'sync' | 'startCronRun' | 'apiToken' | 'metrics' | 'onWebhook' | 'onRefusal'
+>;
+
+/** The daemon's answer to a run-now request, in the API's terms. */
+function serverAnswer(result: Awaited<ReturnType<Daemon['startCronRun']>>): CronStartAnswer {
+  if ('started' in result) return { started: result.started };
+  if ('skipped' in result) return { skipped: result.skipped };
+  if (result.refused === 'paused') return { paused: result.detail };
+  if (result.refused === 'not_cron') return { unknown: result.detail };
+  return { notLeader: result.detail };
 }
 
 /** Followers serve reads and say who leads. */

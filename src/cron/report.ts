@@ -9,7 +9,7 @@ import type { CronOutcome } from './types.js';
 
 export interface CronRunCounter {
   /** A run ended, or a tick started none (skipped, missed: `count` ticks). */
-  cronRunEnded(job: string, outcome: CronOutcome, count?: number): void;
+  cronRunEnded(job: string, outcome: Exclude<CronOutcome, 'running'>, count?: number): void;
 }
 
 export function cronReporter(options: {
@@ -23,8 +23,8 @@ export function cronReporter(options: {
   return {
     cronEvent(job: string, event: CronEvent): void {
       const { run } = event;
-      if (event.type === 'run_ended' || event.type === 'tick_skipped')
-        options.counter?.cronRunEnded(job, run.outcome);
+      const ended = event.type === 'run_ended' || event.type === 'tick_skipped';
+      if (ended && run.outcome !== 'running') options.counter?.cronRunEnded(job, run.outcome);
       if (event.type === 'ticks_missed') {
         options.counter?.cronRunEnded(job, 'missed', run.missed?.count ?? 1);
         options.onMissed?.();

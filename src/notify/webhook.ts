@@ -37,7 +37,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function webhookEvent(event: NotificationEvent): WebhookEvent {
   if (event.type === 'deployment') return { ...event, at: iso(event.at) };
-  if (event.type === 'cron_run') return { ...event, scheduled_at: iso(event.scheduled_at), at: iso(event.at) };
+  if (event.type === 'cron_run')
+    return { ...event, scheduled_at: iso(event.scheduled_at), at: iso(event.at) };
   return { ...event, since: iso(event.since), at: iso(event.at) };
 }
 

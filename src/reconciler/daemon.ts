@@ -213,11 +213,16 @@ export class Daemon {
   }
 
   /** Starts a run of a cron job now (`borealis cron start`); only the leader schedules. */
-  async startCronRun(job: JobId): Promise<CronStartResult | { refused: 'not_leader' | 'no_scheduler'; detail: string }> {
+  async startCronRun(
+    job: JobId,
+  ): Promise<CronStartResult | { refused: 'not_leader' | 'no_scheduler'; detail: string }> {
     const { cron, leadership } = this.deps;
     if (!cron) return { refused: 'no_scheduler', detail: 'this reconciler runs no cron scheduler' };
     if ((leadership && !leadership.isLeader()) || !cron.started) {
-      return { refused: 'not_leader', detail: 'this reconciler is not the leader; the leader starts cron runs' };
+      return {
+        refused: 'not_leader',
+        detail: 'this reconciler is not the leader; the leader starts cron runs',
+      };
     }
     return cron.startNow(job);
   }

@@ -38,7 +38,7 @@ export interface PlanRequest {
  * run is still going under CANCEL_NEW, the job is paused, it is no cron job, or this
  * reconciler does not lead (the reason names the leader when known).
  */
-export type CronStartResult =
+export type CronStartAnswer =
   | { started: string }
   | { skipped: string }
   | { paused: string }
@@ -75,7 +75,7 @@ export interface ServerDeps {
    * POST /api/cron/start: start a run of a cron job now, under its collision policy (the
    * cron scheduler's, leader only). Absent: the route answers 503, no scheduler runs here.
    */
-  startCronRun?(jobId: string): Promise<CronStartResult>;
+  startCronRun?(jobId: string): Promise<CronStartAnswer>;
   /** The bearer token POST /api/sync and POST /api/cron/start require; without one, both are refused (403). */
   apiToken?: string;
   /** Called once per webhook request answered, with its provider and status (for metrics). */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { announceWatch } from '../../src/cli/compose/leader-address.js';
 import type { RunningServer } from '../../src/server/app.js';
-import type { CronStartResult } from '../../src/server/types.js';
+import type { CronStartAnswer } from '../../src/server/types.js';
 import { runCli } from '../support/run-cli.js';
 import { errorOf, listen, post, recorder } from './harness.js';
 
@@ -18,7 +18,7 @@ const TOKEN = 'open sesame';
 const BACKUP = 'local/www-data/prod/backup';
 
 /** What the fake scheduler answers, by job id; anything else is no cron job. */
-const ANSWERS: Record<string, CronStartResult> = {
+const ANSWERS: Record<string, CronStartAnswer> = {
   [BACKUP]: { started: 'manual-20261208T0102Z-1' },
   'local/www-data/prod/busy': { skipped: 'run schedule-20261208T0100Z is still going (CANCEL_NEW)' },
   'local/www-data/prod/quiet': { paused: 'the job is paused (cron_paused: true)' },

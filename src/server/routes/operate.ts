@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../http-error.js';
-import type { CronStartResult, ServerDeps } from '../types.js';
+import type { CronStartAnswer, ServerDeps } from '../types.js';
 
 export function operateRoutes(app: FastifyInstance, deps: ServerDeps): void {
   if (deps.sync) {
@@ -55,7 +55,7 @@ function jobOf(body: unknown): string {
 }
 
 /** The status and body of each answer; every body says its outcome, so a client need not guess from the status. */
-function cronStartAnswer(result: CronStartResult): [number, Record<string, string>] {
+function cronStartAnswer(result: CronStartAnswer): [number, Record<string, string>] {
   if ('started' in result) return [202, { outcome: 'started', run_id: result.started }];
   if ('skipped' in result) return [409, { outcome: 'skipped', error: result.skipped }];
   if ('paused' in result) return [409, { outcome: 'paused', error: result.paused }];
