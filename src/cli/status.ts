@@ -159,7 +159,8 @@ export function formatRun(run: CronRunStatus): string {
   const missed =
     run.missed_count === undefined ? '' : `${run.missed_count} tick(s) to ${run.missed_latest_at}`;
   return [
-    run.id,
+    // `schedule-20261208T030000Z`, the longest common id, so the columns line up.
+    run.id.padEnd(25),
     run.trigger.padEnd(8),
     run.scheduled_at,
     run.outcome.padEnd(9),

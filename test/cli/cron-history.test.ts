@@ -75,9 +75,9 @@ describe('borealis cron history', () => {
     const text = await env.cli('cron', 'history', BACKUP);
     assert.equal(text.code, 0, text.stderr);
     assert.deepEqual(text.stdout.trimEnd().split('\n'), [
-      'schedule-20261208T0110Z  schedule  2026-12-08T01:10:00.000Z  failed     5s  instance 0 failed 1 time(s)',
-      'schedule-20261208T0105Z  schedule  2026-12-08T01:05:00.000Z  skipped    run manual-20261208T0104Z-1 was still going (CANCEL_NEW)',
-      'schedule-20261208T0100Z  schedule  2026-12-08T01:00:00.000Z  succeeded  1m0s',
+      'schedule-20261208T0110Z    schedule  2026-12-08T01:10:00.000Z  failed     5s  instance 0 failed 1 time(s)',
+      'schedule-20261208T0105Z    schedule  2026-12-08T01:05:00.000Z  skipped    run manual-20261208T0104Z-1 was still going (CANCEL_NEW)',
+      'schedule-20261208T0100Z    schedule  2026-12-08T01:00:00.000Z  succeeded  1m0s',
     ]);
 
     const json = await env.cli('cron', 'history', 'www-data/prod/backup', '-n', '2', '-o', 'json');

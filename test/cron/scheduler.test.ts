@@ -9,7 +9,10 @@ import { MemoryCluster } from '../../src/cluster/memory/memory-cluster.js';
 import { MemoryTasks, type LaunchScript } from '../../src/cluster/memory/memory-tasks.js';
 import type { Cluster, TaskLaunch } from '../../src/cluster/types.js';
 import { CronRecords } from '../../src/cron/records.js';
-import { CronScheduler } from '../../src/cron/scheduler.js';
+import { CronScheduler, type CronReporter } from '../../src/cron/scheduler.js';
+import { cronReporter } from '../../src/cron/report.js';
+import type { NotificationEvent } from '../../src/notify/events.js';
+import { messageOf } from '../../src/notify/message.js';
 import type { CronJobState } from '../../src/cron/types.js';
 import { MemoryStateStore } from '../../src/state/memory/memory-store.js';
 import { Records } from '../../src/state/records.js';
@@ -58,13 +61,18 @@ async function setUp(
   return world;
 }
 
-function startScheduler(w: World, cluster: Cluster = new MemoryCluster(w.machines)): CronScheduler {
+function startScheduler(
+  w: World,
+  cluster: Cluster = new MemoryCluster(w.machines),
+  reporter?: CronReporter,
+): CronScheduler {
   const scheduler = new CronScheduler({
     cluster,
     records: w.records,
     cron: w.cron,
     clock: w.clock,
     log: (line) => w.lines.push(line),
+    ...(reporter ? { reporter } : {}),
   });
   w.schedulers.push(scheduler);
   scheduler.start();
@@ -227,5 +235,31 @@ describe('CronScheduler', () => {
       w.lines.some((line) => /missed: 29 ticks/.test(line)),
       w.lines.join('\n'),
     );
+  });
+
+  it('a failed run is told in chat once, and counted; later passes tell nothing more', async () => {
+    const w = await setUp({ instances: 1 }, () => ({ state: 'FAILED' }));
+    const told: NotificationEvent[] = [];
+    const counted: string[] = [];
+    const reporter = cronReporter({
+      cluster: 'local',
+      now: () => w.clock.now(),
+      notify: (event) => told.push(event),
+      counter: { cronRunEnded: (job, outcome) => counted.push(`${job} ${outcome}`) },
+    });
+    const scheduler = startScheduler(w, undefined, reporter);
+    w.clock.set(minute(1));
+    await until(w, scheduler, (state) => outcomes(state)[0] === 'failed', 'the failed run');
+    for (let pass = 0; pass < 3; pass++) {
+      const next = scheduler.nextPass();
+      scheduler.poke();
+      await next;
+    }
+    assert.equal(told.length, 1, JSON.stringify(told));
+    const [event] = told;
+    assert.equal(event!.type, 'cron_run');
+    assert.equal(messageOf(event!).title, 'Cron run failed: local/www-data/prod/backup');
+    assert.match(messageOf(event!).body, /instance 0 \(1 failure\) failed/);
+    assert.deepEqual(counted, ['local/www-data/prod/backup failed']);
   });
 });

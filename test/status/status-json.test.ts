@@ -199,7 +199,7 @@ describe('status of a cron job, -o json and text', () => {
     assert.match(text.stdout, /running {3}manual-20261208T0102Z-1/);
     assert.match(
       text.stdout,
-      /schedule-20261208T0105Z {2}schedule {2}2026-12-08T01:05:00\.000Z {2}failed +12s {2}instance 0 failed/,
+      /schedule-20261208T0105Z {4}schedule {2}2026-12-08T01:05:00\.000Z {2}failed +12s {2}instance 0 failed/,
     );
   });
 });
