@@ -439,9 +439,12 @@ export class Daemon {
    * orphans), after looking for drift, so what was missing is seen before it is healed.
    */
   private async resync(head: string, headRecord: DeploymentRecord | undefined): Promise<void> {
-    const applied = await this.lookForDrift(head, headRecord);
+    // One view of the tasks for the drift look and the plan: a task that appears between two
+    // reads would otherwise be killed (an orphan, a surplus) without ever being reported.
+    const observed = await this.deps.cluster.snapshot();
+    const applied = await this.lookForDrift(head, headRecord, observed);
     if (!applied) return;
-    const input = this.passInput(applied.commit, applied.jobs);
+    const input = { ...this.passInput(applied.commit, applied.jobs), observed };
     const plan = await planPass(input);
     this.deps.metrics?.planned(plan);
     if (plan.nextWakeAt !== undefined) this.wakeAt(plan.nextWakeAt);
@@ -464,11 +467,12 @@ export class Daemon {
   private async lookForDrift(
     head: string,
     headRecord: DeploymentRecord | undefined,
+    observed?: readonly ObservedTask[],
   ): Promise<{ commit: string; jobs: JobSpec[] } | undefined> {
     const record = await this.deps.records.applied();
     const jobs = record ? await this.jobsAt(record.commit) : undefined;
     const applied = record && jobs ? { commit: record.commit, jobs } : undefined;
-    const recheckAt = await this.reporter.lookForDrift({ head, headRecord, applied });
+    const recheckAt = await this.reporter.lookForDrift({ head, headRecord, applied, observed });
     if (recheckAt !== undefined) this.wakeAt(recheckAt);
     return applied;
   }

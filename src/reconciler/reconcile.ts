@@ -29,11 +29,16 @@ export interface PassInput {
   prune?: boolean;
   /** The pure `plan` by default; the daemon hands its incremental planner, which it keeps across passes. */
   planner?: Planner;
+  /** The tasks, when the pass read them already (a resync reads them once for drift and plan). */
+  observed?: readonly ObservedTask[];
 }
 
 export async function planPass(input: PassInput): Promise<Plan> {
   const now = input.now ?? Date.now;
-  const [observed, recorded] = await Promise.all([input.cluster.snapshot(), input.records.jobs()]);
+  const [observed, recorded] = await Promise.all([
+    input.observed ?? input.cluster.snapshot(),
+    input.records.jobs(),
+  ]);
   const desired = jobsFor(input.jobs, input.clusterName);
   const planner = input.planner ?? purePlan;
   const planned = planner({

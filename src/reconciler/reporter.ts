@@ -4,7 +4,7 @@
  * deployment), and why the branch head waits when it is not applied. The daemon says when
  * to look; the reporter decides what to say and says it, and never fails a pass.
  */
-import type { Cluster } from '../cluster/types.js';
+import type { Cluster, ObservedTask } from '../cluster/types.js';
 import type { DriftPolicy } from '../drift/detect.js';
 import type { CommitSummary, NotificationEvent } from '../notify/events.js';
 import { summaryLine } from '../plan/describe.js';
@@ -38,6 +38,8 @@ export interface Situation {
   headRecord: DeploymentRecord | undefined;
   /** The applied commit's jobs (all clusters); undefined before anything was applied. */
   applied: { commit: string; jobs: readonly JobSpec[] } | undefined;
+  /** The tasks the pass judges by, when it has read them: drift and the plan then agree. */
+  observed?: readonly ObservedTask[];
 }
 
 export class Reporter {
@@ -70,7 +72,7 @@ export class Reporter {
         jobs: jobsFor(situation.applied.jobs, this.deps.clusterName),
       };
       const waiting = await this.waitingHead(situation);
-      return (await this.drift.run({ applied, waiting })).recheckAt;
+      return (await this.drift.run({ applied, waiting, observed: situation.observed })).recheckAt;
     } catch (error) {
       this.deps.log(`drift check failed: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
