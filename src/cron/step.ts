@@ -359,7 +359,9 @@ function startNow(turn: Turn): CronStartResult {
 
 /**
  * Live tasks of runs that are over (a kill that did not arrive, a run ended while a retry
- * was starting): the run is decided, so they are killed again.
+ * was starting): the run is decided, so they are killed again, on every pass until the
+ * cluster says it is killing them. A kill asked for is not a kill done: one sent while the
+ * Mesos driver was between masters never arrives.
  */
 function killStrays(turn: Turn): void {
   const current = new Set<string>();
@@ -370,7 +372,7 @@ function killStrays(turn: Turn): void {
   }
   for (const task of turn.input.tasks.values()) {
     if (isTerminal(task.state) || current.has(task.taskId) || turn.kills.includes(task.taskId)) continue;
-    if (task.cronRun !== undefined && ended.has(task.cronRun) && !task.killRequested)
+    if (task.cronRun !== undefined && ended.has(task.cronRun) && task.state !== 'KILLING')
       turn.kills.push(task.taskId);
   }
 }

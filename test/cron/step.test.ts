@@ -282,7 +282,7 @@ describe('stepCron: collisions', () => {
     assert.equal(fresh!.outcome, 'running');
   });
 
-  it('a live task of a killed run is killed again until it ends', () => {
+  it('a live task of a killed run is killed again until the cluster is killing it', () => {
     const killed = {
       ...going,
       outcome: 'killed' as const,
@@ -299,7 +299,15 @@ describe('stepCron: collisions', () => {
         now: at(12, 1, 30),
       }),
     );
-    assert.deepEqual(asked.kills, []);
+    assert.deepEqual(asked.kills.sort(), ['a', 'b'], 'asked for is not done');
+    const killing = stepCron(
+      input({
+        state: state({ lastTick: at(12, 1), runs: [killed] }),
+        tasks: live.map((t) => ({ ...t, killRequested: true, state: 'KILLING' as const })),
+        now: at(12, 1, 30),
+      }),
+    );
+    assert.deepEqual(killing.kills, []);
   });
 });
 
