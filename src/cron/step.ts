@@ -249,41 +249,34 @@ function decideTicks(turn: Turn, job: CronJob): void {
   if (due.count === 0 || due.latest === undefined) return;
   const startable = now - due.latest <= START_GRACE_MS;
   const missedCount = startable ? due.count - 1 : due.count;
-  if (missedCount > 0)
-    recordMissed(turn, job, due.first!, missedCount, startable ? undefined : due.latest, due.capped);
+  if (missedCount > 0) {
+    // The newest missed tick is the one before the tick that starts now, when one does.
+    const newest = startable
+      ? firesBetween(job.schedule, state.lastTick, due.latest - 1, MISSED_COUNT_LIMIT).latest!
+      : due.latest;
+    recordMissed(turn, { first: due.first!, latest: newest, count: missedCount }, due.capped);
+  }
   if (startable) collideAndStart(turn, job, 'schedule', due.latest);
   state.lastTick = due.latest;
 }
 
 function recordMissed(
   turn: Turn,
-  job: CronJob,
-  first: number,
-  count: number,
-  latest: number | undefined,
+  missed: { first: number; latest: number; count: number },
   capped: boolean,
 ): void {
-  // The newest missed tick is the one before the tick that starts now, when one does.
-  const newest =
-    latest ?? firesBetween(job.schedule, first - 1, lastBefore(turn), MISSED_COUNT_LIMIT).latest ?? first;
+  const { first, latest, count } = missed;
   const run: CronRun = {
     id: runId('missed', first, turn.state.runs),
     trigger: 'schedule',
     scheduledAt: first,
     outcome: 'missed',
     instances: [],
-    missed: { count, latest: newest },
+    missed: { count, latest },
     detail: `${capped ? 'more than ' : ''}${count} tick${count === 1 ? '' : 's'} passed with no scheduler running; not run late`,
   };
   turn.state.runs.push(run);
   turn.events.push({ type: 'ticks_missed', run });
-}
-
-/** The instant just before the newest due tick: the missed window's end. */
-function lastBefore(turn: Turn): number {
-  const { job, now } = turn.input;
-  const latest = firesBetween(job!.schedule, turn.state.lastTick, now, MISSED_COUNT_LIMIT).latest!;
-  return latest - 1;
 }
 
 /** Starts a run under the collision policy; returns what happened. */
